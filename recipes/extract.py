@@ -1,0 +1,91 @@
+"""``quotes extract``: pre-annotate documents in bulk and write Prodigy tasks as JSONL."""
+import os
+import sys
+from pathlib import Path
+from typing import IO, Any, Dict, Iterator, Optional, Tuple
+
+import srsly
+
+from .compat import Arg, recipe, set_hashes
+from .errors import QuotesError
+from .loaders import Source
+from .pipeline import load_quote_pipeline
+from .progress import progress
+from .tasks import doc_to_task
+
+
+def _as_tuples(source: Source) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    for eg in source:
+        yield eg["text"], eg
+
+
+def _extra_keys(eg: Dict[str, Any]) -> Dict[str, Any]:
+    """Keys of the input other than the ones the task is rebuilt from."""
+    return {k: v for k, v in eg.items() if k not in ("text", "meta", "tokens", "spans", "relations", "_input_hash", "_task_hash")}
+
+
+def extract_tasks(nlp: Any, source: Source, n_process: int = 1, batch_size: int = 32) -> Iterator[Dict[str, Any]]:
+    """One pre-annotated task per input document, streamed."""
+    for doc, eg in nlp.pipe(_as_tuples(source), as_tuples=True, n_process=n_process, batch_size=batch_size):
+        task = doc_to_task(doc, eg.get("meta"), hashes=False)
+        task.update(_extra_keys(eg))
+        yield set_hashes(task, overwrite=True)
+
+
+def _write(tasks: Iterator[Dict[str, Any]], out: IO[str], show: bool) -> int:
+    count = 0
+    with progress("Extracting quotes", unit="docs", enabled=show) as advance:
+        for task in tasks:
+            out.write(srsly.json_dumps(task) + "\n")
+            count += 1
+            advance(1)
+    return count
+
+
+@recipe(
+    "quotes.extract",
+    model=Arg(help="blank:de, blank:en, patterns:de, an installed pipeline or a trained pipeline's folder"),
+    source=Arg(help="JSONL file of {text, meta}, a .txt file, a folder of .txt files, or - for stdin"),
+    output=Arg("--output", "-o", help="JSONL file to write the tasks to (- for stdout)"),
+    patterns=Arg("--patterns", "-p", help="Folder of pattern files to use instead of the built-in ones"),
+    n_process=Arg("--n-process", "-n", help="Number of processes"),
+    batch_size=Arg("--batch-size", "-b", help="Documents per batch"),
+    skip_invalid=Arg("--skip-invalid", "-S", help="Skip invalid input lines (counted in a warning) instead of stopping"),
+)
+def quotes_extract(model: str, source: str, output: str = "-", patterns: Optional[str] = None,
+                   n_process: int = 1, batch_size: int = 32, skip_invalid: bool = False) -> None:
+    """Find quotes, speakers and cues in documents and write one Prodigy task per document.
+
+    Rules alone (blank:xx, patterns:xx or any pipeline without a quote model) or a trained
+    pipeline. Streams: memory stays flat however large the input.
+    """
+    nlp = load_quote_pipeline(model, patterns_dir=patterns)
+    docs = Source(source, skip_invalid=skip_invalid)
+    tasks = extract_tasks(nlp, docs, n_process=max(1, n_process), batch_size=batch_size)
+    if output == "-":
+        count = _write(tasks, sys.stdout, show=False)
+    else:
+        count = _write_file(tasks, Path(output))
+    _report(count, docs, output)
+
+
+def _write_file(tasks: Iterator[Dict[str, Any]], path: Path) -> int:
+    """Write to a temporary file first so a failed run never leaves half a file behind."""
+    if path.parent and not path.parent.exists():
+        raise QuotesError(f"Can't write {path}", f"The folder {path.parent} does not exist.")
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with tmp.open("w", encoding="utf8") as out:
+            count = _write(tasks, out, show=sys.stderr.isatty())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return count
+
+
+def _report(count: int, source: Source, output: str) -> None:
+    where = "" if output == "-" else f" to {output}"
+    print(f"✔ Wrote {count} tasks{where}", file=sys.stderr)
+    if source.skipped:
+        print(f"⚠ Skipped {source.skipped} invalid input lines; first: {source.problems[0]}", file=sys.stderr)

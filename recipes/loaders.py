@@ -1,0 +1,145 @@
+"""Read input documents from JSONL, text files, folders, stdin or a dataset.
+
+Source formats:
+- ``*.jsonl``: one JSON object a line with a ``"text"`` string; ``"meta"`` (an object) and any
+  other keys are kept. Blank lines are skipped.
+- ``*.txt``: the whole file is one document (an article; paragraphs separated by blank lines),
+  with ``meta = {"file": <file name>}``.
+- a folder: every ``*.txt`` and ``*.jsonl`` file in it, sorted by name.
+- ``-``: standard input, JSONL (or, when its first line is not a JSON object, one text document).
+- ``dataset:NAME``: the examples stored in a dataset of the database.
+
+Bad input raises :class:`~recipes.errors.InputError` naming the file and line; with
+``skip_invalid`` the line is skipped and counted in :attr:`Source.skipped` instead.
+An empty text gives no document.
+"""
+import json
+import sys
+from pathlib import Path
+from typing import IO, Any, Dict, Iterator, List, Optional
+
+from .errors import InputError
+from .hashing import set_hashes
+
+DATASET_PREFIX = "dataset:"
+
+
+class Source:
+    """An iterable of input documents, counting what it skipped."""
+
+    def __init__(self, source: str, skip_invalid: bool = False) -> None:
+        self.source = str(source)
+        self.skip_invalid = skip_invalid
+        self.skipped = 0
+        self.problems: List[str] = []
+        self._check_exists()
+
+    def _check_exists(self) -> None:
+        if self.source == "-" or self.source.startswith(DATASET_PREFIX):
+            return
+        path = Path(self.source)
+        if not path.exists():
+            raise InputError(self.source, None, "no such file or folder; give a .jsonl or .txt file, a folder of them, or - for stdin")
+        if path.is_dir() and not self._folder_files(path):
+            raise InputError(self.source, None, "the folder holds no .txt or .jsonl files")
+
+    @staticmethod
+    def _folder_files(path: Path) -> List[Path]:
+        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".txt", ".jsonl"))
+
+    def _bad(self, path: str, line: Optional[int], problem: str) -> None:
+        error = InputError(path, line, problem)
+        if not self.skip_invalid:
+            raise error
+        self.skipped += 1
+        self.problems.append(str(error))
+
+    def __iter__(self) -> Iterator[Dict[str, Any]]:
+        if self.source.startswith(DATASET_PREFIX):
+            yield from self._dataset(self.source[len(DATASET_PREFIX) :])
+        elif self.source == "-":
+            yield from self._stdin()
+        else:
+            path = Path(self.source)
+            for file in self._folder_files(path) if path.is_dir() else [path]:
+                yield from self._file(file)
+
+    def _file(self, path: Path) -> Iterator[Dict[str, Any]]:
+        if path.suffix.lower() == ".jsonl" or path.suffix.lower() == ".json":
+            with path.open("rb") as f:
+                yield from self._jsonl(f, str(path))
+        else:
+            yield from self._text(path.read_bytes(), str(path), {"file": path.name})
+
+    def _stdin(self) -> Iterator[Dict[str, Any]]:
+        data = sys.stdin.buffer
+        first = data.readline()
+        if first.lstrip().startswith(b"{") or not first.strip():
+            yield from self._jsonl(_chain(first, data), "<stdin>")
+        else:
+            yield from self._text(first + data.read(), "<stdin>", {})
+
+    def _text(self, raw: bytes, name: str, meta: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            line = raw[: err.start].count(b"\n") + 1
+            return self._bad(name, line, f"not valid UTF-8 (byte {raw[err.start]:#x}); save the file as UTF-8")
+        if text.strip():
+            yield {"text": text, "meta": meta}
+
+    def _jsonl(self, lines: Any, name: str) -> Iterator[Dict[str, Any]]:
+        for number, raw in enumerate(lines, start=1):
+            task = self._parse_line(raw, name, number)
+            if task is not None and task["text"].strip():
+                yield task
+
+    def _parse_line(self, raw: bytes, name: str, number: int) -> Optional[Dict[str, Any]]:
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as err:
+            return self._bad(name, number, f"not valid UTF-8 (byte {raw[err.start]:#x}); save the file as UTF-8")
+        if not line.strip():
+            return None
+        try:
+            task = json.loads(line)
+        except json.JSONDecodeError as err:
+            return self._bad(name, number, f"not valid JSON ({err.msg} at column {err.colno})")
+        if not isinstance(task, dict):
+            return self._bad(name, number, f"expected a JSON object, got {type(task).__name__}")
+        if not isinstance(task.get("text"), str):
+            return self._bad(name, number, 'no "text" string; each line needs {"text": "...", "meta": {...}}')
+        if "meta" in task and not isinstance(task["meta"], dict):
+            return self._bad(name, number, '"meta" must be a JSON object')
+        task.setdefault("meta", {})
+        return task
+
+    def _dataset(self, name: str) -> Iterator[Dict[str, Any]]:
+        from .compat import connect
+
+        db = connect()
+        if name not in db:
+            raise InputError(DATASET_PREFIX + name, None, f"no dataset named '{name}'; see `quotes stats` for the datasets")
+        yield from db.get_dataset_examples(name)
+
+
+def _chain(first: bytes, rest: IO[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
+
+
+def get_stream(source: Any, loader: Optional[str] = None, rehash: bool = False, dedup: bool = False,
+               input_key: str = "text", skip_invalid: bool = False, **_: Any) -> Iterator[Dict[str, Any]]:
+    """Prodigy-style stream of hashed tasks from a source (see the module docstring)."""
+    if not isinstance(source, (str, Path)):
+        tasks = iter(source)
+    else:
+        tasks = iter(Source(str(source), skip_invalid=skip_invalid))
+    seen = set()
+    for task in tasks:
+        task = set_hashes(task, overwrite=rehash)
+        if dedup:
+            if task["_task_hash"] in seen:
+                continue
+            seen.add(task["_task_hash"])
+        yield task

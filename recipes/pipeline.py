@@ -1,0 +1,52 @@
+"""Load the spaCy pipeline a user names on the command line."""
+from pathlib import Path
+from typing import Union
+
+import spacy
+from spacy.language import Language
+
+from .errors import QuotesError
+
+
+def load_nlp(model: Union[str, Path, Language]) -> Language:
+    """A pipeline from ``blank:xx``, an installed package, a folder, or an already loaded one."""
+    if isinstance(model, Language):
+        return model
+    name = str(model)
+    if name.startswith("blank:"):
+        lang = name.split(":", 1)[1]
+        try:
+            return spacy.blank(lang)
+        except (ImportError, KeyError) as err:
+            raise QuotesError(f"Unknown language '{lang}' in '{name}'", "Use a spaCy language code such as blank:de or blank:en.") from err
+    try:
+        return spacy.load(name)
+    except OSError as err:
+        raise QuotesError(
+            f"Can't load the pipeline '{name}'",
+            "Give blank:de, blank:en, the name of an installed spaCy pipeline or the folder of a "
+            "trained one (e.g. output/model-best).",
+        ) from err
+
+
+PATTERNS_PREFIX = "patterns:"
+# Factories that put quotes into doc.spans["quotes"]; a pipeline with none of them gets the rules.
+QUOTE_FACTORIES = {"quote_finder"}
+
+
+def has_quote_components(nlp: Language) -> bool:
+    """Whether the pipeline already finds quotes (rules or a trained model)."""
+    return any(nlp.get_pipe_meta(name).factory in QUOTE_FACTORIES for name in nlp.pipe_names)
+
+
+def load_quote_pipeline(model: Union[str, Path, Language], patterns_dir: Union[str, Path, None] = None) -> Language:
+    """A pipeline that finds quotes: ``patterns:de`` = rules on blank:de; others get the rules if they lack a quote model."""
+    from .finder import add_quote_finder
+
+    name = model if isinstance(model, Language) else str(model)
+    if isinstance(name, str) and name.startswith(PATTERNS_PREFIX):
+        name = "blank:" + name[len(PATTERNS_PREFIX):]
+    nlp = load_nlp(name)
+    if patterns_dir is not None or not has_quote_components(nlp):
+        nlp = add_quote_finder(nlp, patterns_dir=patterns_dir)
+    return nlp

@@ -1,0 +1,58 @@
+"""The annotation scheme shared by every part of prodigy-quotes.
+
+Spans live in ``doc.spans[SPANS_KEY]`` with the labels below. Links from a quote to its
+speaker or cue live in ``doc._.quote_links``: a list of :class:`Link` tuples of token
+offsets (end exclusive, as in spaCy), so they survive ``DocBin`` round trips.
+"""
+from typing import List, NamedTuple
+
+from spacy.tokens import Doc, Span
+
+QUOTE = "QUOTE"
+SPEAKER = "SPEAKER"
+CUE = "CUE"
+SPAN_LABELS = (QUOTE, SPEAKER, CUE)
+# Quote types other datasets carry (e.g. the German WikiNews gold); kept on import/export.
+EXTRA_QUOTE_LABELS = ("INDIRECT", "REPORTED")
+RELATION_LABELS = (SPEAKER, CUE)
+SPANS_KEY = "quotes"
+LINKS_ATTR = "quote_links"
+
+
+class Link(NamedTuple):
+    """A relation from a quote span (head) to a speaker or cue span (child)."""
+
+    head_start: int
+    head_end: int
+    child_start: int
+    child_end: int
+    label: str
+
+
+def _get_links(doc: Doc) -> List[Link]:
+    return [Link(*link) for link in doc.user_data.get(LINKS_ATTR, [])]
+
+
+def _set_links(doc: Doc, links: List[Link]) -> None:
+    doc.user_data[LINKS_ATTR] = [tuple(link) for link in links]
+
+
+if not Doc.has_extension(LINKS_ATTR):
+    Doc.set_extension(LINKS_ATTR, getter=_get_links, setter=_set_links)
+
+
+def add_link(doc: Doc, head: Span, child: Span, label: str) -> None:
+    """Link ``head`` (a quote) to ``child`` (its speaker or cue), once."""
+    link = Link(head.start, head.end, child.start, child.end, label)
+    links = doc._.quote_links
+    if link not in links:
+        _set_links(doc, links + [link])
+
+
+def linked(doc: Doc, quote: Span, label: str) -> List[Span]:
+    """The spans that ``quote`` is linked to with ``label``."""
+    return [
+        doc[link.child_start : link.child_end]
+        for link in doc._.quote_links
+        if link.label == label and (link.head_start, link.head_end) == (quote.start, quote.end)
+    ]
