@@ -1,0 +1,177 @@
+"""Where the store lives and how it talks SQL: settings or a URL in, a connection out.
+
+Only SQLite is built in. The :class:`Database` above this module uses nothing but
+:meth:`SQLiteBackend.query`, :meth:`SQLiteBackend.execute` and
+:meth:`SQLiteBackend.transaction`, so another backend (PostgreSQL) is one more class here.
+"""
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from urllib.parse import unquote, urlparse
+
+from ..config import prodigy_home
+from ..errors import QuotesError
+
+MEMORY = ":memory:"
+
+# The tables Prodigy's peewee models create (contract §4.2), spelled as peewee spells them for
+# SQLite, so a Prodigy installation pointed at the same file reads our datasets.
+SCHEMA = (
+    'CREATE TABLE IF NOT EXISTS "dataset" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL, '
+    '"created" INTEGER NOT NULL, "meta" BLOB NOT NULL, "session" INTEGER NOT NULL)',
+    'CREATE UNIQUE INDEX IF NOT EXISTS "dataset_name" ON "dataset" ("name")',
+    'CREATE TABLE IF NOT EXISTS "example" ("id" INTEGER NOT NULL PRIMARY KEY, "input_hash" INTEGER NOT NULL, '
+    '"task_hash" INTEGER NOT NULL, "content" BLOB NOT NULL)',
+    'CREATE TABLE IF NOT EXISTS "link" ("id" INTEGER NOT NULL PRIMARY KEY, "example_id" INTEGER NOT NULL, '
+    '"dataset_id" INTEGER NOT NULL, FOREIGN KEY ("example_id") REFERENCES "example" ("id"), '
+    'FOREIGN KEY ("dataset_id") REFERENCES "dataset" ("id"))',
+    'CREATE INDEX IF NOT EXISTS "link_example_id" ON "link" ("example_id")',
+    'CREATE INDEX IF NOT EXISTS "link_dataset_id" ON "link" ("dataset_id")',
+    'CREATE INDEX IF NOT EXISTS "example_input_hash" ON "example" ("input_hash")',
+    'CREATE INDEX IF NOT EXISTS "example_task_hash" ON "example" ("task_hash")',
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved database: its id (``sqlite``), display name and location."""
+
+    db_id: str
+    display_name: str
+    location: str
+
+    @property
+    def key(self) -> Tuple[str, str]:
+        return (self.db_id, self.location)
+
+
+def _unsupported(db_id: str) -> QuotesError:
+    return QuotesError(
+        f"The built-in store can't use '{db_id}' yet",
+        "It supports SQLite (the default). Install Prodigy to use PostgreSQL or MySQL, or set "
+        '"db": "sqlite" in prodigy.json.',
+    )
+
+
+def sqlite_target(name: str = "prodigy.db", path: Optional[str] = None, **_: Any) -> Target:
+    """Prodigy's ``db_settings.sqlite``: file ``name`` in folder ``path`` (default PRODIGY_HOME)."""
+    if name == MEMORY:
+        return Target("sqlite", "SQLite", MEMORY)
+    folder = Path(path).expanduser() if path else prodigy_home()
+    return Target("sqlite", "SQLite", str((folder / name).resolve()))
+
+
+def url_target(url: str) -> Target:
+    """A database URL: ``sqlite:///relative.db``, ``sqlite:////abs/path.db``, ``sqlite://`` (memory)."""
+    parsed = urlparse(url)
+    scheme = parsed.scheme.split("+", 1)[0].lower()
+    if scheme != "sqlite":
+        raise _unsupported(scheme or url)
+    path = unquote(url.split("://", 1)[1])
+    if path in ("", "/", "/" + MEMORY):
+        return Target("sqlite", "SQLite", MEMORY)
+    path = path[1:] if path.startswith("/") else path  # sqlite:///x.db -> x.db, sqlite:////abs -> /abs
+    return Target("sqlite", "SQLite", str(Path(path).expanduser().resolve()))
+
+
+def resolve_target(db_id: Any, db_settings: Optional[Dict[str, Any]]) -> Target:
+    """The database that ``connect(db_id, db_settings)`` means."""
+    if isinstance(db_id, str) and "://" in db_id:
+        return url_target(db_id)
+    if db_id != "sqlite":
+        raise _unsupported(str(db_id))
+    return sqlite_target(**(db_settings or {}))
+
+
+class SQLiteBackend:
+    """One SQLite connection shared by all threads, guarded by a lock; WAL so readers don't block."""
+
+    placeholder = "?"
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn: Optional[sqlite3.Connection] = None
+        self.connect()
+
+    def connect(self) -> None:
+        """Open the connection (creating the folder and tables when needed)."""
+        location = self.target.location
+        if location != MEMORY:
+            try:
+                Path(location).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise QuotesError(f"Can't create the folder for the database {location}", str(err)) from err
+        try:
+            conn = sqlite3.connect(location, timeout=30, isolation_level=None, check_same_thread=False)
+            if location != MEMORY:
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            for statement in SCHEMA:
+                conn.execute(statement)
+        except sqlite3.DatabaseError as err:
+            raise QuotesError(f"Can't open the database {location}", f"{err}. Is it an SQLite file?") from err
+        self._conn = conn
+
+    @property
+    def is_closed(self) -> bool:
+        return self._conn is None
+
+    def close(self) -> None:
+        """Close the connection; the next call reopens it."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.connect()
+        assert self._conn is not None
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All statements inside commit together or not at all; nested uses join the outer one."""
+        with self._lock:
+            conn = self._connection()
+            outer = self._depth == 0
+            if outer:
+                conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> List[tuple]:
+        """Rows of a SELECT."""
+        with self._lock:
+            return self._connection().execute(sql, tuple(params)).fetchall()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Optional[int]:
+        """Run a statement; the id of an inserted row."""
+        with self._lock:
+            return self._connection().execute(sql, tuple(params)).lastrowid
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run a statement once per row."""
+        with self._lock:
+            self._connection().executemany(sql, rows)
+
+
+def open_backend(target: Target) -> SQLiteBackend:
+    """The backend for a resolved target."""
+    if target.db_id == "sqlite":
+        return SQLiteBackend(target)
+    raise _unsupported(target.db_id)
