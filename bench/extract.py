@@ -1,0 +1,114 @@
+"""Benchmark ``quotes extract``: throughput against a floor, and peak memory at 1x and 10x input.
+
+The floor is what any extractor must do anyway: spaCy tokenization plus writing the Prodigy
+token dicts. Both run in the same process, interleaved, and the result is a ratio, so a noisy
+machine moves both alike. Peak memory is measured in fresh child processes over the same input
+repeated 1x and 10x; flat memory means the two peaks are close.
+
+Input: the German WikiNews texts when ../shared/data is present (read by path, never copied),
+otherwise the sample articles in seeds/.
+
+    python bench/extract.py [--lang de] [--rounds 3]
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import List
+
+import spacy
+import srsly
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "data" / "wikinews-de"
+
+
+def load_texts() -> List[str]:
+    """Corpus texts when available, else the seed articles."""
+    texts = []
+    for name in ("train.jsonl", "dev.jsonl"):
+        if (CORPUS / name).exists():
+            texts += [eg["text"] for eg in srsly.read_jsonl(CORPUS / name)]
+    if not texts:
+        texts = [p.read_text(encoding="utf8") for p in sorted((ROOT / "seeds").glob("*.txt"))] * 50
+    return texts
+
+
+def floor_run(texts: List[str], lang: str) -> float:
+    """Seconds to tokenize and write Prodigy tokens."""
+    from recipes.tasks import tokens_of
+
+    nlp = spacy.blank(lang)
+    start = time.perf_counter()
+    with open(os.devnull, "w", encoding="utf8") as out:
+        for doc in nlp.pipe(texts, batch_size=32):
+            out.write(srsly.json_dumps({"text": doc.text, "tokens": tokens_of(doc)}) + "\n")
+    return time.perf_counter() - start
+
+
+def extract_run(texts: List[str], lang: str) -> float:
+    """Seconds for the full extract path: rules, task building, hashing, writing."""
+    from recipes.extract import extract_tasks
+    from recipes.pipeline import load_quote_pipeline
+
+    nlp = load_quote_pipeline(f"blank:{lang}")
+    source = [{"text": t, "meta": {}} for t in texts]
+    start = time.perf_counter()
+    with open(os.devnull, "w", encoding="utf8") as out:
+        for task in extract_tasks(nlp, source):
+            out.write(srsly.json_dumps(task) + "\n")
+    return time.perf_counter() - start
+
+
+def peak_memory_mb(path: Path, lang: str) -> float:
+    """Peak resident memory of a fresh ``quotes extract`` process over ``path``."""
+    code = (
+        "import resource, sys\n"
+        "from recipes.extract import quotes_extract\n"
+        f"quotes_extract('blank:{lang}', sys.argv[1], output=sys.argv[2])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run([sys.executable, "-c", code, str(path), str(Path(tmp) / "out.jsonl")],
+                             capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", default="de")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    texts = load_texts()
+    n_chars = sum(map(len, texts))
+    extract_run(texts[:20], args.lang)  # warm up: pattern loading, caches
+    floors, extracts = [], []
+    for _ in range(args.rounds):
+        floors.append(floor_run(texts, args.lang))
+        extracts.append(extract_run(texts, args.lang))
+    floor, extract = min(floors), min(extracts)
+    result = {
+        "docs": len(texts),
+        "chars": n_chars,
+        "floor_docs_per_s": round(len(texts) / floor, 1),
+        "extract_docs_per_s": round(len(texts) / extract, 1),
+        "throughput_ratio": round(floor / extract, 3),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        once, tenfold = Path(tmp) / "x1.jsonl", Path(tmp) / "x10.jsonl"
+        lines = [json.dumps({"text": t, "meta": {"i": i}}, ensure_ascii=False) for i, t in enumerate(texts)]
+        once.write_text("\n".join(lines) + "\n", encoding="utf8")
+        tenfold.write_text(("\n".join(lines) + "\n") * 10, encoding="utf8")
+        result["peak_mb_1x"] = round(peak_memory_mb(once, args.lang), 1)
+        result["peak_mb_10x"] = round(peak_memory_mb(tenfold, args.lang), 1)
+        result["peak_ratio_10x_vs_1x"] = round(result["peak_mb_10x"] / result["peak_mb_1x"], 3)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
