@@ -16,7 +16,7 @@ An empty text gives no document.
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any, Dict, Iterator, List, Optional
+from typing import IO, Any, Dict, Iterator, List, Optional, Tuple
 
 from .errors import InputError
 from .hashing import set_hashes
@@ -32,6 +32,8 @@ class Source:
         self.skip_invalid = skip_invalid
         self.skipped = 0
         self.problems: List[str] = []
+        # (file name, line number or None) of the document last yielded, for error messages.
+        self.where: Tuple[str, Optional[int]] = (self.source, None)
         self._check_exists()
 
     def _check_exists(self) -> None:
@@ -86,12 +88,14 @@ class Source:
             line = raw[: err.start].count(b"\n") + 1
             return self._bad(name, line, f"not valid UTF-8 (byte {raw[err.start]:#x}); save the file as UTF-8")
         if text.strip():
+            self.where = (name, None)
             yield {"text": text, "meta": meta}
 
     def _jsonl(self, lines: Any, name: str) -> Iterator[Dict[str, Any]]:
         for number, raw in enumerate(lines, start=1):
             task = self._parse_line(raw, name, number)
             if task is not None and task["text"].strip():
+                self.where = (name, number)
                 yield task
 
     def _parse_line(self, raw: bytes, name: str, number: int) -> Optional[Dict[str, Any]]:

@@ -6,8 +6,6 @@ import pytest
 
 from recipes.store import disconnect_all
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikinews-de"
-
 
 @pytest.fixture(autouse=True)
 def prodigy_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

@@ -1,0 +1,132 @@
+"""``quotes.export``: a dataset as one record per quote, as raw tasks, or as a spaCy DocBin.
+
+``--format quotes`` writes, for every quote-type span (QUOTE, and INDIRECT/REPORTED where a
+dataset has them) of every accepted answer, its text and offsets, its linked speaker(s) and
+cue(s), the document's id and meta and the answer's session. ``tasks`` is ``db-out``.
+``spacy`` writes the accepted answers as docs with ``doc.spans["quotes"]`` and
+``doc._.quote_links`` (user data kept), ready for training.
+"""
+import json
+from pathlib import Path
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+
+import spacy
+import typer
+from spacy.tokens import DocBin
+
+from .compat import Arg, connect, recipe
+from .dbcommands import db_out, require_dataset
+from .errors import QuotesError
+from .schema import CUE, SPEAKER
+from .tasks import task_to_doc
+
+FORMATS = ("quotes", "tasks", "spacy")
+NON_QUOTE_LABELS = (SPEAKER, CUE)
+
+
+def _key(span: Dict[str, Any]) -> Tuple[Any, Any]:
+    return (span.get("start"), span.get("end"))
+
+
+def _ref(span: Dict[str, Any], text: str) -> Dict[str, Any]:
+    start, end = span["start"], span["end"]
+    return {"text": span.get("text", text[start:end]), "start": start, "end": end}
+
+
+def _linked(task: Dict[str, Any], quote: Dict[str, Any], label: str) -> List[Dict[str, Any]]:
+    """The spans a quote is related to with ``label``, in text order, each once."""
+    found: Dict[Tuple[Any, Any], Dict[str, Any]] = {}
+    for rel in task.get("relations") or []:
+        head, child = rel.get("head_span") or {}, rel.get("child_span") or {}
+        same_head = _key(head) == _key(quote) and head.get("label", quote["label"]) == quote["label"]
+        if same_head and rel.get("label") == label:
+            found.setdefault(_key(child), _ref(child, task["text"]))
+    return sorted(found.values(), key=lambda s: (s["start"], s["end"]))
+
+
+def quote_records(task: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
+    """One export record per quote-type span of an annotated task."""
+    meta = task.get("meta") or {}
+    spans = sorted(task.get("spans") or [], key=lambda s: (s["start"], -s["end"]))
+    for span in spans:
+        if span.get("label") in NON_QUOTE_LABELS:
+            continue
+        speakers, cues = _linked(task, span, SPEAKER), _linked(task, span, CUE)
+        yield {
+            "id": meta.get("id", task.get("_input_hash")),
+            "meta": meta,
+            "offset": meta.get("offset", 0),
+            "type": span["label"],
+            **_ref(span, task["text"]),
+            "speaker": speakers[0] if speakers else None,
+            "cue": cues[0] if cues else None,
+            "speakers": speakers,
+            "cues": cues,
+            "session": task.get("_session_id") or task.get("_annotator_id"),
+            "_input_hash": task.get("_input_hash"),
+            "_task_hash": task.get("_task_hash"),
+        }
+
+
+def _accepted(db: Any, dataset: str) -> Iterable[Dict[str, Any]]:
+    examples = db.iter_dataset_examples(dataset) if hasattr(db, "iter_dataset_examples") else db.get_dataset(dataset)
+    return (eg for eg in examples if eg.get("answer") == "accept")
+
+
+def export_quotes(examples: Iterable[Dict[str, Any]], output: Path) -> Tuple[int, int]:
+    """Write quote records as JSONL; (answers read, quotes written)."""
+    answers = quotes = 0
+    with output.open("w", encoding="utf8") as f:
+        for eg in examples:
+            answers += 1
+            for record in quote_records(eg):
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                quotes += 1
+    return answers, quotes
+
+
+def export_docbin(examples: Iterable[Dict[str, Any]], output: Path, lang: str) -> Tuple[int, int]:
+    """Write accepted answers as a DocBin with spans, links and meta; (docs, spans)."""
+    nlp = spacy.blank(lang)
+    docbin = DocBin(store_user_data=True)
+    docs = spans = 0
+    for eg in examples:
+        doc = task_to_doc(nlp, eg)
+        doc.user_data["meta"] = eg.get("meta") or {}
+        doc.user_data["_input_hash"] = eg.get("_input_hash")
+        docbin.add(doc)
+        docs += 1
+        spans += len(doc.spans.get("quotes", []))
+    docbin.to_disk(output)
+    return docs, spans
+
+
+@recipe(
+    "quotes.export",
+    dataset=Arg(help="Dataset to export"),
+    output=Arg(help="Output file: .jsonl for quotes/tasks, .spacy for spacy"),
+    format=Arg("--format", "-f", help="quotes (one record per quote), tasks (as db-out) or spacy (DocBin)"),
+    lang=Arg("--lang", "-L", help="Language of the tokenizer for --format spacy, for tasks without tokens"),
+)
+def quotes_export(dataset: str, output: str, format: str = "quotes", lang: str = "de") -> Dict[str, Any]:
+    """Export the accepted quotes of a dataset with speakers and cues, as JSONL or a spaCy DocBin."""
+    if format not in FORMATS:
+        raise QuotesError(f"Unknown --format '{format}'", f"Use one of {', '.join(FORMATS)}.")
+    db = connect()
+    require_dataset(db, dataset)
+    path = Path(output)
+    if format == "tasks":
+        count = db_out(dataset, str(path))
+        return {"format": format, "output": str(path), "answers": count}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if format == "quotes":
+        answers, quotes = export_quotes(_accepted(db, dataset), path)
+        typer.echo(f"✔ Exported {quotes} quote(s) from {answers} accepted answer(s) in '{dataset}' to {path}")
+        return {"format": format, "output": str(path), "answers": answers, "quotes": quotes}
+    try:
+        spacy.util.get_lang_class(lang)
+    except ImportError as err:
+        raise QuotesError(f"Unknown language '{lang}'", "Give a spaCy language code with --lang, e.g. de or en.") from err
+    docs, spans = export_docbin(_accepted(db, dataset), path, lang)
+    typer.echo(f"✔ Exported {docs} doc(s) with {spans} span(s) from '{dataset}' to {path}")
+    return {"format": format, "output": str(path), "docs": docs, "spans": spans}
