@@ -1,0 +1,294 @@
+"""Route tests of the bundled annotation server, through an ASGI client on the real SQLite store."""
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+import spacy
+from fastapi.testclient import TestClient
+
+from recipes.annotate import quotes_manual
+from recipes.compat import connect
+from recipes.errors import QuotesError
+from recipes.server.app import STATIC_DIR
+from recipes.server.serve import build_app, host_and_port, resolve_config
+from recipes.tasks import doc_to_task
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+NLP = spacy.blank("de")
+
+
+def make_tasks(n: int, start: int = 0) -> List[Dict[str, Any]]:
+    """Distinct small tasks in the relations format (no spans)."""
+    return [doc_to_task(NLP(f"„Satz Nummer {i} ist kurz“, sagte Kim am Tag {i}.")) for i in range(start, start + n)]
+
+
+def components(tasks: List[Dict[str, Any]], dataset: str = "news", **config: Any) -> Dict[str, Any]:
+    return {
+        "dataset": dataset,
+        "view_id": "relations",
+        "stream": iter(tasks),
+        "config": {"labels": ["SPEAKER", "CUE"], "relations_span_labels": ["QUOTE", "SPEAKER", "CUE"], **config},
+    }
+
+
+def client(comps: Dict[str, Any], **overrides: Any) -> TestClient:
+    return TestClient(build_app(comps, config_overrides=overrides))
+
+
+def ask(c: TestClient, session: Optional[str], held: Optional[List[int]] = None) -> Dict[str, Any]:
+    body: Dict[str, Any] = {"session_id": session}
+    if held is not None:
+        body["held"] = held
+    res = c.post("/get_session_questions", json=body)
+    assert res.status_code == 200, res.text
+    return res.json()
+
+
+def answer(c: TestClient, session: Optional[str], tasks: List[Dict[str, Any]], kind: str = "accept") -> Dict[str, Any]:
+    res = c.post("/give_answers", json={"answers": [dict(t, answer=kind) for t in tasks], "session_id": session})
+    assert res.status_code == 200, res.text
+    return res.json()
+
+
+def hashes(tasks: List[Dict[str, Any]]) -> List[int]:
+    return [t["_task_hash"] for t in tasks]
+
+
+def test_health_project_and_page() -> None:
+    with client(components(make_tasks(3))) as c:
+        assert c.get("/health").json() == {"status": "alive"}
+        project = c.get("/project").json()
+        assert project["dataset"] == "news" and project["view_id"] == "relations"
+        assert project["relations_span_labels"] == ["QUOTE", "SPEAKER", "CUE"]
+        assert "db_settings" not in project
+        assert c.get("/project/anna").json()["session_id"] == "news-anna"
+        page = c.get("/")
+        assert page.status_code == 200 and "static/app.js" in page.text
+        assert c.get("/static/app.js").status_code == 200
+        assert c.get("/static/app.css").status_code == 200
+
+
+def test_page_never_injects_html() -> None:
+    """Task text reaches the DOM through textContent only."""
+    script = (STATIC_DIR / "app.js").read_text(encoding="utf8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in script
+
+
+def test_answers_are_tagged_and_stored_in_dataset_and_session() -> None:
+    with client(components(make_tasks(5))) as c:
+        batch = ask(c, "anna")
+        assert batch["session_id"] == "news-anna" and len(batch["tasks"]) == 5
+        result = answer(c, "anna", batch["tasks"][:2])
+        assert result["stored"] == 2 and result["total"] == 2
+    db = connect()
+    stored = db.get_dataset_examples("news")
+    assert len(stored) == 2
+    assert {eg["_session_id"] for eg in stored} == {"news-anna"}
+    assert all(eg["_annotator_id"] == "news-anna" and eg["_view_id"] == "relations" for eg in stored)
+    assert all(isinstance(eg["_timestamp"], int) and eg["answer"] == "accept" for eg in stored)
+    assert "news-anna" in db.sessions
+    assert len(db.get_dataset_examples("news-anna")) == 2
+
+
+def test_default_session_is_a_timestamp() -> None:
+    with client(components(make_tasks(2))) as c:
+        batch = ask(c, None)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d", batch["session_id"])
+        answer(c, None, batch["tasks"])
+    assert connect().get_dataset_examples("news")[0]["_session_id"] == batch["session_id"]
+
+
+def test_without_overlap_each_task_goes_to_one_session() -> None:
+    tasks = make_tasks(25)
+    with client(components(tasks)) as c:
+        seen: Dict[str, List[int]] = {"anna": [], "ben": []}
+        for _ in range(4):
+            for name in seen:
+                got = ask(c, name)["tasks"]
+                seen[name] += hashes(got)
+                answer(c, name, got)
+        assert not set(seen["anna"]) & set(seen["ben"])
+        assert sorted(seen["anna"] + seen["ben"]) == sorted(hashes(tasks))
+    assert len(connect().get_dataset_examples("news")) == 25
+
+
+def test_with_overlap_every_session_sees_every_task() -> None:
+    tasks = make_tasks(12)
+    with client(components(tasks, feed_overlap=True)) as c:
+        for name in ("anna", "ben"):
+            got = ask(c, name)["tasks"] + ask(c, name)["tasks"]
+            assert sorted(hashes(got)) == sorted(hashes(tasks))
+            answer(c, name, got)
+            assert ask(c, name)["tasks"] == []
+    db = connect()
+    assert len(db.get_dataset_examples("news")) == 24
+    assert len(db.get_dataset_examples("news-anna")) == 12
+
+
+def test_overlap_restart_excludes_only_own_answers() -> None:
+    tasks = make_tasks(4)
+    with client(components(tasks, feed_overlap=True)) as c:
+        answer(c, "anna", ask(c, "anna")["tasks"])
+    with client(components(tasks, feed_overlap=True)) as c:
+        assert ask(c, "anna")["tasks"] == []
+        assert len(ask(c, "ben")["tasks"]) == 4
+
+
+def test_restart_serves_exactly_the_unanswered_tasks() -> None:
+    tasks = make_tasks(15)
+    with client(components(tasks, batch_size=10)) as c:
+        first = ask(c, "anna")["tasks"]
+        answer(c, "anna", first[:4])
+    with client(components(make_tasks(15), batch_size=10)) as c:  # same inputs, new server
+        again = ask(c, "anna")["tasks"] + ask(c, "anna")["tasks"]
+        assert sorted(hashes(again)) == sorted(hashes(tasks[4:]))
+
+
+def test_tasks_lost_by_the_page_are_sent_again() -> None:
+    with client(components(make_tasks(8), batch_size=3)) as c:
+        first = ask(c, "anna", held=[])["tasks"]
+        assert ask(c, "anna", held=[])["tasks"] == first  # page reloaded: nothing held
+        second = ask(c, "anna", held=hashes(first))["tasks"]
+        assert not set(hashes(second)) & set(hashes(first))
+        answer(c, "anna", first)
+        assert ask(c, "anna", held=[])["tasks"] == second
+
+
+def test_end_session_gives_tasks_to_others() -> None:
+    with client(components(make_tasks(4))) as c:
+        held = ask(c, "anna")["tasks"]
+        assert ask(c, "ben")["tasks"] == []
+        assert c.post("/end_session", json={"session_id": "anna"}).json()["returned"] == 4
+        assert hashes(ask(c, "ben")["tasks"]) == hashes(held)
+
+
+def test_duplicate_answers_are_stored_once() -> None:
+    with client(components(make_tasks(3))) as c:
+        got = ask(c, "anna")["tasks"]
+        answer(c, "anna", got)
+        again = answer(c, "anna", got)
+        assert again["stored"] == 0 and again["duplicates"] == 3
+        assert answer(c, "ben", got)["stored"] == 0
+    assert len(connect().get_dataset_examples("news")) == 3
+
+
+def test_force_stream_order_resends_unanswered() -> None:
+    with client(components(make_tasks(5), batch_size=2, force_stream_order=True)) as c:
+        first = ask(c, "anna")["tasks"]
+        assert ask(c, "anna")["tasks"] == first
+        answer(c, "anna", first[:1])
+        assert hashes(ask(c, "anna")["tasks"])[0] == first[1]["_task_hash"]
+
+
+def test_exclude_datasets_and_exclude_by_input() -> None:
+    tasks = make_tasks(4)
+    db = connect()
+    db.add_dataset("old")
+    db.add_examples([dict(tasks[0], answer="accept", spans=[{"start": 0, "end": 1, "label": "QUOTE"}],
+                          _task_hash=123)], datasets=["old"])
+    comps = components(tasks, exclude_by="input")
+    comps["exclude"] = ["old"]
+    with client(comps) as c:
+        assert sorted(hashes(ask(c, "anna")["tasks"])) == sorted(hashes(tasks[1:]))
+
+
+def test_invalid_answer_is_refused_and_not_stored() -> None:
+    comps = quotes_manual("news", "blank:de", str(SEEDS))
+    with client(comps) as c:
+        task = ask(c, "anna")["tasks"][0]
+        assert task["tokens"] and task["spans"]
+        bad = json.loads(json.dumps(task))
+        speaker = {"start": bad["tokens"][0]["start"], "end": bad["tokens"][0]["end"], "token_start": 0, "token_end": 0, "label": "SPEAKER"}
+        cue = {"start": bad["tokens"][2]["start"], "end": bad["tokens"][2]["end"], "token_start": 2, "token_end": 2, "label": "CUE"}
+        bad["spans"] = [speaker, cue]
+        bad["relations"] = [{"head": 0, "child": 2, "head_span": speaker, "child_span": cue, "label": "CUE"}]
+        bad["answer"] = "accept"
+        check = c.post("/validate_answer", json={"answer": bad}).json()
+        assert check["valid"] is False and "relation" in check["error"]
+        res = c.post("/give_answers", json={"answers": [bad], "session_id": "anna"})
+        assert res.status_code == 400 and "relation" in res.json()["detail"]
+        assert connect().count_dataset("news") == 0
+        good = dict(task, answer="accept")
+        assert c.post("/validate_answer", json={"answer": good}).json() == {"valid": True, "error": None}
+        assert answer(c, "anna", [task])["stored"] == 1
+    stored = connect().get_dataset_examples("news")
+    assert len(stored) == 1 and stored[0]["relations"] == task["relations"]
+
+
+def test_allowed_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRODIGY_ALLOWED_SESSIONS", "anna, ben")
+    with client(components(make_tasks(3))) as c:
+        assert ask(c, "anna")["session_id"] == "news-anna"
+        assert c.post("/get_session_questions", json={"session_id": "eve"}).status_code == 403
+        res = c.post("/get_session_questions", json={"session_id": None})
+        assert res.status_code == 403 and "?session=" in res.json()["detail"]
+        assert c.post("/give_answers", json={"answers": [], "session_id": "eve"}).status_code == 403
+
+
+def test_basic_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRODIGY_BASIC_AUTH_USER", "kim")
+    monkeypatch.setenv("PRODIGY_BASIC_AUTH_PASS", "s3cret")
+    with client(components(make_tasks(1))) as c:
+        assert c.get("/health").status_code == 401
+        assert c.get("/", auth=("kim", "wrong")).status_code == 401
+        assert c.get("/health", auth=("kim", "s3cret")).json() == {"status": "alive"}
+        res = c.post("/get_session_questions", json={"session_id": "anna"}, auth=("kim", "s3cret"))
+        assert len(res.json()["tasks"]) == 1
+
+
+def test_basic_auth_needs_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRODIGY_BASIC_AUTH_USER", "kim")
+    with pytest.raises(QuotesError, match="PRODIGY_BASIC_AUTH_PASS"):
+        build_app(components(make_tasks(1)))
+
+
+def test_recipe_callbacks_are_honoured() -> None:
+    calls: Dict[str, Any] = {"update": [], "exit": 0}
+    comps = components(make_tasks(3))
+    comps["update"] = lambda answers: calls["update"].append(len(answers)) or "updated"
+    comps["before_db"] = lambda answers: [dict(a, cleaned=True) for a in answers]
+    comps["progress"] = lambda ctrl, session, answers, result: 0.25 if result == "updated" else 0.0
+    comps["on_exit"] = lambda ctrl: calls.__setitem__("exit", ctrl.total)
+    with client(comps) as c:
+        result = answer(c, "anna", ask(c, "anna")["tasks"])
+        assert result["progress"] == 0.25
+    assert calls == {"update": [3], "exit": 3}
+    assert all(eg["cleaned"] for eg in connect().get_dataset_examples("news"))
+
+
+def test_progress_counts_the_stream() -> None:
+    with client(components(make_tasks(4), auto_count_stream=True)) as c:
+        batch = ask(c, "anna")
+        assert batch["progress"] == 0.0 and batch["remaining"] == 4
+        result = answer(c, "anna", batch["tasks"][:1])
+        assert result["progress"] == 0.25 and result["remaining"] == 3
+
+
+def test_bad_answer_value_is_refused() -> None:
+    with client(components(make_tasks(1))) as c:
+        task = ask(c, "anna")["tasks"][0]
+        res = c.post("/give_answers", json={"answers": [dict(task, answer="maybe")], "session_id": "anna"})
+        assert res.status_code == 400
+        assert c.post("/give_answers", json={"answers": "nope"}).status_code == 400
+
+
+def test_host_and_port_resolution(prodigy_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PRODIGY_HOST", raising=False)
+    monkeypatch.delenv("PRODIGY_PORT", raising=False)
+    monkeypatch.chdir(prodigy_home)
+    assert host_and_port(resolve_config({})) == ("127.0.0.1", 8080)
+    (prodigy_home / "prodigy.json").write_text(json.dumps({"port": 9001, "host": "0.0.0.0"}))
+    assert host_and_port(resolve_config({"port": 7000})) == ("0.0.0.0", 9001)
+    monkeypatch.setenv("PRODIGY_PORT", "9002")
+    monkeypatch.setenv("PRODIGY_HOST", "localhost")
+    assert host_and_port(resolve_config({})) == ("localhost", 9002)
+    monkeypatch.setenv("PRODIGY_CONFIG_OVERRIDES", json.dumps({"port": 9003}))
+    assert host_and_port(resolve_config({})) == ("localhost", 9003)
+    assert host_and_port(resolve_config({}, {"port": 9004})) == ("localhost", 9004)
+    monkeypatch.setenv("PRODIGY_PORT", "eighty")
+    monkeypatch.delenv("PRODIGY_CONFIG_OVERRIDES")
+    with pytest.raises(QuotesError, match="Invalid port"):
+        host_and_port(resolve_config({}))
