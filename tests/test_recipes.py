@@ -248,3 +248,15 @@ def test_cli_db_round_trip(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "no such file" in bad.output
     assert runner.invoke(app, ["drop", "news"]).exit_code == 0
     assert runner.invoke(app, ["db-out", "news"]).exit_code == 1
+
+
+def test_entry_points_resolve_from_the_installed_package() -> None:
+    from importlib import metadata
+
+    import recipes.quotes  # noqa: F401
+
+    points = {ep.name: ep for ep in metadata.entry_points(group="prodigy_recipes")}
+    assert set(MY_RECIPES) <= set(points), "reinstall with `pip install -e .` to refresh the entry points"
+    for name, ep in points.items():
+        func = ep.load()
+        assert callable(func) and RECIPES[name].func is func, name
