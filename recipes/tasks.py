@@ -103,15 +103,21 @@ def task_to_doc(nlp: Union[Language, Vocab], task: Task) -> Doc:
         if isinstance(nlp, Vocab):
             raise ValueError("task has no usable tokens; pass a Language to tokenize it")
         doc = nlp.make_doc(task["text"])
-    spans: Dict[tuple, Span] = {}
+    spans: Dict[tuple, Span] = {}  # keyed by offsets and label: one stretch may carry two labels
     for s in task.get("spans", []):
         span = _make_span(doc, s["start"], s["end"], s.get("label") or "")
         if span is not None:
-            spans.setdefault((s["start"], s["end"]), span)
+            spans.setdefault((s["start"], s["end"], s.get("label") or ""), span)
     doc.spans[SPANS_KEY] = list(spans.values())
+    by_offsets: Dict[tuple, Span] = {}
+    for (start, end, _), span in spans.items():
+        by_offsets.setdefault((start, end), span)
+
+    def find(ref: Dict[str, Any]) -> Optional[Span]:
+        return spans.get((ref["start"], ref["end"], ref.get("label") or "")) or by_offsets.get((ref["start"], ref["end"]))
+
     for rel in task.get("relations", []):
-        head = spans.get((rel["head_span"]["start"], rel["head_span"]["end"]))
-        child = spans.get((rel["child_span"]["start"], rel["child_span"]["end"]))
+        head, child = find(rel["head_span"]), find(rel["child_span"])
         if head is not None and child is not None:
             add_link(doc, head, child, rel.get("label") or child.label_)
     return doc

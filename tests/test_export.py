@@ -207,3 +207,14 @@ def test_dev_set_round_trip_loses_nothing(tmp_path: Path) -> None:
     assert sum(len(r["cues"]) for r in records) == distinct["CUE"] <= relations["CUE"]
     result = quotes_export("dev", str(tmp_path / "dev.spacy"), format="spacy")
     assert result["docs"] == 150
+    assert result["spans"] == sum(len({(s["start"], s["end"], s["label"]) for s in t["spans"]}) for t in accepted)
+
+
+def test_spacy_export_keeps_two_labels_on_one_stretch(tmp_path: Path) -> None:
+    text = "Demnach sei alles gut."
+    both = [{"start": 0, "end": 7, "label": "SPEAKER"}, {"start": 0, "end": 7, "label": "CUE"}]
+    quote = {"start": 8, "end": 21, "label": "INDIRECT"}
+    task = {"text": text, "answer": "accept", "spans": both + [quote],
+            "relations": [_rel(quote, both[0], "SPEAKER"), _rel(quote, both[1], "CUE")]}
+    db_in("news", str(_write(tmp_path / "in.jsonl", [task])))
+    assert quotes_export("news", str(tmp_path / "n.spacy"), format="spacy")["spans"] == 3
