@@ -183,3 +183,61 @@ def test_second_process_sees_committed_writes(prodigy_home: Path) -> None:
     db.add_examples([_eg("Sofort.")], datasets=["ds"])
     other = sqlite3.connect(prodigy_home / "prodigy.db")
     assert other.execute('SELECT COUNT(*) FROM "link"').fetchone()[0] == 1
+
+
+def _peewee_models(path: Path):
+    """Prodigy's peewee models as the contract (§4.2) describes them, bound to ``path``."""
+    orm = pytest.importorskip("peewee")
+    database = orm.SqliteDatabase(str(path))
+
+    class Base(orm.Model):
+        class Meta:
+            database = None
+
+    Base._meta.database = database
+
+    class Dataset(Base):
+        name = orm.CharField(unique=True)
+        created = orm.TimestampField()
+        meta = orm.BlobField()
+        session = orm.BooleanField()
+
+    class Example(Base):
+        input_hash = orm.BigIntegerField()
+        task_hash = orm.BigIntegerField()
+        content = orm.BlobField()
+
+    class Link(Base):
+        example = orm.ForeignKeyField(Example)
+        dataset = orm.ForeignKeyField(Dataset)
+
+    return database, Dataset, Example, Link
+
+
+def test_peewee_models_read_our_store(prodigy_home: Path) -> None:
+    db = connect()
+    db.add_dataset("quotes-alex", session=True)
+    db.add_examples([_eg("„Ja“, sagte sie."), _eg("Nein.")], datasets=["quotes", "quotes-alex"])
+    database, Dataset, Example, Link = _peewee_models(prodigy_home / "prodigy.db")
+    database.create_tables([Dataset, Example, Link], safe=True)  # what Prodigy does on connect: a no-op here
+    names = {ds.name: ds.session for ds in Dataset.select()}
+    assert names == {"quotes": False, "quotes-alex": True}
+    rows = Example.select().join(Link).join(Dataset).where(Dataset.name == "quotes").order_by(Link.id)
+    tasks = [json.loads(bytes(row.content).decode("utf8")) for row in rows]
+    assert [t["text"] for t in tasks] == ["„Ja“, sagte sie.", "Nein."]
+    assert [row.input_hash for row in rows] == [t["_input_hash"] for t in tasks]
+    assert json.loads(bytes(Dataset.get(Dataset.name == "quotes").meta)) == {}
+
+
+def test_store_reads_what_peewee_wrote(tmp_path: Path) -> None:
+    database, Dataset, Example, Link = _peewee_models(tmp_path / "prodigy.db")
+    database.create_tables([Dataset, Example, Link])
+    ds = Dataset.create(name="old", created=1700000000, meta=json.dumps({"author": "x"}), session=False)
+    for text in ("Grüße aus Köln.", "Zweiter."):
+        eg = _eg(text)
+        ex = Example.create(input_hash=eg["_input_hash"], task_hash=eg["_task_hash"], content=json.dumps(eg, ensure_ascii=False))
+        Link.create(example=ex, dataset=ds)
+    database.close()
+    db = connect(f"sqlite:///{tmp_path / 'prodigy.db'}")
+    assert db.datasets == ["old"] and db.get_meta("old") == {"author": "x", "created": 1700000000}
+    assert [e["text"] for e in db.get_dataset_examples("old")] == ["Grüße aus Köln.", "Zweiter."]

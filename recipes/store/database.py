@@ -41,7 +41,10 @@ def _loads(blob: Union[bytes, memoryview, str]) -> Any:
     if isinstance(blob, memoryview):
         blob = blob.tobytes()
     if isinstance(blob, bytes):
-        blob = blob.decode("utf8")
+        try:
+            blob = blob.decode("utf8")
+        except UnicodeDecodeError:  # peewee stores str in a BlobField as raw_unicode_escape
+            blob = blob.decode("raw_unicode_escape")
     return json.loads(blob)
 
 
