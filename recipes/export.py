@@ -101,15 +101,8 @@ def export_docbin(examples: Iterable[Dict[str, Any]], output: Path, lang: str) -
     return docs, spans
 
 
-@recipe(
-    "quotes.export",
-    dataset=Arg(help="Dataset to export"),
-    output=Arg(help="Output file: .jsonl for quotes/tasks, .spacy for spacy"),
-    format=Arg("--format", "-f", help="quotes (one record per quote), tasks (as db-out) or spacy (DocBin)"),
-    lang=Arg("--lang", "-L", help="Language of the tokenizer for --format spacy, for tasks without tokens"),
-)
-def quotes_export(dataset: str, output: str, format: str = "quotes", lang: str = "de") -> Dict[str, Any]:
-    """Export the accepted quotes of a dataset with speakers and cues, as JSONL or a spaCy DocBin."""
+def export_dataset(dataset: str, output: str, format: str = "quotes", lang: str = "de") -> Dict[str, Any]:
+    """Export a dataset in one of :data:`FORMATS` and return what was written (counts, path)."""
     if format not in FORMATS:
         raise QuotesError(f"Unknown --format '{format}'", f"Use one of {', '.join(FORMATS)}.")
     db = connect()
@@ -130,3 +123,16 @@ def quotes_export(dataset: str, output: str, format: str = "quotes", lang: str =
     docs, spans = export_docbin(_accepted(db, dataset), path, lang)
     typer.echo(f"✔ Exported {docs} doc(s) with {spans} span(s) from '{dataset}' to {path}")
     return {"format": format, "output": str(path), "docs": docs, "spans": spans}
+
+
+@recipe(
+    "quotes.export",
+    dataset=Arg(help="Dataset to export"),
+    output=Arg(help="Output file: .jsonl for quotes/tasks, .spacy for spacy"),
+    format=Arg("--format", "-f", help="quotes (one record per quote), tasks (as db-out) or spacy (DocBin)"),
+    lang=Arg("--lang", "-L", help="Language of the tokenizer for --format spacy, for tasks without tokens"),
+)
+def quotes_export(dataset: str, output: str, format: str = "quotes", lang: str = "de") -> None:
+    """Export the accepted quotes of a dataset with speakers and cues, as JSONL or a spaCy DocBin."""
+    # Returns None: under Prodigy a recipe that returns components would start the web server.
+    export_dataset(dataset, output, format=format, lang=lang)

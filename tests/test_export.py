@@ -8,7 +8,7 @@ from spacy.tokens import DocBin
 
 from recipes.dbcommands import db_in, db_out, drop, stats
 from recipes.errors import QuotesError
-from recipes.export import quote_records, quotes_export
+from recipes.export import export_dataset, quote_records, quotes_export
 from recipes.schema import SPANS_KEY
 from recipes.store import connect
 
@@ -83,7 +83,8 @@ def test_db_in_db_out_round_trip_loses_nothing(tmp_path: Path) -> None:
 
 def test_export_quotes_records(tmp_path: Path) -> None:
     db_in("news", str(_write(tmp_path / "in.jsonl", fixture_tasks())))
-    result = quotes_export("news", str(tmp_path / "quotes.jsonl"))
+    assert quotes_export("news", str(tmp_path / "quotes.jsonl")) is None
+    result = export_dataset("news", str(tmp_path / "quotes.jsonl"))
     records = [json.loads(line) for line in (tmp_path / "quotes.jsonl").read_text(encoding="utf8").splitlines()]
     assert result["answers"] == 2 and result["quotes"] == len(records) == 5  # the rejected answer is left out
     first = records[0]
@@ -103,7 +104,7 @@ def test_export_tasks_is_db_out_and_spacy_has_spans_and_links(tmp_path: Path) ->
     quotes_export("news", str(tmp_path / "tasks.jsonl"), format="tasks")
     db_out("news", str(tmp_path / "out.jsonl"))
     assert (tmp_path / "tasks.jsonl").read_text(encoding="utf8") == (tmp_path / "out.jsonl").read_text(encoding="utf8")
-    result = quotes_export("news", str(tmp_path / "news.spacy"), format="spacy")
+    result = export_dataset("news", str(tmp_path / "news.spacy"), format="spacy")
     assert result["docs"] == 2
     import spacy
 
@@ -205,7 +206,7 @@ def test_dev_set_round_trip_loses_nothing(tmp_path: Path) -> None:
                                 for r in t["relations"] if r["label"] == label}) for t in accepted) for label in ("SPEAKER", "CUE")}
     assert sum(len(r["speakers"]) for r in records) == distinct["SPEAKER"] <= relations["SPEAKER"]
     assert sum(len(r["cues"]) for r in records) == distinct["CUE"] <= relations["CUE"]
-    result = quotes_export("dev", str(tmp_path / "dev.spacy"), format="spacy")
+    result = export_dataset("dev", str(tmp_path / "dev.spacy"), format="spacy")
     assert result["docs"] == 150
     assert result["spans"] == sum(len({(s["start"], s["end"], s["label"]) for s in t["spans"]}) for t in accepted)
 
@@ -217,4 +218,4 @@ def test_spacy_export_keeps_two_labels_on_one_stretch(tmp_path: Path) -> None:
     task = {"text": text, "answer": "accept", "spans": both + [quote],
             "relations": [_rel(quote, both[0], "SPEAKER"), _rel(quote, both[1], "CUE")]}
     db_in("news", str(_write(tmp_path / "in.jsonl", [task])))
-    assert quotes_export("news", str(tmp_path / "n.spacy"), format="spacy")["spans"] == 3
+    assert export_dataset("news", str(tmp_path / "n.spacy"), format="spacy")["spans"] == 3
