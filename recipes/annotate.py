@@ -20,7 +20,7 @@ from .errors import InputError, QuotesError
 from .loaders import DATASET_PREFIX
 from .pipeline import load_nlp
 from .schema import CUE, QUOTE, RELATION_LABELS, SPAN_LABELS, SPANS_KEY, SPEAKER
-from .tasks import doc_to_task, task_to_doc, validate_task
+from .tasks import KNOWN_SPAN_LABELS, doc_to_task, task_to_doc, validate_task
 
 DEFAULT_MAX_TOKENS = 600
 LABEL_COLOURS = {QUOTE: "#ffe184", SPEAKER: "#c5bdf4", CUE: "#a6e22d"}
@@ -157,10 +157,12 @@ def answer_problems(eg: Task, span_labels: Sequence[str]) -> List[str]:
 def make_validate_answer(span_labels: Sequence[str]) -> Callable[[Task], None]:
     """Prodigy's ``validate_answer`` callback: raise with a message the annotator sees."""
 
+    allowed = list(dict.fromkeys([*span_labels, *KNOWN_SPAN_LABELS]))  # pre-annotated INDIRECT etc. stay valid
+
     def validate_answer(eg: Task) -> None:
         if eg.get("answer", "accept") != "accept":
             return
-        problems = answer_problems(eg, span_labels)
+        problems = answer_problems(eg, allowed)
         if problems:
             raise ValueError("Please fix: " + "; ".join(problems))
 
