@@ -190,6 +190,11 @@ class Controller:
             return self._sessions[sid]
 
     @property
+    def never_blocks(self) -> bool:
+        """True when no call can run recipe code that may be slow (stream already counted, no update)."""
+        return self._counted and self.update is None
+
+    @property
     def session_ids(self) -> List[str]:
         """Ids of the sessions seen in this run."""
         return list(self._sessions)

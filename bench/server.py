@@ -1,0 +1,204 @@
+"""Benchmark the bundled annotation server: concurrent annotators fetching and answering tasks.
+
+Runs the real app on uvicorn on 127.0.0.1 (a free port), with the SQLite store in a temporary
+PRODIGY_HOME. The annotators run in a second process (as browsers would), each simulated
+annotator (one thread, one keep-alive HTTP connection, a named session) asks
+for a batch, answers each task (accepting it with an extra span, as after a correction) and sends
+the answers, until the feed is empty. Then the database is read back.
+
+Prints p50/p95 latency per route, answers stored, duplicates (tasks stored more than once, or
+handed to two sessions) and losses (tasks never stored, or acknowledged answers missing).
+
+    python bench/server.py [--sessions 20] [--tasks 2000] [--batch-size 10] [--answers-per-request 1]
+"""
+import argparse
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SUBJECTS = ["Die Ministerin", "Der Trainer", "Eine Sprecherin", "Der Bürgermeister", "Die Forscherin",
+            "Ein Anwohner", "Die Gewerkschaft", "Der Kapitän", "Die Richterin", "Ein Polizeisprecher"]
+VERBS = ["sagte", "erklärte", "betonte", "warnte", "meinte", "kündigte an", "räumte ein"]
+CLAIMS = ["Wir haben keine Zeit zu verlieren", "Das Projekt wird pünktlich fertig",
+          "Niemand hat mit diesem Ergebnis gerechnet", "Die Lage bleibt angespannt",
+          "Wir arbeiten an einer Lösung", "Das war ein guter Tag für die Stadt",
+          "Die Zahlen sprechen für sich", "Wir lassen uns nicht unter Druck setzen"]
+PLACES = ["in Hamburg", "am Montag", "vor Journalisten", "im Rathaus", "nach der Sitzung", "in Bremen"]
+
+
+def synthetic_texts(n: int, seed: int = 13) -> List[str]:
+    """``n`` distinct short news paragraphs with a direct quote each (made up here)."""
+    rng = random.Random(seed)
+    texts = []
+    for i in range(n):
+        subject, verb, claim = rng.choice(SUBJECTS), rng.choice(VERBS), rng.choice(CLAIMS)
+        place = rng.choice(PLACES)
+        texts.append(f"„{claim}“, {verb} {subject.lower() if i % 3 else subject} {place}. "
+                     f"Meldung Nummer {i}: Die Beratungen gehen {rng.choice(['morgen', 'bald', 'heute'])} weiter.")
+    return texts
+
+
+def percentile(values: List[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of values, in the values' unit."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[rank]
+
+
+def annotator(base: str, name: str, per_request: int, timings: Dict[str, List[float]],
+              received: Dict[str, List[int]], acked: Dict[str, List[int]], errors: List[str]) -> None:
+    """One annotator session: fetch, answer, send, until no task is left."""
+    import httpx
+
+    # Browsers disable Nagle's algorithm; without this, httpx's separate header and body writes
+    # wait for a delayed ACK and every POST takes 40 ms on loopback.
+    transport = httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+    with httpx.Client(base_url=base, timeout=30, transport=transport) as http:
+        while True:
+            t0 = time.perf_counter()
+            res = http.post("/get_session_questions", json={"session_id": name})
+            timings["/get_session_questions"].append(time.perf_counter() - t0)
+            if res.status_code != 200:
+                errors.append(f"{name}: get_session_questions {res.status_code} {res.text[:200]}")
+                return
+            tasks = res.json()["tasks"]
+            if not tasks:
+                return
+            received[name] += [t["_task_hash"] for t in tasks]
+            for start in range(0, len(tasks), per_request):
+                answers = []
+                for task in tasks[start:start + per_request]:
+                    tok = task["tokens"][0]
+                    task["spans"] = task.get("spans", []) + [{"start": tok["start"], "end": tok["end"], "token_start": 0,
+                                                              "token_end": 0, "label": "CUE"}]
+                    answers.append(dict(task, answer="accept"))
+                t0 = time.perf_counter()
+                res = http.post("/give_answers", json={"answers": answers, "session_id": name})
+                timings["/give_answers"].append(time.perf_counter() - t0)
+                if res.status_code != 200:
+                    errors.append(f"{name}: give_answers {res.status_code} {res.text[:200]}")
+                    return
+                acked[name] += [a["_task_hash"] for a in answers]
+
+
+def run_annotators(base: str, names: List[str], per_request: int) -> Tuple[Dict, Dict, Dict, List[str]]:
+    """All annotator threads of one client process; returns timings, tasks received and acknowledged."""
+    timings: Dict[str, List[float]] = defaultdict(list)
+    received: Dict[str, List[int]] = defaultdict(list)
+    acked: Dict[str, List[int]] = defaultdict(list)
+    errors: List[str] = []
+    workers = [threading.Thread(target=annotator, args=(base, n, per_request, timings, received, acked, errors))
+               for n in names]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return dict(timings), dict(received), dict(acked), errors
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--tasks", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument("--answers-per-request", type=int, default=1)
+    parser.add_argument("--target-p95-ms", type=float, default=50.0)
+    parser.add_argument("--lazy-stream", action="store_true",
+                        help="Give the stream as a generator (server then works in its thread pool)")
+    args = parser.parse_args()
+
+    home = tempfile.mkdtemp(prefix="bench-server-")
+    os.environ["PRODIGY_HOME"] = home
+    for var in ("PRODIGY_CONFIG", "PRODIGY_CONFIG_OVERRIDES", "PRODIGY_ALLOWED_SESSIONS",
+                "PRODIGY_BASIC_AUTH_USER", "PRODIGY_BASIC_AUTH_PASS"):
+        os.environ.pop(var, None)
+
+    import spacy
+    import uvicorn
+
+    from recipes.compat import connect
+    from recipes.server.serve import bind, build_app
+    from recipes.tasks import doc_to_task
+
+    nlp = spacy.blank("de")
+    t0 = time.perf_counter()
+    tasks = [doc_to_task(doc) for doc in nlp.pipe(synthetic_texts(args.tasks))]
+    all_hashes = {t["_task_hash"] for t in tasks}
+    assert len(all_hashes) == args.tasks, "synthetic tasks must be distinct"
+    print(f"{args.tasks} tasks made in {time.perf_counter() - t0:.1f}s; SQLite in {home}")
+
+    # A list, as quotes.manual's stream is (auto_count_stream): the server knows the total.
+    components = {"dataset": "bench", "view_id": "relations", "stream": tasks,
+                  "config": {"labels": ["SPEAKER", "CUE"], "relations_span_labels": ["QUOTE", "SPEAKER", "CUE"],
+                             "batch_size": args.batch_size, "feed_overlap": False}}
+    if args.lazy_stream:
+        components["stream"] = iter(tasks)
+    app = build_app(components, config={**components["config"], "host": "127.0.0.1", "port": 0})
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    base = f"http://127.0.0.1:{port}"
+
+    names = [f"annotator{i:02d}" for i in range(args.sessions)]
+    t0 = time.perf_counter()
+    # The annotators run in another process, as browsers would: they don't compete with the
+    # server for its interpreter lock.
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        timings, received, acked, errors = pool.apply(run_annotators, (base, names, args.answers_per_request))
+    wall = time.perf_counter() - t0
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+    db = connect()
+    stored = db.get_dataset_examples("bench")
+    stored_counts = Counter(eg["_task_hash"] for eg in stored)
+    handed = Counter(h for hs in received.values() for h in hs)
+    acked_all = {h for hs in acked.values() for h in hs}
+    duplicates = sum(c - 1 for c in stored_counts.values() if c > 1) + sum(1 for c in handed.values() if c > 1)
+    losses = len(all_hashes - set(stored_counts)) + len(acked_all - set(stored_counts))
+    session_rows = sum(db.count_dataset(f"bench-{n}") for n in names if f"bench-{n}" in db)
+    wrong_session = sum(1 for eg in stored if not str(eg.get("_session_id", "")).startswith("bench-annotator"))
+
+    print(f"\n{args.sessions} sessions, {args.tasks} tasks, batch {args.batch_size}, "
+          f"{args.answers_per_request} answer(s) per request, wall {wall:.1f}s "
+          f"({len(stored) / wall:.0f} answers/s)")
+    print(f"{'route':<26}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    worst_p95 = 0.0
+    for route in ("/get_session_questions", "/give_answers"):
+        values = [v * 1000 for v in timings[route]]
+        if not values:
+            continue
+        p95 = percentile(values, 95)
+        worst_p95 = max(worst_p95, p95)
+        print(f"{route:<26}{len(values):>9}{statistics.median(values):>9.1f}{p95:>9.1f}{max(values):>9.1f}")
+    print(f"\nanswers stored: {len(stored)} (session datasets: {session_rows}; untagged: {wrong_session})")
+    print(f"duplicates: {duplicates}")
+    print(f"losses: {losses}")
+    if errors:
+        print("errors:\n  " + "\n  ".join(errors[:10]))
+    ok = (not errors and duplicates == 0 and losses == 0 and len(stored) == args.tasks
+          and session_rows == args.tasks and worst_p95 < args.target_p95_ms)
+    print(f"\n{'PASS' if ok else 'FAIL'}: p95 < {args.target_p95_ms:.0f} ms, no lost or duplicated answers")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
