@@ -3,7 +3,7 @@
 Both stream one task per document in Prodigy's ``relations`` interface (contract §2.2, §3.1):
 spans QUOTE/SPEAKER/CUE and relations SPEAKER/CUE from each quote to its speaker and cue.
 ``manual`` pre-annotates with the rule-based quote finder, ``correct`` with a trained pipeline;
-documents that already carry spans (e.g. ``dataset:NAME``) keep them instead. Documents longer
+documents that already carry a ``spans`` list (e.g. ``dataset:NAME``) keep it instead. Documents longer
 than ``--max-tokens`` are split at paragraph boundaries (``meta.part``/``parts``/``offset``).
 Inputs already answered in the dataset or in ``--exclude`` datasets are skipped, so a
 restarted session continues where it stopped.
@@ -82,6 +82,8 @@ def part_task(task: Task, start: int, end: int, index: int, total: int) -> Task:
         return task
     inside = lambda s: start <= s["start"] and s["end"] <= end  # noqa: E731
     part: Task = {"text": task["text"][start:end], "meta": {**(task.get("meta") or {}), "part": index + 1, "parts": total, "offset": start}}
+    if "spans" not in task:  # raw text: the pipeline annotates it
+        return part
     part["spans"] = [_shift_span(s, start) for s in task.get("spans") or [] if inside(s)]
     part["relations"] = [
         {**r, "head_span": _shift_span(r["head_span"], start), "child_span": _shift_span(r["child_span"], start)}
@@ -115,11 +117,15 @@ def _docs_to_tasks(nlp: Language, tasks: Iterable[Task], max_tokens: int) -> Ite
     count = lambda text: len(nlp.make_doc(text))  # noqa: E731
     for task in tasks:
         keep = [(s["start"], s["end"]) for s in task.get("spans") or []]
+        for rel in task.get("relations") or []:  # a quote and its speaker stay in one part
+            ends = [rel.get("head_span") or {}, rel.get("child_span") or {}]
+            if all(isinstance(e.get("start"), int) and isinstance(e.get("end"), int) for e in ends):
+                keep.append((min(e["start"] for e in ends), max(e["end"] for e in ends)))
         ranges = split_ranges(task["text"], count, max_tokens, keep)
         for i, (start, end) in enumerate(ranges):
             part = part_task(task, start, end, i, len(ranges))
-            if part.get("spans"):
-                doc = task_to_doc(nlp, part)  # keep the existing annotation
+            if "spans" in part:
+                doc = task_to_doc(nlp, part)  # already annotated (even if it found no quotes): keep it
             else:
                 doc = nlp(part["text"])
             yield doc_to_task(doc, meta=part.get("meta"))

@@ -45,20 +45,32 @@ def _sorted_spans(doc: Doc) -> List[Span]:
 
 
 def relations_of(doc: Doc) -> List[Dict[str, Any]]:
-    """Prodigy relation dicts for ``doc._.quote_links``; both ends must be spans of the doc."""
-    labels = {(s.start, s.end): s.label_ for s in _sorted_spans(doc)}
+    """Prodigy relation dicts for ``doc._.quote_links``; both ends must be spans of the doc.
+
+    One stretch of tokens may carry two labels (a QUOTE that is also INDIRECT, a word that is
+    SPEAKER and CUE): the child takes the label matching the link, and every quote-type label
+    of the head gets its own relation.
+    """
+    labels: Dict[tuple, List[str]] = {}
+    for s in _sorted_spans(doc):
+        labels.setdefault((s.start, s.end), []).append(s.label_)
     relations = []
     for link in doc._.quote_links:
         head, child = doc[link.head_start : link.head_end], doc[link.child_start : link.child_end]
-        head_span = span_dict(head, labels.get((head.start, head.end), "QUOTE"))
-        child_span = span_dict(child, labels.get((child.start, child.end), link.label))
-        relations.append({
-            "head": head_span["token_end"],
-            "child": child_span["token_end"],
-            "head_span": head_span,
-            "child_span": child_span,
-            "label": link.label,
-        })
+        at_head = labels.get((head.start, head.end), [])
+        head_labels = [lb for lb in at_head if lb not in RELATION_LABELS] or at_head[:1] or ["QUOTE"]
+        at_child = labels.get((child.start, child.end), [])
+        child_label = link.label if link.label in at_child or not at_child else at_child[0]
+        child_span = span_dict(child, child_label)
+        for head_label in head_labels:
+            head_span = span_dict(head, head_label)
+            relations.append({
+                "head": head_span["token_end"],
+                "child": child_span["token_end"],
+                "head_span": head_span,
+                "child_span": dict(child_span),
+                "label": link.label,
+            })
     return relations
 
 

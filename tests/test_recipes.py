@@ -260,3 +260,29 @@ def test_entry_points_resolve_from_the_installed_package() -> None:
     for name, ep in points.items():
         func = ep.load()
         assert callable(func) and RECIPES[name].func is func, name
+
+
+def test_split_keeps_related_spans_and_double_labels_together(tmp_path: Path) -> None:
+    text = "Kim ist Ministerin.\n\nSie sagte:\n\n„Wir bleiben.“\n\nDemnach sei alles gut."
+    kim = {"start": 0, "end": 3, "label": "SPEAKER"}
+    quote = {"start": text.index("„"), "end": text.index("“") + 1, "label": "QUOTE"}
+    also = dict(quote, label="INDIRECT")
+    dem_s = {"start": text.index("Demnach"), "end": text.index("Demnach") + 7, "label": "SPEAKER"}
+    dem_c = dict(dem_s, label="CUE")
+    rest = {"start": dem_s["end"] + 1, "end": len(text) - 1, "label": "INDIRECT"}
+    rels = [{"head_span": q, "child_span": kim, "label": "SPEAKER"} for q in (quote, also)]
+    rels += [{"head_span": rest, "child_span": dem_s, "label": "SPEAKER"}, {"head_span": rest, "child_span": dem_c, "label": "CUE"}]
+    doc = {"text": text, "meta": {"id": "x"}, "spans": [kim, quote, also, dem_s, dem_c, rest], "relations": rels}
+    tasks = list(quotes_manual("ds", "blank:de", _source(tmp_path, [doc]), max_tokens=3)["stream"])
+    assert [t["meta"]["parts"] for t in tasks] == [2, 2]
+    found = set()
+    for t in tasks:
+        off = t["meta"]["offset"]
+        found |= {(r["head_span"]["start"] + off, r["head_span"]["label"], r["child_span"]["start"] + off, r["child_span"]["label"], r["label"]) for r in t["relations"]}
+        assert validate_task(t) == []
+    assert found == {(r["head_span"]["start"], r["head_span"]["label"], r["child_span"]["start"], r["child_span"]["label"], r["label"]) for r in rels}
+
+
+def test_annotated_documents_without_quotes_stay_empty(tmp_path: Path) -> None:
+    (task,) = list(quotes_manual("ds", "blank:de", _source(tmp_path, [{"text": ARTICLE, "spans": []}]))["stream"])
+    assert task["spans"] == [] and task["relations"] == []
