@@ -241,3 +241,26 @@ def test_store_reads_what_peewee_wrote(tmp_path: Path) -> None:
     db = connect(f"sqlite:///{tmp_path / 'prodigy.db'}")
     assert db.datasets == ["old"] and db.get_meta("old") == {"author": "x", "created": 1700000000}
     assert [e["text"] for e in db.get_dataset_examples("old")] == ["Grüße aus Köln.", "Zweiter."]
+
+
+def test_config_precedence(prodigy_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recipes.config import get_config
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (prodigy_home / "prodigy.json").write_text(json.dumps({"port": 1, "host": "a", "batch_size": 3, "db_settings": {"sqlite": {"name": "g.db"}}}))
+    (project / "prodigy.json").write_text(json.dumps({"port": 2, "host": "b", "db_settings": {"postgresql": {"host": "x"}}}))
+    explicit = tmp_path / "explicit.json"
+    explicit.write_text(json.dumps({"port": 3}))
+    monkeypatch.chdir(project)
+    assert get_config() == {"port": 2, "host": "b", "batch_size": 3, "db_settings": {"sqlite": {"name": "g.db"}, "postgresql": {"host": "x"}}}
+    monkeypatch.setenv("PRODIGY_CONFIG", str(explicit))
+    monkeypatch.setenv("PRODIGY_CONFIG_OVERRIDES", '{"host": "c"}')
+    config = get_config()
+    assert (config["port"], config["host"], config["batch_size"]) == (3, "c", 3)
+    monkeypatch.setenv("PRODIGY_CONFIG_OVERRIDES", "[1]")
+    with pytest.raises(QuotesError, match="JSON object"):
+        get_config()
+    monkeypatch.setenv("PRODIGY_CONFIG", str(tmp_path / "missing.json"))
+    with pytest.raises(QuotesError, match="not a file"):
+        get_config()
