@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .compat import Arg, connect, get_stream, recipe, split_string
+from .config import get_config
 from .errors import InputError, QuotesError
 from .loaders import DATASET_PREFIX
 from .pipeline import load_nlp
@@ -133,9 +134,14 @@ def _docs_to_tasks(nlp: Language, tasks: Iterable[Task], max_tokens: int) -> Ite
 
 def annotation_stream(nlp: Language, source: Any, dataset: str, exclude: Sequence[str] = (),
                       max_tokens: int = DEFAULT_MAX_TOKENS) -> Iterator[Task]:
-    """Lazily pre-annotated tasks, skipping inputs answered in ``dataset`` or ``exclude``."""
+    """Lazily pre-annotated tasks, skipping inputs answered in ``dataset`` or ``exclude``.
+
+    With ``feed_overlap`` every annotator sees every input, so answers in ``dataset`` only
+    exclude per session, which the server does; the stream then skips ``exclude`` alone.
+    """
     db = connect()
-    names = [name for name in [dataset, *exclude] if name]
+    overlap = bool(get_config().get("feed_overlap"))
+    names = [name for name in [None if overlap else dataset, *exclude] if name]
     seen: Set[int] = set(db.get_input_hashes(*names)) if names else set()
     for task in _docs_to_tasks(nlp, get_stream(source, rehash=True, dedup=True, input_key="text"), max_tokens):
         if task["_input_hash"] in seen:

@@ -71,6 +71,15 @@ def test_stream_skips_answered_and_excluded_inputs(tmp_path: Path) -> None:
     assert [t["text"] for t in quotes_manual("new", "blank:de", src)["stream"]] == [ARTICLE, OTHER]
 
 
+def test_feed_overlap_leaves_per_session_exclusion_to_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _source(tmp_path, [{"text": ARTICLE}, {"text": OTHER}])
+    first = next(quotes_manual("ds", "blank:de", src)["stream"])
+    connect().add_examples([{**first, "answer": "accept"}], datasets=["ds", "done"])
+    monkeypatch.setenv("PRODIGY_CONFIG_OVERRIDES", '{"feed_overlap": true}')
+    assert [t["text"] for t in quotes_manual("ds", "blank:de", src)["stream"]] == [ARTICLE, OTHER]
+    assert [t["text"] for t in quotes_manual("ds", "blank:de", src, exclude="done")["stream"]] == [OTHER]
+
+
 def test_long_documents_split_at_paragraphs(tmp_path: Path) -> None:
     src = _source(tmp_path, [{"text": LONG, "meta": {"id": "long"}}])
     tasks = list(quotes_manual("ds", "blank:de", src, max_tokens=8)["stream"])
