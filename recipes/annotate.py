@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from .compat import Arg, connect, get_stream, recipe, split_string
 from .config import get_config

@@ -8,7 +8,7 @@ cue(s), the document's id and meta and the answer's session. ``tasks`` is ``db-o
 """
 import json
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Tuple
 
 import spacy
 import typer

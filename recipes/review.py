@@ -9,7 +9,7 @@ once per input; inputs already reviewed are skipped.
 """
 import copy
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Sequence, Tuple
 
 from .annotate import LABEL_COLOURS, make_validate_answer
 from .compat import Arg, connect, recipe, split_string
