@@ -1,0 +1,24 @@
+"""Rule-based quote finder: quotation marks, cue verbs and source markers from pattern files.
+
+``add_quote_finder(nlp)`` adds the ``quote_finder`` component; see :mod:`.patterns` for the
+pattern file format.
+"""
+from pathlib import Path
+from typing import Optional, Union
+
+from spacy.language import Language
+
+from .component import QuoteFinder, make_quote_finder
+from .patterns import PatternError, default_patterns_dir, load_patterns
+
+__all__ = ["add_quote_finder", "QuoteFinder", "make_quote_finder", "PatternError", "default_patterns_dir", "load_patterns"]
+
+
+def add_quote_finder(nlp: Language, patterns_dir: Optional[Union[str, Path]] = None, name: str = "quote_finder") -> Language:
+    """Add (or replace) the rule-based quote finder; it needs no parser or sentence splitter."""
+    config = {"patterns_dir": str(patterns_dir) if patterns_dir is not None else None}
+    if name in nlp.pipe_names:
+        nlp.replace_pipe(name, "quote_finder", config=config)
+    else:
+        nlp.add_pipe("quote_finder", name=name, config=config, last=True)
+    return nlp

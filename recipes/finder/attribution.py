@@ -1,0 +1,231 @@
+"""Speaker and cue of a sentence from its words: cue verbs, source markers and noun phrases.
+
+No parser: a speaker is the noun phrase (or pronoun) next to a cue verb that is not inside a
+prepositional phrase, looked for on the subject side first. German noun phrases are found by
+capitalisation; English ones by stopping at function words.
+"""
+from typing import List, NamedTuple, Optional, Sequence, Tuple
+
+from .patterns import Patterns
+from .sentences import Item
+
+Span = Tuple[int, int]  # character offsets, end exclusive
+
+AUXILIARIES = {
+    "de": frozenset("hat habe hatte hatten haben ist war waren sind wurde wurden wird werden sei hätte würde "
+                    "soll sollen sollte will wollte kann konnte muss musste mochte möchte es".split()),
+    "en": frozenset("has have had is was were are been be will would could should can may might did does do "
+                    "also then later earlier".split()),
+}
+CLAUSE_STOPS = frozenset(":;()[]")
+
+
+class Attribution(NamedTuple):
+    """A cue (or source marker) in a sentence and the speaker found for it (or None)."""
+
+    cue: List[Span]
+    speaker: Optional[Span]
+    anchor: int  # item index of the cue, to pick the cue nearest to a quote
+
+
+class Attributor:
+    """Finds cues and speakers in the items of one sentence, for one language's patterns."""
+
+    def __init__(self, patterns: Patterns, lang: str) -> None:
+        self.p = patterns
+        self.lang = lang
+        self.caps = lang == "de"
+        self.dets = patterns.of("determiner")
+        self.preps = patterns.of("preposition")
+        self.pronouns = patterns.of("pronoun")
+        self.skips = patterns.of("skip") | AUXILIARIES.get(lang, frozenset())
+        self.cue_first = {key[0] for key in patterns.cues}
+        self.source_first = {key[0] for key in patterns.sources}
+        self.function = self.dets | self.preps | self.skips | self.cue_first | patterns.of("reported")
+
+    # -- noun phrases -------------------------------------------------------------------
+    def _nounish(self, item: Item) -> bool:
+        if item.kind != "W":
+            return False
+        if item.low in self.pronouns:
+            return True
+        if self.caps:
+            return item.text[0].isupper() and item.low not in self.function
+        return item.low not in self.function and item.text[0].isalpha()
+
+    def _np_right(self, items: Sequence[Item], i: int, limit: int) -> Optional[Tuple[int, int]]:
+        """The noun phrase starting at item ``i`` (det, adjectives, nouns), as item indices."""
+        j, n = i, min(len(items), limit)
+        if j < n and items[j].kind == "W" and items[j].low in self.pronouns and (
+                j + 1 >= n or not self._nounish(items[j + 1]) or items[j + 1].kind == "Q"):
+            return (j, j + 1)
+        while j < n and items[j].kind == "W" and items[j].low in self.dets:
+            j += 1
+        k = j
+        while k < n and k - j < 3 and items[k].kind == "W" and not self._nounish(items[k]) \
+                and items[k].low not in self.function and (j > i or not self.caps):
+            k += 1  # adjectives after a determiner
+        if k < n and self._nounish(items[k]) and items[k].kind == "W":
+            e = k
+            while e < n and self._nounish(items[e]) and (items[e].kind == "W" or e > k) and e - k < 6:
+                e += 1
+            if not self.caps:
+                return (i, e)
+            # genitive attachment: "der Chef der Bundesagentur"
+            if e + 1 < n and items[e].low in ("der", "des") and self._nounish(items[e + 1]):
+                g = e + 1
+                while g < n and self._nounish(items[g]) and items[g].kind == "W" and g - e < 5:
+                    g += 1
+                e = g
+            return (i, e)
+        return None
+
+    def _np_left(self, items: Sequence[Item], end: int, floor: int) -> Optional[Tuple[int, int]]:
+        """The noun phrase ending just before item ``end`` (not inside a PP), as item indices."""
+        j = end - 1
+        while j >= floor:
+            while j >= floor and items[j].kind == "W" and items[j].low in self.skips and items[j].low not in self.pronouns:
+                j -= 1
+            if j < floor or items[j].kind != "W" or not self._nounish(items[j]):
+                return None
+            e = j + 1
+            if items[j].low in self.pronouns:
+                s = j
+            else:
+                s = j
+                while s - 1 >= floor and self._nounish(items[s - 1]) and items[s - 1].kind == "W" and e - s < 6:
+                    s -= 1
+                k = s
+                while k - 1 >= floor and k > s - 3 and items[k - 1].kind == "W" and items[k - 1].low not in self.function \
+                        and not self._nounish(items[k - 1]):
+                    k -= 1
+                if k - 1 >= floor and items[k - 1].kind == "W" and items[k - 1].low in self.dets:
+                    s = k - 1
+                while s - 1 >= floor and items[s - 1].kind == "W" and items[s - 1].low in self.dets:
+                    s -= 1
+            if s - 1 >= floor and items[s - 1].kind == "W" and items[s - 1].low in self.preps:
+                j = s - 2  # inside a prepositional phrase: keep looking left
+                continue
+            if self.caps and s - 1 >= floor and items[s - 1].kind == "W" and items[s - 1].low in ("der", "des") \
+                    and s - 2 >= floor and self._nounish(items[s - 2]):
+                j = s - 2  # genitive attachment: continue to its head
+                continue
+            return (s, e)
+        return None
+
+    def _skip_right(self, items: Sequence[Item], i: int, n: int) -> int:
+        """Step over adverbs, particles and prepositional phrases after a cue."""
+        while i < n:
+            it = items[i]
+            if it.kind == "W" and it.low in self.skips and it.low not in self.pronouns:
+                i += 1
+            elif it.kind == "W" and it.low in self.preps and i + 1 < n:
+                np = self._np_right(items, i + 1, n)
+                if np is None:
+                    return i
+                i = np[1]
+            else:
+                return i
+        return i
+
+    def _speaker_right(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
+        n = len(items)
+        for k in range(i, n):  # the clause ends at punctuation other than hyphens
+            if items[k].kind in "PQ" and items[k].text not in "-–":
+                n = k
+                break
+        i = self._skip_right(items, i, n)
+        return self._np_right(items, i, n) if i < n else None
+
+    def _clause_floor(self, items: Sequence[Item], i: int) -> int:
+        """Where the clause before item ``i`` starts (after a quote, colon or comma-clause)."""
+        k = i - 1
+        while k >= 0:
+            it = items[k]
+            if it.kind == "Q" or it.text in CLAUSE_STOPS:
+                return k + 1
+            k -= 1
+        return 0
+
+    # -- cues ---------------------------------------------------------------------------
+    def _match(self, items: Sequence[Item], i: int, words: Tuple[str, ...]) -> bool:
+        if i + len(words) > len(items):
+            return False
+        return all(items[i + k].kind == "W" and items[i + k].low == w for k, w in enumerate(words))
+
+    def attributions(self, items: Sequence[Item]) -> List[Attribution]:
+        """Every cue or source marker of the sentence with the speaker it points to."""
+        found: List[Attribution] = []
+        n = len(items)
+        for i, it in enumerate(items):
+            if it.kind != "W":
+                continue
+            low = it.low
+            if low in self.cue_first:
+                for key, cues in self.p.cues.items():
+                    if key[0] != low or not self._match(items, i, key):
+                        continue
+                    for cue in cues:
+                        att = self._cue(items, i, len(key), cue.particle, cue.speaker)
+                        if att is not None:
+                            found.append(att)
+                            break
+                    else:
+                        continue
+                    break
+            if low in self.source_first:
+                for key, source in self.p.sources.items():
+                    if key[0] != low or not self._match(items, i, key):
+                        continue
+                    if source.after_comma and not (i > 0 and items[i - 1].kind in "PQ" and items[i - 1].text in ",“”\"»«" or
+                                                   i > 0 and items[i - 1].kind == "Q"):
+                        continue
+                    end = i + len(key)
+                    if source.np == "after":
+                        np = self._np_right(items, self._skip_right_plain(items, end), n)
+                    else:
+                        np = self._np_left(items, i, self._clause_floor(items, i))
+                    if np is not None:
+                        found.append(Attribution([(it.start, items[end - 1].end)], self._span(items, np), i))
+                        break
+        return found
+
+    def _skip_right_plain(self, items: Sequence[Item], i: int) -> int:
+        while i < len(items) and items[i].kind == "W" and items[i].low in self.skips and items[i].low not in self.pronouns:
+            i += 1
+        return i
+
+    def _cue(self, items: Sequence[Item], i: int, size: int, particle: Optional[str], role: str) -> Optional[Attribution]:
+        cue_spans = [(items[i].start, items[i + size - 1].end)]
+        if particle:
+            for k in range(i + size, len(items)):
+                if items[k].kind == "Q" or items[k].text in ".;:":
+                    return None
+                if items[k].kind == "W" and items[k].low == particle:
+                    cue_spans.append((items[k].start, items[k].end))
+                    break
+            else:
+                return None
+        after_comma = i > 0 and items[i - 1].kind == "P" and items[i - 1].text in ",–—"
+        after_quote = i > 0 and items[i - 1].kind == "Q"
+        right_first = after_comma or after_quote or role == "object"
+        np = None
+        if right_first:
+            np = self._speaker_right(items, i + size)
+        if np is None:
+            floor = self._clause_floor(items, i)
+            np = self._np_left(items, i, floor)
+            if np is None and after_comma:
+                # ", Peter Häberle, erklärte": an apposition before the cue
+                k = i - 2
+                while k >= floor and not (items[k].kind == "P" and items[k].text == ","):
+                    k -= 1
+                if k >= floor:
+                    np = self._np_right(items, k + 1, i - 1)
+        if np is None and not right_first:
+            np = self._speaker_right(items, i + size)
+        return Attribution(cue_spans, self._span(items, np) if np else None, i)
+
+    @staticmethod
+    def _span(items: Sequence[Item], np: Tuple[int, int]) -> Span:
+        return (items[np[0]].start, items[np[1] - 1].end)

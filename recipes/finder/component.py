@@ -1,0 +1,117 @@
+"""The ``quote_finder`` spaCy component: rule-based quotes, speakers and cues.
+
+Writes QUOTE, SPEAKER and CUE spans to ``doc.spans["quotes"]`` and links each quote to its
+speaker and cue with :func:`recipes.schema.add_link`. Its patterns are saved with the
+pipeline, so a saved pipeline loads without this repository.
+"""
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, add_link
+from .patterns import Patterns, build_patterns, default_patterns_dir, load_patterns
+from .rules import QuoteRules
+
+PATTERNS_FILE = "patterns.jsonl"
+ENTITY_SPEAKERS = frozenset({"PER", "PERSON", "ORG", "NORP", "GPE"})
+
+
+class QuoteFinder:
+    """Finds direct quotes with their speakers and cues by rules read from pattern files."""
+
+    def __init__(self, nlp: Language, name: str = "quote_finder", patterns_dir: Optional[Union[str, Path]] = None,
+                 use_entities: bool = True) -> None:
+        self.name = name
+        self.lang = nlp.lang
+        self.patterns_dir = patterns_dir
+        self.use_entities = use_entities
+        self._rules: Optional[QuoteRules] = None
+        if patterns_dir is not None:
+            self.set_patterns(load_patterns(patterns_dir))
+
+    def set_patterns(self, patterns: Patterns) -> None:
+        """Use ``patterns`` from now on."""
+        self._rules = QuoteRules(patterns, self.lang)
+
+    @property
+    def rules(self) -> QuoteRules:
+        """The rules, loading the built-in patterns of the language on first use."""
+        if self._rules is None:
+            self.set_patterns(load_patterns(default_patterns_dir(self.lang)))
+        assert self._rules is not None
+        return self._rules
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Add the quotes, speakers and cues of ``doc``."""
+        ents = [e for e in doc.ents if e.label_ in ENTITY_SPEAKERS] if self.use_entities and doc.has_annotation("ENT_IOB") else []
+        spans: Dict[Tuple[int, int, str], Span] = {}
+        links: List[Tuple[Span, Span, str]] = []
+        for found in self.rules.find(doc.text):
+            quote = self._span(doc, found.quote, QUOTE, spans)
+            if quote is None:
+                continue
+            if found.speaker is not None:
+                speaker = self._span(doc, _snap(found.speaker, ents), SPEAKER, spans)
+                if speaker is not None:
+                    links.append((quote, speaker, SPEAKER))
+            for cue_chars in found.cue:
+                cue = self._span(doc, cue_chars, CUE, spans)
+                if cue is not None:
+                    links.append((quote, cue, CUE))
+        doc.spans[SPANS_KEY] = list(spans.values())
+        for head, child, label in links:
+            add_link(doc, head, child, label)
+        return doc
+
+    @staticmethod
+    def _span(doc: Doc, chars: Tuple[int, int], label: str, spans: Dict[Tuple[int, int, str], Span]) -> Optional[Span]:
+        span = doc.char_span(chars[0], chars[1], label=label, alignment_mode="expand")
+        if span is None or not len(span):
+            return None
+        return spans.setdefault((span.start, span.end, label), span)
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        """Process a stream of docs."""
+        for doc in stream:
+            yield self(doc)
+
+    # -- serialization: the pattern entries travel with the pipeline ------------------------
+    def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
+        """The pattern entries as bytes."""
+        return srsly.msgpack_dumps({"lang": self.lang, "entries": self.rules.patterns.entries})
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = tuple()) -> "QuoteFinder":
+        """Load pattern entries saved by :meth:`to_bytes`."""
+        self.set_patterns(build_patterns(srsly.msgpack_loads(data)["entries"]))
+        return self
+
+    def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
+        """Save the pattern entries to ``path/patterns.jsonl``."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_jsonl(path / PATTERNS_FILE, self.rules.patterns.entries)
+
+    def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "QuoteFinder":
+        """Load the pattern entries saved by :meth:`to_disk`."""
+        self.set_patterns(load_patterns(Path(path) / PATTERNS_FILE))
+        return self
+
+
+def _snap(chars: Tuple[int, int], ents: List[Span]) -> Tuple[int, int]:
+    """A speaker span narrowed to the named entity inside it, when the pipeline has one."""
+    for ent in ents:
+        if ent.start_char >= chars[0] and ent.end_char <= chars[1]:
+            return (ent.start_char, ent.end_char)
+    return chars
+
+
+@Language.factory(
+    "quote_finder",
+    default_config={"patterns_dir": None, "use_entities": True},
+)
+def make_quote_finder(nlp: Language, name: str, patterns_dir: Optional[str], use_entities: bool) -> QuoteFinder:
+    """Create the rule-based quote finder; patterns default to the built-in ones for ``nlp.lang``."""
+    return QuoteFinder(nlp, name, patterns_dir=patterns_dir, use_entities=use_entities)

@@ -1,0 +1,189 @@
+"""Pattern files of the rule-based quote finder: format, loading and validation.
+
+Patterns are data, so users can extend them without touching code. A language's patterns are
+all ``*.jsonl`` files in one folder (the built-in ones: ``patterns/<lang>/``). Each non-blank
+line is one JSON object with a ``"kind"``; ``"text"`` is one string or a list of strings
+(several forms sharing the other fields). Words match case-insensitively; a ``"text"`` of
+several words (``"nach Angaben"``) matches those words in a row.
+
+=============  ===========================================================================
+kind           fields and meaning
+=============  ===========================================================================
+quote          ``open`` (one character), ``close`` (a character or a list): a pair of
+               quotation marks, e.g. ``{"kind": "quote", "open": "„", "close": ["“", "”"]}``.
+cue            ``text``: inflected forms of a speech verb or noun (``sagte``, ``said``).
+               Optional ``particle``: a separable particle that must follow in the clause
+               (``{"text": "fügte", "particle": "hinzu"}``); optional ``speaker``:
+               ``"subject"`` (default) or ``"object"`` when the speaker is the verb's object
+               (``zitierte Kim mit den Worten``).
+source         ``text``: a source marker; ``np``: where the source's noun phrase stands,
+               ``"after"`` (``laut KCNA``, ``so KCNA``, ``according to X``) or ``"before"``
+               (``KCNA zufolge``); optional ``after_comma``: true if the marker only
+               counts right after a comma or a quote (``„…“, so KCNA``).
+pronoun        ``text``: personal pronouns that are speaker mentions (``er``, ``sie``, ``he``).
+title          ``text``: nouns that introduce a quoted name or title nobody says
+               (``Zeitung``, ``Schiff``, ``Motto``); a quote right after one is not speech.
+determiner     ``text``: articles and possessives that start a noun phrase.
+preposition    ``text``: prepositions; a noun phrase right after one is not a speaker.
+skip           ``text``: adverbs and particles stepped over when looking for the speaker
+               (``weiter``, ``sich``, ``also``).
+reported       ``text``: words that mark reported speech without a cue verb, e.g. German
+               subjunctive forms (``sei``, ``habe``); a short quote in such a clause is speech.
+abbreviation   ``text``: abbreviations whose full stop does not end a sentence (``Dr.``).
+=============  ===========================================================================
+
+A malformed line raises :class:`PatternError` naming the file and the line.
+"""
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
+
+KINDS = ("quote", "cue", "source", "pronoun", "title", "determiner", "preposition", "skip",
+         "reported", "abbreviation")
+WORD_KINDS = ("pronoun", "title", "determiner", "preposition", "skip", "reported", "abbreviation")
+
+
+class PatternError(ValueError):
+    """A pattern file that cannot be used, with the file and line to fix."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A speech verb form: optional separable particle and who the speaker is."""
+
+    words: Tuple[str, ...]
+    particle: Optional[str] = None
+    speaker: str = "subject"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source marker (``laut``) and the side its noun phrase stands on."""
+
+    words: Tuple[str, ...]
+    np: str = "after"
+    after_comma: bool = False
+
+
+@dataclass
+class Patterns:
+    """Everything the finder reads from one language's pattern files."""
+
+    entries: List[Dict[str, Any]] = field(default_factory=list)
+    pairs: Dict[str, FrozenSet[str]] = field(default_factory=dict)
+    cues: Dict[Tuple[str, ...], List[Cue]] = field(default_factory=dict)
+    sources: Dict[Tuple[str, ...], Source] = field(default_factory=dict)
+    words: Dict[str, FrozenSet[str]] = field(default_factory=dict)
+
+    def of(self, kind: str) -> FrozenSet[str]:
+        """The lower-cased single words of a word kind (``pronoun``, ``title``, ...)."""
+        return self.words.get(kind, frozenset())
+
+
+def _texts(entry: Dict[str, Any], where: str) -> List[str]:
+    text = entry.get("text")
+    texts = [text] if isinstance(text, str) else text
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
+        raise PatternError(f'{where}: "text" must be a non-empty string or a list of them, got {text!r}')
+    return [t.strip() for t in texts]
+
+
+def _check_entry(entry: Any, where: str) -> Dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise PatternError(f"{where}: expected a JSON object, got {type(entry).__name__}")
+    kind = entry.get("kind")
+    if kind not in KINDS:
+        raise PatternError(f'{where}: unknown "kind" {kind!r}; use one of {", ".join(KINDS)}')
+    if kind == "quote":
+        close = entry.get("close")
+        closes = [close] if isinstance(close, str) else close
+        if not isinstance(entry.get("open"), str) or len(entry["open"]) != 1:
+            raise PatternError(f'{where}: a quote pair needs "open": one character, got {entry.get("open")!r}')
+        if not isinstance(closes, list) or not closes or not all(isinstance(c, str) and len(c) == 1 for c in closes):
+            raise PatternError(f'{where}: a quote pair needs "close": a character or a list of them, got {close!r}')
+        return entry
+    _texts(entry, where)
+    if kind == "cue" and entry.get("speaker", "subject") not in ("subject", "object"):
+        raise PatternError(f'{where}: "speaker" must be "subject" or "object", got {entry.get("speaker")!r}')
+    if kind == "cue" and "particle" in entry and not (isinstance(entry["particle"], str) and entry["particle"].strip()):
+        raise PatternError(f'{where}: "particle" must be a word, got {entry["particle"]!r}')
+    if kind == "source" and entry.get("np", "after") not in ("after", "before"):
+        raise PatternError(f'{where}: "np" must be "after" or "before", got {entry.get("np")!r}')
+    return entry
+
+
+def read_pattern_file(path: Path) -> List[Dict[str, Any]]:
+    """The checked entries of one JSONL pattern file."""
+    entries = []
+    with Path(path).open(encoding="utf8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}, line {number}"
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise PatternError(f"{where}: not valid JSON ({err.msg} at column {err.colno})") from None
+            entries.append(_check_entry(entry, where))
+    return entries
+
+
+def build_patterns(entries: Iterable[Dict[str, Any]]) -> Patterns:
+    """Index checked pattern entries for fast lookup."""
+    pats = Patterns(entries=list(entries))
+    pairs: Dict[str, set] = {}
+    words: Dict[str, set] = {kind: set() for kind in WORD_KINDS}
+    for entry in pats.entries:
+        kind = entry["kind"]
+        if kind == "quote":
+            close = entry["close"]
+            pairs.setdefault(entry["open"], set()).update([close] if isinstance(close, str) else close)
+            continue
+        for text in _texts(entry, "pattern"):
+            key = tuple(text.lower().split())
+            if kind == "cue":
+                particle = entry.get("particle")
+                pats.cues.setdefault(key, []).append(Cue(key, particle.lower().strip() if particle else None, entry.get("speaker", "subject")))
+            elif kind == "source":
+                pats.sources[key] = Source(key, entry.get("np", "after"), bool(entry.get("after_comma", False)))
+            else:
+                words[kind].add(text.lower())
+    pats.pairs = {k: frozenset(v) for k, v in pairs.items()}
+    pats.words = {k: frozenset(v) for k, v in words.items()}
+    return pats
+
+
+def load_patterns(path: Union[str, Path]) -> Patterns:
+    """All ``*.jsonl`` pattern files of a folder (or one file), checked and indexed."""
+    path = Path(path)
+    if path.is_file():
+        files = [path]
+    elif path.is_dir():
+        files = sorted(path.glob("*.jsonl"))
+        if not files:
+            raise PatternError(f"{path}: no *.jsonl pattern files in this folder")
+    else:
+        raise PatternError(f"{path}: pattern folder not found; give a folder of *.jsonl pattern files")
+    entries: List[Dict[str, Any]] = []
+    for file in files:
+        entries.extend(read_pattern_file(file))
+    pats = build_patterns(entries)
+    if not pats.pairs:
+        raise PatternError(f'{path}: no quotation marks defined; add lines like {{"kind": "quote", "open": "„", "close": "“"}}')
+    return pats
+
+
+def default_patterns_dir(lang: str) -> Path:
+    """The built-in patterns of ``lang``: ``patterns/<lang>`` in a checkout, else the installed copy."""
+    checkout = Path(__file__).resolve().parents[2] / "patterns" / lang
+    if checkout.is_dir():
+        return checkout
+    installed = Path(str(resources.files("recipes") / "_patterns" / lang))
+    if installed.is_dir():
+        return installed
+    raise PatternError(
+        f"No built-in quote patterns for language '{lang}' (looked in {checkout} and {installed}); "
+        "pass a folder of pattern files with --patterns"
+    )

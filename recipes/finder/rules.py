@@ -1,0 +1,137 @@
+"""The quote finder on plain text: quotes, which of them are speech, and who said them.
+
+Works on character offsets so it is independent of tokenization and linear in the text:
+regular expressions find marks, sentence ends and cue words; only sentences holding a quote
+or a cue word are looked at word by word.
+"""
+import re
+from typing import List, NamedTuple, Optional, Sequence, Tuple
+
+from .attribution import Attribution, Attributor, Span
+from .marks import MarkScanner, Quoted
+from .patterns import Patterns
+from .sentences import Item, sentence_items, split_sentences
+
+SHORT_QUOTE_WORDS = 5  # shorter quotes need speech context to count as quotes
+CARRY_SENTENCES = 4  # how far back a quote without a cue may take its speaker from
+_END_PUNCT = re.compile(r"[.!?…]\W*$")
+
+
+class Found(NamedTuple):
+    """A direct quote with its speaker and cue spans (character offsets)."""
+
+    quote: Span
+    speaker: Optional[Span]
+    cue: List[Span]
+
+
+class QuoteRules:
+    """Rule-based finder for one language's patterns; call :meth:`find` on each text."""
+
+    def __init__(self, patterns: Patterns, lang: str) -> None:
+        self.patterns = patterns
+        self.lang = lang
+        self.scanner = MarkScanner(patterns.pairs)
+        self.attributor = Attributor(patterns, lang)
+        self.abbreviations = patterns.of("abbreviation")
+        self.reported = patterns.of("reported")
+        titles = sorted(patterns.of("title"), key=len, reverse=True)
+        long_titles = [re.escape(t) for t in titles if len(t) >= 4 and " " not in t]
+        self.title_suffix = re.compile("(?:" + "|".join(long_titles) + ")$") if long_titles else None
+        self.titles = frozenset(titles)
+        words = sorted({key[0] for key in patterns.cues} | {key[0] for key in patterns.sources}, key=len, reverse=True)
+        self.cue_regex = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE) if words else None
+
+    # -- is a quoted stretch speech? ------------------------------------------------------
+    def _is_title(self, word: Item) -> bool:
+        if word.kind != "W":
+            return False
+        if word.low in self.titles:
+            return True
+        return bool(self.title_suffix and word.text[0].isupper() and self.title_suffix.search(word.low))
+
+    def is_speech(self, text: str, q: Quoted, items: Sequence[Item], k: int, context: bool) -> bool:
+        """Whether the quote at item ``k`` is a direct quote rather than a title, name or term."""
+        if q.end < len(text) and text[q.end] in "-‐" and q.closed:
+            return False  # part of a compound: „Roude Léiw“-Befürworter
+        prev = items[k - 1] if k > 0 else None
+        if prev is not None and self._is_title(prev):
+            return False
+        inner = text[q.start + 1 : q.end - 1 if q.closed else q.end].strip()
+        words = inner.split()
+        if len(words) >= SHORT_QUOTE_WORDS or (len(words) >= 3 and _END_PUNCT.search(inner)):
+            return True
+        nxt = items[k + 1] if k + 1 < len(items) else None
+        if prev is not None and prev.text == ":":
+            return True
+        if not context:
+            return False
+        if nxt is not None and nxt.kind == "W" and nxt.low in ("genannt", "genannte", "genannten", "heißt", "called", "named"):
+            return False
+        if len(words) >= 2 and all(w[0].isupper() or not w[0].isalpha() for w in words) and self.lang == "de" \
+                and not (prev is not None and prev.kind == "W" and prev.low in self.attributor.cue_first):
+            return False  # a capitalised name: „Reporter Ohne Grenzen“
+        return True
+
+    # -- the whole text ---------------------------------------------------------------------
+    def find(self, text: str) -> List[Found]:
+        """Direct quotes of ``text`` with speakers and cues."""
+        quotes = self.scanner.scan(text)
+        if not quotes:
+            return []
+        sents = split_sentences(text, quotes, self.abbreviations)
+        found: List[Found] = []
+        last: Optional[Tuple[int, Attribution]] = None  # (sentence index, attribution with a speaker)
+        pending: List[Tuple[int, Span]] = []  # quotes waiting for a speaker in the next sentence
+        qi = 0
+        for si, (s, e) in enumerate(sents):
+            has_quote = qi < len(quotes) and quotes[qi].start < e
+            if not has_quote and not (self.cue_regex and self.cue_regex.search(text, s, e)):
+                if pending:
+                    found.extend(self._carry(pending, last, si))
+                    pending = []
+                continue
+            items = sentence_items(text, s, e, quotes, qi)
+            atts = self.attributor.attributions(items)
+            spoken = [a for a in atts if a.speaker is not None]
+            if pending:
+                if spoken and spoken[0].anchor <= 4:
+                    found.extend(Found(span, spoken[0].speaker, spoken[0].cue) for _, span in pending)
+                else:
+                    found.extend(self._carry(pending, last, si))
+                pending = []
+            context = bool(atts) or any(it.kind == "W" and it.low in self.reported for it in items)
+            if not context and last is not None and si - last[0] <= 1:
+                context = True
+            qs = [k for k, it in enumerate(items) if it.kind == "Q"]
+            alone = len([it for it in items if it.kind != "P"]) == len(qs)
+            for k in qs:
+                q = quotes[items[k].quote]
+                if not self.is_speech(text, q, items, k, context):
+                    continue
+                span = (q.start, q.end)
+                if spoken:
+                    att = min(spoken, key=lambda a: (abs(a.anchor - k), a.anchor < k))
+                    found.append(Found(span, att.speaker, att.cue))
+                elif alone:
+                    pending.append((si, span))
+                else:
+                    found.extend(self._carry([(si, span)], last, si))
+            if spoken:
+                last = (si, spoken[-1])
+            while qi < len(quotes) and quotes[qi].start < e:
+                qi += 1
+        if pending:
+            found.extend(self._carry(pending, last, len(sents)))
+        return found
+
+    @staticmethod
+    def _carry(pending: List[Tuple[int, Span]], last: Optional[Tuple[int, Attribution]], si: int) -> List[Found]:
+        """Quotes without a cue of their own take the speaker of a recent sentence."""
+        out = []
+        for qsi, span in pending:
+            if last is not None and qsi - last[0] <= CARRY_SENTENCES:
+                out.append(Found(span, last[1].speaker, last[1].cue))
+            else:
+                out.append(Found(span, None, []))
+        return out

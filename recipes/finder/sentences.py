@@ -1,0 +1,70 @@
+"""Lightweight sentence splitting and word items around quotes, without a parser.
+
+Quotes are atomic: a boundary inside a quote (a multi-sentence or multi-paragraph quote) is
+ignored, so a quote always lies in one sentence together with its frame (``„…“, sagte Kim.``).
+"""
+import re
+from typing import FrozenSet, List, NamedTuple, Sequence, Tuple
+
+from .marks import Quoted
+
+# End punctuation, optionally followed by closing marks, before white space and an upper-case
+# letter, digit or opening mark; or a line break.
+_BOUNDARY = re.compile(r"[.!?]+[\"“”»«’‘)\]]*(?=\s+[\"„“»«‚‘(\[]?[^\W\d_a-zäöüß])|\n")
+_WORD = re.compile(r"\w(?:[\w’'.\-]*\w)?|[^\w\s]")
+_PREV_WORD = re.compile(r"(\w+)\W*$")
+
+
+class Item(NamedTuple):
+    """A word ("W"), punctuation ("P") or whole quote ("Q", with its index) in a sentence."""
+
+    kind: str
+    start: int
+    end: int
+    low: str
+    text: str
+    quote: int
+
+
+def split_sentences(text: str, quotes: Sequence[Quoted], abbreviations: FrozenSet[str]) -> List[Tuple[int, int]]:
+    """Sentence (start, end) offsets covering ``text``; never split inside a quote."""
+    bounds = []
+    qi, nq = 0, len(quotes)
+    for m in _BOUNDARY.finditer(text):
+        end = m.end()
+        while qi < nq and quotes[qi].end < end:
+            qi += 1
+        if qi < nq and quotes[qi].start < m.start() and end < quotes[qi].end:
+            continue  # inside a quote
+        if text[m.start()] == ".":
+            prev = _PREV_WORD.search(text, max(0, m.start() - 30), m.start() + 1)
+            if prev:
+                word = prev.group(1)
+                if word.isdigit() or word.lower() in abbreviations or (len(word) == 1 and word.isupper()):
+                    continue
+        bounds.append(end)
+    sents, start = [], 0
+    for end in bounds:
+        if end > start:
+            sents.append((start, end))
+        start = end
+    if start < len(text):
+        sents.append((start, len(text)))
+    return sents
+
+
+def sentence_items(text: str, start: int, end: int, quotes: Sequence[Quoted], first: int) -> List[Item]:
+    """Items of ``text[start:end]``; quotes from index ``first`` on that lie inside become "Q" items."""
+    items: List[Item] = []
+    pos, qi = start, first
+    while pos < end:
+        q_start = quotes[qi].start if qi < len(quotes) and quotes[qi].start < end else end
+        for m in _WORD.finditer(text, pos, q_start):
+            tok = m.group()
+            items.append(Item("W" if tok[0].isalnum() or tok[0] == "_" else "P", m.start(), m.end(), tok.lower(), tok, -1))
+        if q_start >= end:
+            break
+        q = quotes[qi]
+        items.append(Item("Q", q.start, q.end, "", text[q.start : q.end], qi))
+        pos, qi = q.end, qi + 1
+    return items
