@@ -41,6 +41,7 @@ class Attributor:
         self.skips = patterns.of("skip") | AUXILIARIES.get(lang, frozenset())
         self.cue_first = {key[0] for key in patterns.cues}
         self.source_first = {key[0] for key in patterns.sources}
+        self.reported = patterns.of("reported")
         self.function = self.dets | self.preps | self.skips | self.cue_first | patterns.of("reported")
 
     # -- noun phrases -------------------------------------------------------------------
@@ -53,6 +54,12 @@ class Attributor:
             return item.text[0].isupper() and item.low not in self.function
         return item.low not in self.function and item.text[0].isalpha()
 
+    @staticmethod
+    def _named_quote(item: Item) -> bool:
+        """A short quoted name, such as a newspaper title, that can be a speaker."""
+        return item.kind == "Q" and len(item.text) > 2 and item.text[1:2].isupper() and len(item.text.split()) <= 4 \
+            and item.text[-2:-1] not in ".!?,"
+
     def _np_right(self, items: Sequence[Item], i: int, limit: int) -> Optional[Tuple[int, int]]:
         """The noun phrase starting at item ``i`` (det, adjectives, nouns), as item indices."""
         j, n = i, min(len(items), limit)
@@ -61,6 +68,8 @@ class Attributor:
             return (j, j + 1)
         while j < n and items[j].kind == "W" and items[j].low in self.dets:
             j += 1
+        if j < n and self._named_quote(items[j]):
+            return (i, j + 1)  # a quoted name: schrieb die „Zeit“
         k = j
         while k < n and k - j < 3 and items[k].kind == "W" and not self._nounish(items[k]) \
                 and items[k].low not in self.function and (j > i or not self.caps):
@@ -80,12 +89,18 @@ class Attributor:
             return (i, e)
         return None
 
-    def _np_left(self, items: Sequence[Item], end: int, floor: int) -> Optional[Tuple[int, int]]:
+    def _np_left(self, items: Sequence[Item], end: int, floor: int, adjacent: bool = False) -> Optional[Tuple[int, int]]:
         """The noun phrase ending just before item ``end`` (not inside a PP), as item indices."""
         j = end - 1
         while j >= floor:
             while j >= floor and items[j].kind == "W" and items[j].low in self.skips and items[j].low not in self.pronouns:
                 j -= 1
+            if j >= floor and items[j].text == ")":  # "Gitta Trauernicht (SPD) sagte"
+                k = j
+                while k >= floor and items[k].text != "(":
+                    k -= 1
+                if k > floor and j - k <= 6:
+                    j = k - 1
             if j < floor or items[j].kind != "W" or not self._nounish(items[j]):
                 return None
             e = j + 1
@@ -101,9 +116,16 @@ class Attributor:
                     k -= 1
                 if k - 1 >= floor and items[k - 1].kind == "W" and items[k - 1].low in self.dets:
                     s = k - 1
+                elif k < s and k - 1 >= floor and items[k - 1].kind == "W" and items[k - 1].low in self.preps:
+                    if adjacent:
+                        return None
+                    j = k - 2  # "Am heutigen Montag": a prepositional phrase
+                    continue
                 while s - 1 >= floor and items[s - 1].kind == "W" and items[s - 1].low in self.dets:
                     s -= 1
             if s - 1 >= floor and items[s - 1].kind == "W" and items[s - 1].low in self.preps:
+                if adjacent:
+                    return None
                 j = s - 2  # inside a prepositional phrase: keep looking left
                 continue
             if self.caps and s - 1 >= floor and items[s - 1].kind == "W" and items[s - 1].low in ("der", "des") \
@@ -131,7 +153,7 @@ class Attributor:
     def _speaker_right(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
         n = len(items)
         for k in range(i, n):  # the clause ends at punctuation other than hyphens
-            if items[k].kind in "PQ" and items[k].text not in "-–":
+            if items[k].kind == "P" and items[k].text not in "-–" or items[k].kind == "Q" and not self._named_quote(items[k]):
                 n = k
                 break
         i = self._skip_right(items, i, n)
@@ -206,25 +228,82 @@ class Attributor:
                     break
             else:
                 return None
-        after_comma = i > 0 and items[i - 1].kind == "P" and items[i - 1].text in ",–—"
-        after_quote = i > 0 and items[i - 1].kind == "Q"
-        right_first = after_comma or after_quote or role == "object"
-        np = None
-        if right_first:
-            np = self._speaker_right(items, i + size)
-        if np is None:
-            floor = self._clause_floor(items, i)
-            np = self._np_left(items, i, floor)
-            if np is None and after_comma:
-                # ", Peter Häberle, erklärte": an apposition before the cue
-                k = i - 2
-                while k >= floor and not (items[k].kind == "P" and items[k].text == ","):
-                    k -= 1
-                if k >= floor:
-                    np = self._np_right(items, k + 1, i - 1)
-        if np is None and not right_first:
-            np = self._speaker_right(items, i + size)
+        if role == "phrase":
+            np = self._phrase(items, i + size, len(items)) or self._phrase(items, self._clause_floor(items, i), i)
+        elif role == "object":
+            np = self._object_speaker(items, i + size) or self._np_left(items, i, self._clause_floor(items, i))
+        else:
+            np = self._subject_speaker(items, i, size)
         return Attribution(cue_spans, self._span(items, np) if np else None, i)
+
+    def _subject_speaker(self, items: Sequence[Item], i: int, size: int) -> Optional[Tuple[int, int]]:
+        """The subject of the cue at ``i``, tried in the order German and English news put it."""
+        after = i + size
+        nxt = self._skip_right_plain(items, after)
+        if nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.pronouns \
+                and (nxt + 1 >= len(items) or not self._nounish(items[nxt + 1])):
+            return (nxt, nxt + 1)  # "So bezeichnete er", "sagte sie"
+        prev = items[i - 1] if i > 0 else None
+        framed = prev is not None and (prev.kind == "Q" or prev.text in ",–—" and any(
+            it.kind == "Q" or it.low in self.reported for it in items[:i]))
+        if framed:  # "„…“, sagte Kim" / "…, sagte die Königin"
+            np = self._speaker_right(items, after)
+            if np is not None:
+                return np
+        floor = self._clause_floor(items, i)
+        np = self._np_left(items, i, floor, adjacent=True)
+        if np is None:
+            np = self._first_np(items, floor, i)
+        if np is None:
+            np = self._speaker_right(items, after)
+        return np
+
+    def _first_np(self, items: Sequence[Item], i: int, end: int) -> Optional[Tuple[int, int]]:
+        """The first noun phrase in ``items[i:end]`` that is not inside a prepositional phrase."""
+        while i < end:
+            i = self._skip_right(items, i, end)
+            if i >= end:
+                return None
+            if items[i].kind == "W":
+                np = self._np_right(items, i, end)
+                if np is not None:
+                    return np
+            i += 1
+        return None
+
+    def _object_speaker(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
+        """The person quoted by "zitiert (medium) Person": the last of up to two noun phrases."""
+        n = len(items)
+        for k in range(i, n):
+            if items[k].kind == "P" and items[k].text not in "-–" or items[k].kind == "W" and items[k].low in self.preps:
+                n = k
+                break
+        i = self._skip_right_plain(items, i)
+        if i >= n:
+            return None
+        first = self._np_right(items, i, n)
+        if first is None:  # a medium written in lower case or quoted: "zitiert ndr.de X", "die „Welt“ X"
+            j = i + 1 if items[i].kind != "W" or items[i].low not in self.dets else i + 2
+            first = (i, min(j, n))
+        second = self._np_right(items, self._skip_right_plain(items, first[1]), n) if first[1] < n else None
+        return second or (first if items[first[1] - 1].kind == "W" and self._nounish(items[first[1] - 1]) else None)
+
+    def _phrase(self, items: Sequence[Item], i: int, n: int) -> Optional[Tuple[int, int]]:
+        """A prepositional phrase naming a source ("in einer Erklärung der Partei")."""
+        for k in range(i, min(n, i + 6)):
+            it = items[k]
+            if it.kind != "W":
+                return None
+            if it.low in self.preps:
+                np = self._np_right(items, k + 1, n)
+                if np is not None:
+                    return (k, np[1])
+        return None
+
+    def clause_subject(self, items: Sequence[Item], end: int) -> Optional[Span]:
+        """The first noun phrase outside a prepositional phrase in the clause ending at ``end``."""
+        np = self._first_np(items, self._clause_floor(items, end), end)
+        return self._span(items, np) if np else None
 
     @staticmethod
     def _span(items: Sequence[Item], np: Tuple[int, int]) -> Span:

@@ -12,7 +12,9 @@ from .marks import MarkScanner, Quoted
 from .patterns import Patterns
 from .sentences import Item, sentence_items, split_sentences
 
-SHORT_QUOTE_WORDS = 5  # shorter quotes need speech context to count as quotes
+LONG_QUOTE_WORDS = 8  # quotes this long are speech even without a frame
+NAMING_WORDS = frozenset({"genannt", "genannte", "genannten", "heißt", "hieß", "nennt", "nennen", "nannte", "nannten",
+                          "called", "named", "dubbed"})
 CARRY_SENTENCES = 4  # how far back a quote without a cue may take its speaker from
 _END_PUNCT = re.compile(r"[.!?…]\W*$")
 
@@ -50,7 +52,7 @@ class QuoteRules:
             return True
         return bool(self.title_suffix and word.text[0].isupper() and self.title_suffix.search(word.low))
 
-    def is_speech(self, text: str, q: Quoted, items: Sequence[Item], k: int, context: bool) -> bool:
+    def is_speech(self, text: str, q: Quoted, items: Sequence[Item], k: int, context: bool, near: bool = False) -> bool:
         """Whether the quote at item ``k`` is a direct quote rather than a title, name or term."""
         if q.end < len(text) and text[q.end] in "-‐" and q.closed:
             return False  # part of a compound: „Roude Léiw“-Befürworter
@@ -58,20 +60,24 @@ class QuoteRules:
         if prev is not None and self._is_title(prev):
             return False
         inner = text[q.start + 1 : q.end - 1 if q.closed else q.end].strip()
-        words = inner.split()
-        if len(words) >= SHORT_QUOTE_WORDS or (len(words) >= 3 and _END_PUNCT.search(inner)):
-            return True
+        n = len(inner.split())
+        if n == 0:
+            return False
         nxt = items[k + 1] if k + 1 < len(items) else None
-        if prev is not None and prev.text == ":":
+        if prev is not None and prev.text == "(" or nxt is not None and nxt.kind == "W" and nxt.low in NAMING_WORDS:
+            return False  # a gloss in brackets, or a name: „X“ genannt, sich „X“ nennt
+        sentence_like = bool(_END_PUNCT.search(inner)) and n >= 2
+        if sentence_like:
             return True
-        if not context:
-            return False
-        if nxt is not None and nxt.kind == "W" and nxt.low in ("genannt", "genannte", "genannten", "heißt", "called", "named"):
-            return False
-        if len(words) >= 2 and all(w[0].isupper() or not w[0].isalpha() for w in words) and self.lang == "de" \
-                and not (prev is not None and prev.kind == "W" and prev.low in self.attributor.cue_first):
-            return False  # a capitalised name: „Reporter Ohne Grenzen“
-        return True
+        if n >= LONG_QUOTE_WORDS:
+            # a long capitalised fragment after an article is usually a name: des „Gesetzes über …“
+            return context or not (inner[0].isupper() and prev is not None and prev.kind == "W" and
+                                   (prev.low in self.attributor.dets or prev.low in self.attributor.preps))
+        initial = prev is None or prev.text == ":"
+        if inner[0].isupper() or not inner[0].isalpha():
+            # names, titles and terms are capitalised fragments; speech fragments need a frame
+            return n >= 4 and (context or initial) or n >= 3 and initial and context
+        return context or n >= 3
 
     # -- the whole text ---------------------------------------------------------------------
     def find(self, text: str) -> List[Found]:
@@ -101,18 +107,19 @@ class QuoteRules:
                     found.extend(self._carry(pending, last, si))
                 pending = []
             context = bool(atts) or any(it.kind == "W" and it.low in self.reported for it in items)
-            if not context and last is not None and si - last[0] <= 1:
-                context = True
             qs = [k for k, it in enumerate(items) if it.kind == "Q"]
             alone = len([it for it in items if it.kind != "P"]) == len(qs)
             for k in qs:
                 q = quotes[items[k].quote]
-                if not self.is_speech(text, q, items, k, context):
+                near = last is not None and si - last[0] <= 1
+                if not self.is_speech(text, q, items, k, context, near):
                     continue
                 span = (q.start, q.end)
                 if spoken:
                     att = min(spoken, key=lambda a: (abs(a.anchor - k), a.anchor < k))
                     found.append(Found(span, att.speaker, att.cue))
+                elif k > 0 and items[k - 1].text == ":" and self.attributor.clause_subject(items, k - 1):
+                    found.append(Found(span, self.attributor.clause_subject(items, k - 1), []))
                 elif alone:
                     pending.append((si, span))
                 else:
