@@ -418,6 +418,8 @@
       if (gapEl) {
         var inside = s && owner[i + 1] === s;
         var gcls = inside ? 'gap s' : 'gap';
+        if (inside && spanKey(s) === S.selected) gcls += ' sel';
+        if (inside && linked[spanKey(s)]) gcls += ' linked';
         if (gapEl.className !== gcls) {
           gapEl.className = gcls;
           if (inside) gapEl.style.setProperty('--hl', colorOf(s.label)); else gapEl.style.removeProperty('--hl');

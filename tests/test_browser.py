@@ -1,0 +1,230 @@
+"""End-to-end: the README's main command, driven in Debian's Chromium through Playwright.
+
+Starts ``quotes manual news blank:de seeds/`` (our server, since Prodigy is not installed), fixes
+a speaker on the first seed article in the page, links it, accepts, saves, stops the server and
+reads the answer back with ``quotes db-out``. Also checks that HTML in a task stays text and that
+a 1,500-token article stays responsive.
+"""
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; .ci/run installs it)"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install -e '.[test]')")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``quotes <args>`` in a child process; knows the address it printed."""
+
+    def __init__(self, args: List[str], home: Path) -> None:
+        self.env = {**os.environ, "PRODIGY_HOME": str(home), "PRODIGY_PORT": str(free_port()), "PYTHONUNBUFFERED": "1"}
+        for var in ("PRODIGY_CONFIG", "PRODIGY_CONFIG_OVERRIDES", "PRODIGY_ALLOWED_SESSIONS",
+                    "PRODIGY_BASIC_AUTH_USER", "PRODIGY_BASIC_AUTH_PASS", "PRODIGY_HOST"):
+            self.env.pop(var, None)
+        self.proc = subprocess.Popen([sys.executable, "-m", "recipes.cli", *args], cwd=ROOT, env=self.env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: "queue.Queue[str]" = queue.Queue()
+        self.output: List[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = self._wait_for_address()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def _wait_for_address(self, timeout: float = 120) -> str:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            self.output.append(line)
+            if "Open http://" in line:
+                return line.split("Open ", 1)[1].split()[0]
+        self.stop()
+        raise AssertionError("the server did not print its address:\n" + "".join(self.output))
+
+    def stop(self) -> str:
+        """Stop like Ctrl+C does; return everything it printed."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        while not self.lines.empty():
+            self.output.append(self.lines.get())
+        return "".join(self.output)
+
+
+def quotes(args: List[str], env: Dict[str, str]) -> str:
+    done = subprocess.run([sys.executable, "-m", "recipes.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser: object, url: str, errors: List[str]) -> object:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(url)
+    page.wait_for_selector("#text .tok")
+    return page
+
+
+def current(page: object) -> Dict:
+    return page.evaluate("window.quotesApp.state.current")  # type: ignore[attr-defined]
+
+
+def token(page: object, i: int) -> object:
+    return page.locator(f'#text .tok[data-i="{i}"]')  # type: ignore[attr-defined]
+
+
+def token_index(task: Dict, text: str, after: int = 0) -> int:
+    return next(t["id"] for t in task["tokens"] if t["text"] == text and t["start"] >= after)
+
+
+def drag(page: object, first: int, last: int) -> None:
+    token(page, first).hover()
+    page.mouse.down()  # type: ignore[attr-defined]
+    token(page, last).hover()
+    page.mouse.up()  # type: ignore[attr-defined]
+
+
+def test_fix_speaker_link_accept_save_and_db_out(browser: object, tmp_path: Path) -> None:
+    server = Server(["manual", "news", "blank:de", "seeds/"], tmp_path / "home")
+    errors: List[str] = []
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+        page = open_page(browser, server.url + "?session=tester", errors)
+        task = current(page)
+        assert task["meta"]["file"] == "hafen-streik.txt"
+        text = task["text"]
+        quote = next(s for s in task["spans"] if s["label"] == "QUOTE" and "Arbeitgeber" in text[s["start"]:s["end"]])
+        # The annotator's correction: whatever speaker the rules linked goes; "Maya Schwarz" becomes the speaker.
+        for rel in [r for r in task["relations"] if r["label"] == "SPEAKER" and r["head_span"]["start"] == quote["start"]]:
+            child = rel["child_span"]
+            token(page, child["token_start"]).click()
+            page.keyboard.press("Delete")
+        page.keyboard.press("Escape")
+        page.keyboard.press("2")  # SPEAKER
+        maya = token_index(task, "Maya")
+        drag(page, maya, maya + 1)  # "Maya Schwarz": the new span is selected
+        token(page, quote["token_start"]).click()  # selected speaker + click on the quote = link
+        panel = page.locator("#quotes li", has_text="Arbeitgeber")
+        assert "Maya Schwarz" in panel.inner_text()
+        edited = current(page)
+        speakers = [r for r in edited["relations"] if r["label"] == "SPEAKER" and r["head_span"]["start"] == quote["start"]]
+        assert [text[r["child_span"]["start"]:r["child_span"]["end"]] for r in speakers] == ["Maya Schwarz"]
+        page.screenshot(path=str(tmp_path / "before-accept.png"))
+        page.keyboard.press("a")
+        page.wait_for_function("window.quotesApp.state.outbox.length === 1")
+        page.keyboard.press("Control+s")
+        page.wait_for_function("window.quotesApp.state.outbox.length === 0 && !window.quotesApp.state.sending")
+        assert "saved" in page.locator("#savestate").inner_text()
+        assert "this session 1" in page.locator("#counter").inner_text()
+        page.close()
+    finally:
+        log = server.stop()
+    assert not errors, errors
+    lines = [json.loads(line) for line in quotes(["db-out", "news"], server.env).splitlines() if line.strip()]
+    assert len(lines) == 1, log
+    answer = lines[0]
+    assert answer["answer"] == "accept" and answer["_session_id"] == "news-tester"
+    assert answer["_annotator_id"] == "news-tester" and answer["_view_id"] == "relations"
+    speakers = [r for r in answer["relations"] if r["label"] == "SPEAKER" and r["head_span"]["start"] == quote["start"]]
+    assert len(speakers) == 1
+    rel = speakers[0]
+    assert text[rel["child_span"]["start"]:rel["child_span"]["end"]] == "Maya Schwarz"
+    assert rel["head"] == quote["token_end"] and rel["child"] == maya + 1
+    assert {"start": rel["child_span"]["start"], "end": rel["child_span"]["end"], "label": "SPEAKER"}.items() <= next(
+        s for s in answer["spans"] if s["start"] == rel["child_span"]["start"]).items()
+
+
+def test_html_in_a_task_is_shown_as_text(browser: object, tmp_path: Path) -> None:
+    source = tmp_path / "evil.jsonl"
+    evil = '„<img src=x onerror="window.__pwned=1"><b>fett</b>“, sagte <script>window.__pwned=2</script> Kim.'
+    source.write_text(json.dumps({"text": evil, "meta": {"note": "<i>x</i>"}}) + "\n", encoding="utf8")
+    server = Server(["manual", "evil", "blank:de", str(source)], tmp_path / "home")
+    errors: List[str] = []
+    try:
+        page = open_page(browser, server.url, errors)
+        assert page.evaluate("window.__pwned") is None
+        assert page.locator("#text img, #text b, #text script, #meta i").count() == 0
+        shown = page.evaluate("[...document.querySelectorAll('#text .tok')].map(e => e.firstChild.nodeValue).join('')")
+        assert "onerror" in shown and "<script>" in shown
+        assert "<i>x</i>" in page.locator("#meta").inner_text()
+    finally:
+        server.stop()
+    assert not errors, errors
+
+
+def test_a_1500_token_article_stays_responsive(browser: object, tmp_path: Path) -> None:
+    paragraph = ("„Wir bleiben dran und prüfen jeden Hinweis“, sagte die Sprecherin am Abend. "
+                 "Danach beriet der Ausschuss noch lange über die Pläne der Stadt und die Kosten.\n\n")
+    source = tmp_path / "long.jsonl"
+    source.write_text(json.dumps({"text": paragraph * 50}) + "\n", encoding="utf8")
+    server = Server(["manual", "long", "blank:de", str(source), "--max-tokens", "0"], tmp_path / "home")
+    errors: List[str] = []
+    try:
+        page = open_page(browser, server.url, errors)
+        n_tokens = page.locator("#text .tok").count()
+        assert n_tokens >= 1500
+        # Time the page's own work for one edit: a drag that creates a span (in-page clock).
+        elapsed = page.evaluate("""() => {
+            const tok = i => document.querySelector(`#text .tok[data-i="${i}"]`);
+            const t0 = performance.now();
+            tok(1000).dispatchEvent(new MouseEvent('mousedown', {bubbles: true, button: 0}));
+            tok(1003).dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
+            tok(1003).dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+            document.body.getBoundingClientRect();
+            return performance.now() - t0;
+        }""")
+        tokens = current(page)["tokens"]
+        words = [i for i in range(1000, 1004) if tokens[i]["text"].strip()]
+        assert (words[0], words[-1]) in {(s["token_start"], s["token_end"]) for s in current(page)["spans"]}
+        assert elapsed < 100, f"creating a span took {elapsed:.0f} ms on {n_tokens} tokens"
+        started = time.perf_counter()
+        page.keyboard.press("x")
+        page.wait_for_function("window.quotesApp.state.outbox.length === 1")
+        assert time.perf_counter() - started < 1.0
+    finally:
+        server.stop()
+    assert not errors, errors
