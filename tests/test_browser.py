@@ -228,3 +228,44 @@ def test_a_1500_token_article_stays_responsive(browser: object, tmp_path: Path) 
     finally:
         server.stop()
     assert not errors, errors
+
+
+def test_keys_undo_relabel_unlink_and_validation_message(browser: object, tmp_path: Path) -> None:
+    server = Server(["manual", "keys", "blank:de", "seeds/"], tmp_path / "home")
+    errors: List[str] = []
+    try:
+        page = open_page(browser, server.url + "?session=kim", errors)
+        first = current(page)
+        page.keyboard.press(" ")  # ignore -> second article
+        assert current(page)["meta"]["file"] != first["meta"]["file"]
+        page.keyboard.press("Backspace")  # undo -> first article again, unanswered
+        assert current(page)["meta"]["file"] == first["meta"]["file"] and "answer" not in current(page)
+        # Relabel a speaker as CUE with Shift+3: its SPEAKER links go, a CUE stays a CUE.
+        rel = next(r for r in first["relations"] if r["label"] == "SPEAKER")
+        token(page, rel["child_span"]["token_start"]).click()
+        page.keyboard.press("Shift+Digit3")
+        task = current(page)
+        span = next(s for s in task["spans"] if s["start"] == rel["child_span"]["start"])
+        assert span["label"] == "CUE"
+        assert not any(r["child_span"]["start"] == span["start"] and r["label"] == "SPEAKER" for r in task["relations"])
+        # Remove a link from the side panel.
+        before = len(task["relations"])
+        page.locator("#quotes .unlink").first.click()
+        assert len(current(page)["relations"]) == before - 1
+        # A refusal from validate_answer is shown and the task stays.
+        page.route("**/validate_answer", lambda route: route.fulfill(
+            status=200, content_type="application/json", body=json.dumps({"valid": False, "error": "Please link a speaker"})))
+        page.keyboard.press("a")
+        page.wait_for_selector("#banner:not([hidden])")
+        assert "Please link a speaker" in page.locator("#banner-text").inner_text()
+        assert current(page)["meta"]["file"] == first["meta"]["file"]
+        page.unroute("**/validate_answer")
+        page.keyboard.press("x")  # reject
+        page.wait_for_function("window.quotesApp.state.outbox.length === 1")
+        page.click("#save")
+        page.wait_for_function("window.quotesApp.state.outbox.length === 0 && !window.quotesApp.state.sending")
+    finally:
+        server.stop()
+    assert not errors, errors
+    answers = [json.loads(line) for line in quotes(["db-out", "keys"], server.env).splitlines() if line.strip()]
+    assert [(a["answer"], a["meta"]["file"], a["_session_id"]) for a in answers] == [("reject", first["meta"]["file"], "keys-kim")]

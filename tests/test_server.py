@@ -292,3 +292,15 @@ def test_host_and_port_resolution(prodigy_home: Path, monkeypatch: pytest.Monkey
     monkeypatch.delenv("PRODIGY_CONFIG_OVERRIDES")
     with pytest.raises(QuotesError, match="Invalid port"):
         host_and_port(resolve_config({}))
+
+
+def test_quotes_manual_session_survives_a_restart() -> None:
+    with client(quotes_manual("news", "blank:de", str(SEEDS))) as c:
+        tasks = ask(c, "anna")["tasks"]
+        assert len(tasks) == len(list(SEEDS.glob("*.txt")))
+        assert all(t["tokens"] and any(s["label"] == "QUOTE" for s in t["spans"]) for t in tasks)
+        answer(c, "anna", tasks[:1])
+    with client(quotes_manual("news", "blank:de", str(SEEDS))) as c:
+        again = ask(c, "ben")
+        assert hashes(again["tasks"]) == hashes(tasks[1:])
+        assert again["total"] == 1

@@ -645,6 +645,7 @@
       onCreate(d.start, d.end);
     });
     window.addEventListener('resize', function () { drawArrows(); });
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { drawArrows(); });
   }
 
   function spanAt(i) {
