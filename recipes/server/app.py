@@ -8,6 +8,7 @@ import base64
 import binascii
 import json
 import secrets
+import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Dict, List, Optional
@@ -17,6 +18,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 
+from ..errors import QuotesError
 from .controller import AnswerError, Controller, SessionError
 
 try:  # optional: faster JSON for large tasks
@@ -157,6 +159,9 @@ def make_app(controller: Controller, basic_auth: Optional[tuple] = None) -> Fast
             status = controller.status(session_id)
         except SessionError as err:
             raise _session_error(err)
+        except QuotesError as err:  # bad input met while reading the stream
+            print(f"✘ {err}", file=sys.stderr, flush=True)
+            raise HTTPException(status_code=500, detail=f"The recipe's input has a problem: {err}")
         return {"tasks": tasks, "total": status["total"], "progress": status["progress"],
                 "session_id": status["session_id"], "session_total": status["session_total"],
                 "remaining": status["remaining"]}

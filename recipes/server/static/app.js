@@ -690,6 +690,11 @@
     $('undo').addEventListener('click', function () { $('undo').blur(); undo(); });
     $('save').addEventListener('click', function () { $('save').blur(); save(); });
     $('banner-close').addEventListener('click', hideBanner);
+    // A focused button would also react to space/enter: give the focus back to the page.
+    document.addEventListener('click', function (ev) {
+      var b = ev.target && ev.target.closest ? ev.target.closest('button') : null;
+      if (b) b.blur();
+    });
     $('show-arrows').addEventListener('change', function (ev) { S.showArrows = ev.target.checked; drawArrows(); });
     window.addEventListener('beforeunload', function (ev) {
       if (!S.outbox.length) return;
@@ -711,6 +716,14 @@
       if (Array.isArray(p.relations_span_labels) && p.relations_span_labels.length) S.spanLabels = p.relations_span_labels.slice();
       if (Array.isArray(p.labels) && p.labels.length) S.relLabels = p.labels.slice();
       if (p.history_size !== undefined) S.historySize = Math.max(0, parseInt(p.history_size, 10) || 0);
+      if (p.instant_submit) S.historySize = 0; // every answer is sent at once (no undo)
+      if (Array.isArray(p.buttons)) {
+        var shown = p.buttons;
+        document.querySelectorAll('.answer[data-answer], #undo').forEach(function (b) {
+          var name = b.dataset.answer || 'undo';
+          if (shown.indexOf(name) < 0) b.style.display = 'none';
+        });
+      }
       var theme = (p.custom_theme && p.custom_theme.labels) || {};
       Object.keys(theme).forEach(function (k) { S.colors[k] = theme[k]; });
       S.spanLabels.forEach(colorOf);
