@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from spacy.language import Language
 
-from .compat import Arg, connect, get_stream, recipe, split_string
+from .compat import Arg, connect, get_stream, recipe, set_hashes, split_string
 from .config import get_config
 from .errors import InputError, QuotesError
 from .loaders import DATASET_PREFIX
@@ -28,6 +28,8 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _LINE_BREAK = re.compile(r"\n\s*")
 
 Task = Dict[str, Any]
+# Keys a pre-annotated task gets anew; the input's other keys (an "id", "url" ...) are kept.
+_REBUILT = frozenset({"text", "tokens", "spans", "relations", "meta", "answer"})
 
 
 # -- splitting long documents ----------------------------------------------------------------
@@ -128,7 +130,9 @@ def _docs_to_tasks(nlp: Language, tasks: Iterable[Task], max_tokens: int) -> Ite
                 doc = task_to_doc(nlp, part)  # already annotated (even if it found no quotes): keep it
             else:
                 doc = nlp(part["text"])
-            yield doc_to_task(doc, meta=part.get("meta"))
+            out = doc_to_task(doc, meta=part.get("meta"), hashes=False)
+            out.update({k: v for k, v in task.items() if k not in out and k not in _REBUILT and not k.startswith("_")})
+            yield set_hashes(out)
 
 
 def annotation_stream(nlp: Language, source: Any, dataset: str, exclude: Sequence[str] = (),

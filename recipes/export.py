@@ -53,7 +53,7 @@ def quote_records(task: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
             continue
         speakers, cues = _linked(task, span, SPEAKER), _linked(task, span, CUE)
         yield {
-            "id": meta.get("id", task.get("_input_hash")),
+            "id": meta.get("id", task.get("id", task.get("_input_hash"))),
             "meta": meta,
             "offset": meta.get("offset", 0),
             "type": span["label"],

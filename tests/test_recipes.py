@@ -31,7 +31,7 @@ def _spans(task: Dict[str, Any], label: str) -> List[str]:
 
 
 def test_manual_components_follow_the_contract(tmp_path: Path) -> None:
-    src = _source(tmp_path, [{"text": ARTICLE, "meta": {"id": "1"}}, {"text": OTHER}])
+    src = _source(tmp_path, [{"text": ARTICLE, "meta": {"id": "1"}, "url": "http://example.org/1"}, {"text": OTHER}])
     components = quotes_manual("quotes_test", "blank:de", src, exclude=["old"], wrap=True)
     assert components["view_id"] == "relations" and components["dataset"] == "quotes_test"
     assert components["exclude"] == ["old"] and callable(components["validate_answer"])
@@ -42,7 +42,7 @@ def test_manual_components_follow_the_contract(tmp_path: Path) -> None:
     stream = components["stream"]
     assert isinstance(stream, types.GeneratorType)
     task = next(stream)
-    assert task["text"] == ARTICLE and task["meta"] == {"id": "1"}
+    assert task["text"] == ARTICLE and task["meta"] == {"id": "1"} and task["url"] == "http://example.org/1"
     assert validate_task(task) == []
     assert all({"text", "start", "end", "id", "ws"} <= set(tok) for tok in task["tokens"])
     assert any("Wir sind bereit" in quote for quote in _spans(task, "QUOTE"))
