@@ -295,3 +295,14 @@ def test_split_keeps_related_spans_and_double_labels_together(tmp_path: Path) ->
 def test_annotated_documents_without_quotes_stay_empty(tmp_path: Path) -> None:
     (task,) = list(quotes_manual("ds", "blank:de", _source(tmp_path, [{"text": ARTICLE, "spans": []}]))["stream"])
     assert task["spans"] == [] and task["relations"] == []
+
+
+def test_patterns_folder_replaces_the_built_in_patterns(tmp_path: Path) -> None:
+    patterns = tmp_path / "patterns"
+    patterns.mkdir()
+    (patterns / "mine.jsonl").write_text(
+        '{"kind": "quote", "open": "„", "close": ["“"]}\n{"kind": "cue", "text": ["blubberte"]}\n', encoding="utf8")
+    src = _source(tmp_path, [{"text": "„Wir sind bereit“, blubberte Kim."}])
+    plain = next(quotes_manual("ds", "blank:de", src)["stream"])
+    custom = next(quotes_manual("ds", "blank:de", src, patterns=str(patterns))["stream"])
+    assert _spans(plain, "CUE") == [] and _spans(custom, "CUE") == ["blubberte"] and _spans(custom, "SPEAKER") == ["Kim"]
