@@ -16,6 +16,8 @@ __all__ = ["add_quote_finder", "QuoteFinder", "make_quote_finder", "PatternError
 
 def add_quote_finder(nlp: Language, patterns_dir: Optional[Union[str, Path]] = None, name: str = "quote_finder") -> Language:
     """Add (or replace) the rule-based quote finder; it needs no parser or sentence splitter."""
+    # report a missing folder, an unsupported language or a bad line now, not at the first document
+    load_patterns(patterns_dir if patterns_dir is not None else default_patterns_dir(nlp.lang))
     config = {"patterns_dir": str(patterns_dir) if patterns_dir is not None else None}
     if name in nlp.pipe_names:
         nlp.replace_pipe(name, "quote_finder", config=config)

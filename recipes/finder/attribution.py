@@ -241,7 +241,7 @@ class Attributor:
         after = i + size
         nxt = self._skip_right_plain(items, after)
         if nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.pronouns \
-                and (nxt + 1 >= len(items) or not self._nounish(items[nxt + 1])):
+                and (nxt + 1 >= len(items) or not self._nounish(items[nxt + 1]) and (self.caps or items[nxt + 1].kind != "W")):
             return (nxt, nxt + 1)  # "So bezeichnete er", "sagte sie"
         prev = items[i - 1] if i > 0 else None
         framed = prev is not None and (prev.kind == "Q" or prev.text in ",–—" and any(

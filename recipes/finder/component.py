@@ -29,8 +29,9 @@ class QuoteFinder:
         self.patterns_dir = patterns_dir
         self.use_entities = use_entities
         self._rules: Optional[QuoteRules] = None
-        if patterns_dir is not None:
+        if patterns_dir is not None and Path(patterns_dir).exists():
             self.set_patterns(load_patterns(patterns_dir))
+        # else: a saved pipeline's from_disk supplies them, or first use loads (and reports) them
 
     def set_patterns(self, patterns: Patterns) -> None:
         """Use ``patterns`` from now on."""
@@ -40,7 +41,8 @@ class QuoteFinder:
     def rules(self) -> QuoteRules:
         """The rules, loading the built-in patterns of the language on first use."""
         if self._rules is None:
-            self.set_patterns(load_patterns(default_patterns_dir(self.lang)))
+            source = self.patterns_dir if self.patterns_dir is not None else default_patterns_dir(self.lang)
+            self.set_patterns(load_patterns(source))
         assert self._rules is not None
         return self._rules
 

@@ -49,6 +49,16 @@ class MarkScanner:
             return not before.isspace()
         return True
 
+    @staticmethod
+    def _plural_possessive(text: str, i: int, c: str) -> bool:
+        """``the dogs’ bowls``: an apostrophe after s before a lower-case word, with a later closer."""
+        if c not in APOSTROPHES or i < 1 or text[i - 1] not in "sS" or not text[i + 1 : i + 3].startswith(" "):
+            return False
+        if not text[i + 2 : i + 3].islower():
+            return False
+        nl = text.find("\n", i)
+        return text.find(c, i + 1, nl if nl >= 0 else len(text)) >= 0
+
     def _continues(self, text: str, nl: int, opener: str) -> int:
         """After a paragraph break at ``nl`` inside an open quote: -1 = the quote ends here,
         else the position of a repeated opening mark to absorb (or 0 if there is none)."""
@@ -93,7 +103,7 @@ class MarkScanner:
                 absorb = -1
                 continue
             if opener:
-                if c in self.pairs[opener] and self._closer_like(text, i, c):
+                if c in self.pairs[opener] and self._closer_like(text, i, c) and not self._plural_possessive(text, i, c):
                     found.append(Quoted(start, i + 1, opener, True))
                     opener, start = "", -1
                 elif c == opener and self._opener_like(text, i):

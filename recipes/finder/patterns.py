@@ -41,13 +41,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
+from ..errors import QuotesError
+
 KINDS = ("quote", "cue", "source", "pronoun", "title", "determiner", "preposition", "skip",
          "reported", "abbreviation")
 WORD_KINDS = ("pronoun", "title", "determiner", "preposition", "skip", "reported", "abbreviation")
 
 
-class PatternError(ValueError):
+class PatternError(QuotesError, ValueError):
     """A pattern file that cannot be used, with the file and line to fix."""
+
+    def __init__(self, title: str, detail: str = "") -> None:
+        super().__init__(title, detail)
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,7 @@ def default_patterns_dir(lang: str) -> Path:
     if installed.is_dir():
         return installed
     raise PatternError(
-        f"No built-in quote patterns for language '{lang}' (looked in {checkout} and {installed}); "
-        "pass a folder of pattern files with --patterns"
+        f"Unknown language '{lang}' for the quote finder",
+        f"There are no built-in quote patterns for it (looked in {checkout} and {installed}); "
+        "use blank:de or blank:en, or pass a folder of pattern files with --patterns.",
     )

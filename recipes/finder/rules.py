@@ -35,6 +35,7 @@ class QuoteRules:
         self.lang = lang
         self.scanner = MarkScanner(patterns.pairs)
         self.attributor = Attributor(patterns, lang)
+        self.caps_nouns = self.attributor.caps
         self.abbreviations = patterns.of("abbreviation")
         self.reported = patterns.of("reported")
         titles = sorted(patterns.of("title"), key=len, reverse=True)
@@ -52,16 +53,24 @@ class QuoteRules:
             return True
         return bool(self.title_suffix and word.text[0].isupper() and self.title_suffix.search(word.low))
 
+    def _framed_after(self, items: Sequence[Item], k: int) -> bool:
+        """A cue or source marker right after the quote (and an optional comma)."""
+        j = k + 2
+        if j > len(items) or items[j - 1].text not in ",–":
+            return False
+        return j < len(items) and items[j].kind == "W" and (
+            items[j].low in self.attributor.cue_first or items[j].low in self.attributor.source_first)
+
     def is_speech(self, text: str, q: Quoted, items: Sequence[Item], k: int, context: bool, near: bool = False) -> bool:
         """Whether the quote at item ``k`` is a direct quote rather than a title, name or term."""
         if q.end < len(text) and text[q.end] in "-‐" and q.closed:
             return False  # part of a compound: „Roude Léiw“-Befürworter
         prev = items[k - 1] if k > 0 else None
-        if prev is not None and self._is_title(prev):
-            return False
         inner = text[q.start + 1 : q.end - 1 if q.closed else q.end].strip()
         n = len(inner.split())
         if n == 0:
+            return False
+        if prev is not None and self._is_title(prev) and (self.caps_nouns or not inner[0].islower()):
             return False
         nxt = items[k + 1] if k + 1 < len(items) else None
         if prev is not None and prev.text == "(" or nxt is not None and nxt.kind == "W" and nxt.low in NAMING_WORDS:
@@ -74,6 +83,8 @@ class QuoteRules:
             return context or not (inner[0].isupper() and prev is not None and prev.kind == "W" and
                                    (prev.low in self.attributor.dets or prev.low in self.attributor.preps))
         initial = prev is None or prev.text == ":"
+        if context and (inner[-1] == "," or self._framed_after(items, k)):
+            return True  # "Yes," he said. / „Ja“, sagte er.
         if inner[0].isupper() or not inner[0].isalpha():
             # names, titles and terms are capitalised fragments; speech fragments need a frame
             return n >= 4 and (context or initial) or n >= 3 and initial and context
@@ -116,7 +127,7 @@ class QuoteRules:
                     continue
                 span = (q.start, q.end)
                 if spoken:
-                    att = min(spoken, key=lambda a: (abs(a.anchor - k), a.anchor < k))
+                    att = min(spoken, key=lambda a: (abs(a.anchor - k), a.anchor > k))
                     found.append(Found(span, att.speaker, att.cue))
                 elif k > 0 and items[k - 1].text == ":" and self.attributor.clause_subject(items, k - 1):
                     found.append(Found(span, self.attributor.clause_subject(items, k - 1), []))

@@ -1,0 +1,214 @@
+"""The rule-based quote finder on German news text written for these tests."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+import spacy
+
+from recipes.finder import PatternError, add_quote_finder, load_patterns
+from recipes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, linked
+from recipes.tasks import doc_to_task, validate_task
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "data" / "wikinews-de"
+
+Row = Tuple[str, List[str], List[str]]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return add_quote_finder(spacy.blank("de"))
+
+
+def find(nlp, text: str) -> List[Row]:
+    """(quote, speakers, cues) for each quote of ``text``, in order."""
+    doc = nlp(text)
+    quotes = sorted((s for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE), key=lambda s: s.start)
+    return [(q.text, [s.text for s in linked(doc, q, SPEAKER)], [c.text for c in linked(doc, q, CUE)]) for q in quotes]
+
+
+KIM = (
+    "Nordkoreas Machthaber Kim Jong Un hat den Soldaten seines Landes Mut zugesprochen. "
+    "„Hinter euch stehen Pjöngjang und Moskau“, sagte Kim in der Botschaft. "
+    "Er lobte die „heldenhaften“ Kämpfer.\n\n"
+    "Kim kündigte an, die Truppen würden bald heimkehren. Er sagte: „Da das ganze Land auf euch blickt, "
+    "erfüllt ihr eure Pflicht mit Stolz.“\n\n"
+    "Auch seine Schwester äußerte sich. „Wir glauben fest daran, dass unsere Soldaten siegreich heimkehren "
+    "werden“, sagte sie vor Parteifunktionären."
+)
+
+
+def test_seed_article_quotes_and_speakers(nlp):
+    rows = find(nlp, KIM)
+    assert rows == [
+        ("„Hinter euch stehen Pjöngjang und Moskau“", ["Kim"], ["sagte"]),
+        ("„heldenhaften“", ["Er"], ["lobte"]),
+        ("„Da das ganze Land auf euch blickt, erfüllt ihr eure Pflicht mit Stolz.“", ["Er"], ["sagte"]),
+        ("„Wir glauben fest daran, dass unsere Soldaten siegreich heimkehren werden“", ["sie"], ["sagte"]),
+    ]
+
+
+def test_the_spans_and_links_make_a_valid_prodigy_task(nlp):
+    task = doc_to_task(nlp(KIM), {"id": "kim"})
+    assert validate_task(task) == []
+    labels = {s["label"] for s in task["spans"]}
+    assert labels == {QUOTE, SPEAKER, CUE}
+    assert {r["label"] for r in task["relations"]} == {SPEAKER, CUE}
+
+
+@pytest.mark.parametrize("text,quote", [
+    ("»Wir sind bereit«, sagte der Trainer.", "»Wir sind bereit«"),
+    ("«Wir sind bereit», sagte der Trainer.", "«Wir sind bereit»"),
+    ("‚Wir sind bereit‘, sagte der Trainer.", "‚Wir sind bereit‘"),
+    ('"Wir sind bereit", sagte der Trainer.', '"Wir sind bereit"'),
+    ("„Wir sind bereit”, sagte der Trainer.", "„Wir sind bereit”"),
+])
+def test_german_quotation_mark_styles(nlp, text, quote):
+    assert find(nlp, text) == [(quote, ["der Trainer"], ["sagte"])]
+
+
+def test_source_marker_after_the_quote(nlp):
+    text = "„Die Lage an der Grenze ist vollständig unter Kontrolle“, so KCNA."
+    assert find(nlp, text) == [("„Die Lage an der Grenze ist vollständig unter Kontrolle“", ["KCNA"], ["so"])]
+
+
+def test_source_markers_before_the_quote(nlp):
+    rows = find(nlp, "Laut KCNA sind die Truppen „bereit für jeden Einsatz“. "
+                     "Der Agentur zufolge war der Besuch „ein voller Erfolg für beide Seiten“.")
+    assert rows[0][:2] == ("„bereit für jeden Einsatz“", ["KCNA"])
+    assert rows[1][:2] == ("„ein voller Erfolg für beide Seiten“", ["Der Agentur"])
+
+
+def test_speaker_before_the_verb_with_a_title(nlp):
+    rows = find(nlp, "Die Ministerin Anna Berger erklärte am Dienstag: „Wir werden die Schulen sanieren.“")
+    assert rows == [("„Wir werden die Schulen sanieren.“", ["Die Ministerin Anna Berger"], ["erklärte"])]
+
+
+def test_speaker_after_the_verb_when_a_phrase_comes_first(nlp):
+    rows = find(nlp, "In einer Pressemitteilung kritisierte der Verband die Pläne: „Das ist ein Rückschritt für alle Beschäftigten.“")
+    assert rows[0][1] == ["der Verband"]
+
+
+def test_interrupted_quote_is_two_spans_with_one_speaker(nlp):
+    rows = find(nlp, "„Wir bleiben hier“, sagte der Sprecher der Streikenden, „bis unsere Forderungen erfüllt sind.“")
+    assert [r[0] for r in rows] == ["„Wir bleiben hier“", "„bis unsere Forderungen erfüllt sind.“"]
+    assert rows[0][1] == rows[1][1] == ["der Sprecher der Streikenden"]
+    assert rows[0][2] == rows[1][2] == ["sagte"]
+
+
+def test_separable_cue_verb(nlp):
+    rows = find(nlp, "„Das ist erst der Anfang“, fügte die Gewerkschafterin hinzu.")
+    assert rows == [("„Das ist erst der Anfang“", ["die Gewerkschafterin"], ["fügte", "hinzu"])]
+
+
+def test_multi_sentence_quote_is_one_span(nlp):
+    rows = find(nlp, "„Der Hafen steht still. Kein Schiff wird entladen. Wir streiken weiter“, sagte Petra Lorenz.")
+    assert rows == [("„Der Hafen steht still. Kein Schiff wird entladen. Wir streiken weiter“", ["Petra Lorenz"], ["sagte"])]
+
+
+def test_quote_continues_into_the_next_paragraph(nlp):
+    text = ("Der Bürgermeister sagte: „Die Brücke bleibt bis zum Sommer gesperrt.\n\n"
+            "Wir prüfen jeden Tag, ob eine Öffnung möglich ist.“\n\nDie Anwohner reagierten verärgert.")
+    rows = find(nlp, text)
+    assert len(rows) == 1
+    assert rows[0][0].startswith("„Die Brücke") and rows[0][0].endswith("möglich ist.“")
+    assert rows[0][1] == ["Der Bürgermeister"]
+
+
+def test_reopened_quote_in_the_next_paragraph_continues(nlp):
+    text = "Sie sagte: „Wir haben lange gewartet.\n\n„Jetzt handeln wir, und zwar sofort.“\n\nDanach ging sie."
+    rows = find(nlp, text)
+    assert len(rows) == 1 and rows[0][0].endswith("sofort.“") and rows[0][1] == ["Sie"]
+
+
+def test_unclosed_quote_ends_with_its_paragraph(nlp):
+    text = ("Der Trainer sagte: „Wir haben alles gegeben und trotzdem verloren.\n\n"
+            "Die Mannschaft fährt am Sonntag nach Hause. Der Kapitän sagte: „Wir kommen wieder.“")
+    rows = find(nlp, text)
+    assert rows[0][0] == "„Wir haben alles gegeben und trotzdem verloren."
+    assert rows[1] == ("„Wir kommen wieder.“", ["Der Kapitän"], ["sagte"])
+
+
+def test_speaker_in_the_previous_sentence(nlp):
+    rows = find(nlp, "Die Bürgermeisterin äußerte sich am Abend zu dem Unglück. „Wir werden allen Betroffenen helfen.“")
+    assert rows == [("„Wir werden allen Betroffenen helfen.“", ["Die Bürgermeisterin"], ["äußerte"])]
+
+
+def test_speaker_in_the_next_sentence(nlp):
+    rows = find(nlp, "„Wir werden allen Betroffenen helfen.“ Das sagte die Bürgermeisterin am Abend.")
+    assert rows == [("„Wir werden allen Betroffenen helfen.“", ["die Bürgermeisterin"], ["sagte"])]
+
+
+def test_partial_quote_in_reported_speech(nlp):
+    rows = find(nlp, "Der Minister sagte, die Verhandlungen seien „auf einem guten Weg“.")
+    assert rows == [("„auf einem guten Weg“", ["Der Minister"], ["sagte"])]
+
+
+def test_quoted_titles_and_names_are_not_quotes(nlp):
+    text = ("Das Schiff „Eagle“ verließ am Morgen den Hafen. Die Zeitung „La Gazzetta dello Sport“ berichtete "
+            "über das Spiel. Die Organisation „Reporter ohne Grenzen“ veröffentlichte ihre Liste. "
+            "Der Film „Das Boot“ läuft wieder im Kino.")
+    assert find(nlp, text) == []
+
+
+def test_quoted_newspaper_can_be_a_speaker(nlp):
+    rows = find(nlp, "„Das wird das größte Update aller Zeiten“, schreibt die „Computerwoche“.")
+    assert rows[0][0] == "„Das wird das größte Update aller Zeiten“"
+    assert rows[0][1] == ["die „Computerwoche“"]
+
+
+def test_bad_pattern_line_names_file_and_line(tmp_path):
+    path = tmp_path / "cues.jsonl"
+    path.write_text('{"kind": "cue", "text": "sagte"}\n{"kind": "cue", "text": }\n', encoding="utf8")
+    with pytest.raises(PatternError, match=r"cues\.jsonl, line 2: not valid JSON"):
+        load_patterns(tmp_path)
+    path.write_text('{"kind": "verb", "text": "sagte"}\n', encoding="utf8")
+    with pytest.raises(PatternError, match=r"cues\.jsonl, line 1: unknown \"kind\" 'verb'"):
+        load_patterns(tmp_path)
+    path.write_text('{"kind": "quote", "open": "„"}\n', encoding="utf8")
+    with pytest.raises(PatternError, match=r"line 1: a quote pair needs \"close\""):
+        load_patterns(tmp_path)
+
+
+def test_custom_patterns_extend_the_rules(tmp_path):
+    builtin = ROOT / "patterns" / "de"
+    for file in builtin.glob("*.jsonl"):
+        (tmp_path / file.name).write_text(file.read_text(encoding="utf8"), encoding="utf8")
+    text = "„Das Geld reicht nicht für die Sanierung der Halle“, grummelte der Kassenwart."
+    assert find(add_quote_finder(spacy.blank("de")), text)[0][1] == []
+    with (tmp_path / "cues.jsonl").open("a", encoding="utf8") as f:
+        f.write('{"kind": "cue", "text": ["grummelte"]}\n')
+    assert find(add_quote_finder(spacy.blank("de"), patterns_dir=tmp_path), text)[0][1:] == (["der Kassenwart"], ["grummelte"])
+
+
+def test_saved_pipeline_keeps_its_patterns(tmp_path):
+    patterns = tmp_path / "patterns"
+    patterns.mkdir()
+    (patterns / "marks.jsonl").write_text('{"kind": "quote", "open": "»", "close": "«"}\n{"kind": "cue", "text": "meinte"}\n', encoding="utf8")
+    nlp = add_quote_finder(spacy.blank("de"), patterns_dir=patterns)
+    nlp.to_disk(tmp_path / "pipeline")
+    for file in patterns.glob("*"):
+        file.unlink()
+    patterns.rmdir()
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert find(loaded, "»Gut so«, meinte Kim. „Nicht gefunden“, sagte Kim.") == [("»Gut so«", ["Kim"], ["meinte"])]
+
+
+def test_replacing_the_finder_keeps_one_component(tmp_path):
+    nlp = add_quote_finder(spacy.blank("de"))
+    add_quote_finder(nlp, patterns_dir=ROOT / "patterns" / "de")
+    assert nlp.pipe_names == ["quote_finder"]
+
+
+@pytest.mark.slow
+def test_scores_on_the_german_wikinews_dev_set():
+    if not (CORPUS / "dev.jsonl").exists():
+        pytest.skip("German WikiNews corpus not available")
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "score_finder.py"), "--split", "dev"],
+                         capture_output=True, text=True, check=True)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    assert figures["quote_exact"]["f"] >= 0.85
+    assert figures["attribution_e2e"]["f"] >= 0.65

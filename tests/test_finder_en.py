@@ -1,0 +1,106 @@
+"""The rule-based quote finder on English news text written for these tests."""
+from typing import List, Tuple
+
+import pytest
+import spacy
+
+from recipes.finder import add_quote_finder
+from recipes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, linked
+from recipes.tasks import doc_to_task, validate_task
+
+Row = Tuple[str, List[str], List[str]]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return add_quote_finder(spacy.blank("en"))
+
+
+def find(nlp, text: str) -> List[Row]:
+    """(quote, speakers, cues) for each quote of ``text``, in order."""
+    doc = nlp(text)
+    quotes = sorted((s for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE), key=lambda s: s.start)
+    return [(q.text, [s.text for s in linked(doc, q, SPEAKER)], [c.text for c in linked(doc, q, CUE)]) for q in quotes]
+
+
+def test_name_before_the_verb_after_the_quote(nlp):
+    assert find(nlp, "“We will rebuild the bridge by spring,” Mayor Ellen Park said on Monday.") == [
+        ("“We will rebuild the bridge by spring,”", ["Mayor Ellen Park"], ["said"])]
+
+
+def test_verb_before_the_name_after_the_quote(nlp):
+    assert find(nlp, '"The talks were constructive," said Daniel Okafor, a spokesman for the union.') == [
+        ('"The talks were constructive,"', ["Daniel Okafor"], ["said"])]
+
+
+def test_speaker_and_colon_before_the_quote(nlp):
+    assert find(nlp, "The health minister told reporters: “Hospitals are ready for the winter.”") == [
+        ("“Hospitals are ready for the winter.”", ["The health minister"], ["told"])]
+
+
+def test_according_to(nlp):
+    rows = find(nlp, "According to the fire department, the blaze was “completely under control” by midnight.")
+    assert rows == [("“completely under control”", ["the fire department"], ["According to"])]
+
+
+@pytest.mark.parametrize("pronoun", ["he", "she", "they"])
+def test_pronoun_speakers(nlp, pronoun):
+    rows = find(nlp, f"“We did everything we could to save the plant,” {pronoun} said.")
+    assert rows == [("“We did everything we could to save the plant,”", [pronoun], ["said"])]
+
+
+def test_interrupted_quote_is_two_spans_with_one_speaker(nlp):
+    rows = find(nlp, "“We are not leaving,” the striking workers’ leader said, “until the company listens to us.”")
+    assert [r[0] for r in rows] == ["“We are not leaving,”", "“until the company listens to us.”"]
+    assert rows[0][1] == rows[1][1] == ["the striking workers’ leader"]
+
+
+def test_apostrophes_do_not_end_or_start_quotes(nlp):
+    rows = find(nlp, "“We don’t think Kim’s plan will work,” the senator’s aide said. "
+                     "‘It wasn’t the drivers’ fault,’ she said.")
+    assert rows[0][0] == "“We don’t think Kim’s plan will work,”"
+    assert rows[1] == ("‘It wasn’t the drivers’ fault,’", ["she"], ["said"])
+
+
+def test_single_quoted_headline_style_quote(nlp):
+    rows = find(nlp, "‘We have lost everything,’ said Maria Lopez, whose farm was flooded.")
+    assert rows == [("‘We have lost everything,’", ["Maria Lopez"], ["said"])]
+
+
+def test_multi_paragraph_quote_reopened_in_each_paragraph(nlp):
+    text = ("The coach said: “We prepared for months.\n\n“Nobody expected the storm, and we had to adapt.”\n\n"
+            "The team flies home on Sunday.")
+    rows = find(nlp, text)
+    assert len(rows) == 1
+    assert rows[0][0].startswith("“We prepared") and rows[0][0].endswith("adapt.”")
+    assert rows[0][1] == ["The coach"]
+
+
+def test_unclosed_quote_does_not_swallow_the_next_paragraph(nlp):
+    text = ("The chairman said: “Our profits fell sharply this year.\n\n"
+            "Shares dropped by ten percent. “This is a temporary setback,” the chief executive said.")
+    rows = find(nlp, text)
+    assert rows[0][0] == "“Our profits fell sharply this year."
+    assert rows[1] == ("“This is a temporary setback,”", ["the chief executive"], ["said"])
+
+
+def test_stand_alone_quote_takes_the_previous_speaker(nlp):
+    rows = find(nlp, "Governor Ruth Adams said the state would send help. “No family will be left alone.”")
+    assert rows == [("“No family will be left alone.”", ["Governor Ruth Adams"], ["said"])]
+
+
+def test_partial_quote_takes_the_sentence_speaker(nlp):
+    rows = find(nlp, "The minister called the plan “a disgrace” and promised to fight it.")
+    assert rows == [("“a disgrace”", ["The minister"], ["called"])]
+
+
+def test_titles_and_names_are_not_quotes(nlp):
+    text = ("The film “Oppenheimer” won seven awards. The newspaper “The Daily Planet” printed a correction. "
+            "The ship “Ever Given” blocked the canal.")
+    assert find(nlp, text) == []
+
+
+def test_task_is_valid(nlp):
+    task = doc_to_task(nlp("“It works,” she said."), {"id": "en"})
+    assert validate_task(task) == []
+    assert {s["label"] for s in task["spans"]} == {QUOTE, SPEAKER, CUE}
