@@ -17,6 +17,7 @@ NAMING_WORDS = frozenset({"genannt", "genannte", "genannten", "heißt", "hieß",
                           "called", "named", "dubbed"})
 CARRY_SENTENCES = 4  # how far back a quote without a cue may take its speaker from
 _END_PUNCT = re.compile(r"[.!?…]\W*$")
+_WORDS = re.compile(r"\w+")
 
 
 class Found(NamedTuple):
@@ -42,8 +43,7 @@ class QuoteRules:
         long_titles = [re.escape(t) for t in titles if len(t) >= 4 and " " not in t]
         self.title_suffix = re.compile("(?:" + "|".join(long_titles) + ")$") if long_titles else None
         self.titles = frozenset(titles)
-        words = sorted({key[0] for key in patterns.cues} | {key[0] for key in patterns.sources}, key=len, reverse=True)
-        self.cue_regex = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE) if words else None
+        self.cue_words = frozenset(key[0] for key in patterns.cues) | frozenset(key[0] for key in patterns.sources)
 
     # -- is a quoted stretch speech? ------------------------------------------------------
     def _is_title(self, word: Item) -> bool:
@@ -61,7 +61,7 @@ class QuoteRules:
         return j < len(items) and items[j].kind == "W" and (
             items[j].low in self.attributor.cue_first or items[j].low in self.attributor.source_first)
 
-    def is_speech(self, text: str, q: Quoted, items: Sequence[Item], k: int, context: bool, near: bool = False) -> bool:
+    def is_speech(self, text: str, q: Quoted, items: Sequence[Item], k: int, context: bool) -> bool:
         """Whether the quote at item ``k`` is a direct quote rather than a title, name or term."""
         if q.end < len(text) and text[q.end] in "-‐" and q.closed:
             return False  # part of a compound: „Roude Léiw“-Befürworter
@@ -100,10 +100,23 @@ class QuoteRules:
         found: List[Found] = []
         last: Optional[Tuple[int, Attribution]] = None  # (sentence index, attribution with a speaker)
         pending: List[Tuple[int, Span]] = []  # quotes waiting for a speaker in the next sentence
+        # only sentences near a quote matter: the quote's own, the ones a speaker may carry over from,
+        # and the next one (a speaker named after a stand-alone quote)
+        wanted = bytearray(len(sents) + 1)
         qi = 0
         for si, (s, e) in enumerate(sents):
+            if qi < len(quotes) and quotes[qi].start < e:
+                wanted[max(0, si - CARRY_SENTENCES) : si + 2] = b"\x01" * (si + 2 - max(0, si - CARRY_SENTENCES))
+                while qi < len(quotes) and quotes[qi].start < e:
+                    qi += 1
+        qi = 0
+        for si, (s, e) in enumerate(sents):
+            if not wanted[si]:
+                continue
+            while qi < len(quotes) and quotes[qi].end <= s:
+                qi += 1
             has_quote = qi < len(quotes) and quotes[qi].start < e
-            if not has_quote and not (self.cue_regex and self.cue_regex.search(text, s, e)):
+            if not has_quote and self.cue_words.isdisjoint(_WORDS.findall(text[s:e].lower())):
                 if pending:
                     found.extend(self._carry(pending, last, si))
                     pending = []
@@ -122,8 +135,7 @@ class QuoteRules:
             alone = len([it for it in items if it.kind != "P"]) == len(qs)
             for k in qs:
                 q = quotes[items[k].quote]
-                near = last is not None and si - last[0] <= 1
-                if not self.is_speech(text, q, items, k, context, near):
+                if not self.is_speech(text, q, items, k, context):
                     continue
                 span = (q.start, q.end)
                 if spoken:
