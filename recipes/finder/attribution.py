@@ -38,6 +38,7 @@ class Attributor:
         self.dets = patterns.of("determiner")
         self.preps = patterns.of("preposition")
         self.pronouns = patterns.of("pronoun")
+        self.auxiliaries = AUXILIARIES.get(lang, frozenset()) - {"es", "sei", "also", "then", "later", "earlier"}
         self.skips = patterns.of("skip") | AUXILIARIES.get(lang, frozenset())
         self.cue_first = {key[0] for key in patterns.cues}
         self.source_first = {key[0] for key in patterns.sources}
@@ -239,21 +240,30 @@ class Attributor:
     def _subject_speaker(self, items: Sequence[Item], i: int, size: int) -> Optional[Tuple[int, int]]:
         """The subject of the cue at ``i``, tried in the order German and English news put it."""
         after = i + size
-        nxt = self._skip_right_plain(items, after)
-        if nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.pronouns \
-                and (nxt + 1 >= len(items) or not self._nounish(items[nxt + 1]) and (self.caps or items[nxt + 1].kind != "W")):
-            return (nxt, nxt + 1)  # "So bezeichnete er", "sagte sie"
         prev = items[i - 1] if i > 0 else None
-        framed = prev is not None and (prev.kind == "Q" or prev.text in ",–—" and any(
-            it.kind == "Q" or it.low in self.reported for it in items[:i]))
-        if framed:  # "„…“, sagte Kim" / "…, sagte die Königin"
+        framed = prev is not None and (prev.kind == "Q" or prev.text in ",–—" and (any(
+            it.kind == "Q" or it.low in self.reported for it in items[:i]) or self.caps and i > 1 and items[i - 2].kind == "W"
+            and items[i - 2].text[0].islower()))
+        if framed:  # "„…“, sagte Kim" / "…, sagte die Königin" / "Als er ging, sagte Kim"
             np = self._speaker_right(items, after)
             if np is not None:
                 return np
         floor = self._clause_floor(items, i)
+        if self.caps:  # "Stoiber hatte … betont" / "Bereits 2005 hatte Merkel … verkündet"
+            for a in range(floor, i):
+                if items[a].kind == "W" and items[a].low in self.auxiliaries:
+                    np = self._np_left(items, a, floor, adjacent=True) or self._speaker_right(items, a + 1)
+                    if np is not None and np[1] <= i:
+                        return np
+                    break
         np = self._np_left(items, i, floor, adjacent=True)
-        if np is None:
-            np = self._first_np(items, floor, i)
+        if np is not None:
+            return np
+        nxt = self._skip_right_plain(items, after)
+        if nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.pronouns \
+                and (nxt + 1 >= len(items) or not self._nounish(items[nxt + 1]) and (self.caps or items[nxt + 1].kind != "W")):
+            return (nxt, nxt + 1)  # "So bezeichnete er", "sagte sie"
+        np = self._first_np(items, floor, i)
         if np is None:
             np = self._speaker_right(items, after)
         return np
