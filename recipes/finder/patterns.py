@@ -30,6 +30,8 @@ skip           ``text``: adverbs and particles stepped over when looking for the
                (``weiter``, ``sich``, ``also``).
 reported       ``text``: words that mark reported speech without a cue verb, e.g. German
                subjunctive forms (``sei``, ``habe``); a short quote in such a clause is speech.
+predicative    ``text``: words before a quoted verdict in a sentence with a cue (``nannte es einen
+               „Putsch“``, ``als „Fest“ bezeichnet``): such a quote is speech even when short.
 abbreviation   ``text``: abbreviations whose full stop does not end a sentence (``Dr.``).
 =============  ===========================================================================
 
@@ -44,8 +46,8 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 from ..errors import QuotesError
 
 KINDS = ("quote", "cue", "source", "pronoun", "title", "determiner", "preposition", "skip",
-         "reported", "abbreviation")
-WORD_KINDS = ("pronoun", "title", "determiner", "preposition", "skip", "reported", "abbreviation")
+         "reported", "predicative", "abbreviation")
+WORD_KINDS = ("pronoun", "title", "determiner", "preposition", "skip", "reported", "predicative", "abbreviation")
 
 
 class PatternError(QuotesError, ValueError):

@@ -39,6 +39,7 @@ class QuoteRules:
         self.caps_nouns = self.attributor.caps
         self.abbreviations = patterns.of("abbreviation")
         self.reported = patterns.of("reported")
+        self.predicative = patterns.of("predicative")
         titles = sorted(patterns.of("title"), key=len, reverse=True)
         long_titles = [re.escape(t) for t in titles if len(t) >= 4 and " " not in t]
         self.title_suffix = re.compile("(?:" + "|".join(long_titles) + ")$") if long_titles else None
@@ -61,7 +62,7 @@ class QuoteRules:
         return j < len(items) and items[j].kind == "W" and (
             items[j].low in self.attributor.cue_first or items[j].low in self.attributor.source_first)
 
-    def is_speech(self, text: str, q: Quoted, items: Sequence[Item], k: int, context: bool) -> bool:
+    def is_speech(self, text: str, q: Quoted, items: Sequence[Item], k: int, context: bool, cued: bool = False) -> bool:
         """Whether the quote at item ``k`` is a direct quote rather than a title, name or term."""
         if q.end < len(text) and text[q.end] in "-‐" and q.closed:
             return False  # part of a compound: „Roude Léiw“-Befürworter
@@ -83,6 +84,8 @@ class QuoteRules:
             return context or not (inner[0].isupper() and prev is not None and prev.kind == "W" and
                                    (prev.low in self.attributor.dets or prev.low in self.attributor.preps))
         initial = prev is None or prev.text == ":"
+        if cued and prev is not None and prev.kind == "W" and prev.low in self.predicative:
+            return True  # nannte es einen „Putsch“ / als „Fest“ bezeichnet
         if context and (inner[-1] == "," or self._framed_after(items, k)):
             return True  # "Yes," he said. / „Ja“, sagte er.
         if inner[0].isupper() or not inner[0].isalpha():
@@ -135,7 +138,7 @@ class QuoteRules:
             alone = len([it for it in items if it.kind != "P"]) == len(qs)
             for k in qs:
                 q = quotes[items[k].quote]
-                if not self.is_speech(text, q, items, k, context):
+                if not self.is_speech(text, q, items, k, context, bool(atts)):
                     continue
                 span = (q.start, q.end)
                 if spoken:
