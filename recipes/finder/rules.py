@@ -14,7 +14,7 @@ from .sentences import Item, sentence_items, split_sentences
 
 LONG_QUOTE_WORDS = 8  # quotes this long are speech even without a frame
 NAMING_WORDS = frozenset({"genannt", "genannte", "genannten", "heißt", "hieß", "nennt", "nennen", "nannte", "nannten",
-                          "called", "named", "dubbed"})
+                          "bekannt", "bekannte", "bekannten", "bekanntes", "called", "named", "dubbed", "known"})
 CARRY_SENTENCES = 4  # how far back a quote without a cue may take its speaker from
 _END_PUNCT = re.compile(r"[.!?…]\W*$")
 _WORDS = re.compile(r"\w+")
@@ -54,6 +54,16 @@ class QuoteRules:
             return True
         return bool(self.title_suffix and word.text[0].isupper() and self.title_suffix.search(word.low))
 
+    @staticmethod
+    def _named(items: Sequence[Item], k: int) -> bool:
+        """A naming word right after the quote, possibly after a bracketed abbreviation."""
+        j = k + 1
+        if j < len(items) and items[j].text == "(":
+            while j < len(items) and j < k + 6 and items[j].text != ")":
+                j += 1
+            j += 1
+        return j < len(items) and items[j].kind == "W" and items[j].low in NAMING_WORDS
+
     def _framed_after(self, items: Sequence[Item], k: int) -> bool:
         """A cue or source marker right after the quote (and an optional comma)."""
         j = k + 2
@@ -74,8 +84,10 @@ class QuoteRules:
         if prev is not None and self._is_title(prev) and (self.caps_nouns or not inner[0].islower()):
             return False
         nxt = items[k + 1] if k + 1 < len(items) else None
-        if prev is not None and prev.text == "(" or nxt is not None and nxt.kind == "W" and nxt.low in NAMING_WORDS:
-            return False  # a gloss in brackets, or a name: „X“ genannt, sich „X“ nennt
+        if prev is not None and (prev.text == "(" or prev.kind == "W" and prev.low in self.attributor.source_first):
+            return False  # a gloss in brackets, or the source itself: laut „tagesschau.de“
+        if self._named(items, k):
+            return False  # a name: „X“ genannt, sich „X“ (AIE) nennt, als „X“ bekannt
         sentence_like = bool(_END_PUNCT.search(inner)) and n >= 2
         if sentence_like:
             return True
