@@ -6,7 +6,8 @@ annotator (one thread, one keep-alive HTTP connection, a named session) asks
 for a batch, answers each task (accepting it with an extra span, as after a correction) and sends
 the answers, until the feed is empty. Then the database is read back.
 
-Prints p50/p95 latency per route, answers stored, duplicates (tasks stored more than once, or
+Answers are acknowledged only after their commit; concurrent sessions' answers share commits
+(group commit, recipes/server/writer.py). Prints p50/p95 latency per route, answers stored, duplicates (tasks stored more than once, or
 handed to two sessions) and losses (tasks never stored, or acknowledged answers missing).
 
     python bench/server.py [--sessions 20] [--tasks 2000] [--batch-size 10] [--answers-per-request 1]

@@ -1,6 +1,7 @@
 """Route tests of the bundled annotation server, through an ASGI client on the real SQLite store."""
 import json
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -13,6 +14,7 @@ from recipes.compat import connect
 from recipes.errors import QuotesError
 from recipes.server.app import STATIC_DIR
 from recipes.server.serve import build_app, host_and_port, resolve_config
+from recipes.server.writer import AnswerWriter
 from recipes.tasks import doc_to_task
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -304,3 +306,55 @@ def test_quotes_manual_session_survives_a_restart() -> None:
         again = ask(c, "ben")
         assert hashes(again["tasks"]) == hashes(tasks[1:])
         assert again["total"] == 1
+
+
+def test_concurrent_sessions_store_every_answer_once() -> None:
+    tasks = make_tasks(120)
+    with client(components(tasks, batch_size=5)) as c:
+        def work(name: str) -> List[int]:
+            done: List[int] = []
+            while True:
+                got = ask(c, name)["tasks"]
+                if not got:
+                    return done
+                for task in got:
+                    answer(c, name, [task])
+                    done.append(task["_task_hash"])
+
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(work, [f"a{i}" for i in range(8)]))
+    answered = [h for r in results for h in r]
+    assert sorted(answered) == sorted(hashes(tasks))
+    stored = connect().get_dataset_examples("news")
+    assert sorted(eg["_task_hash"] for eg in stored) == sorted(hashes(tasks))
+
+
+def test_writer_stores_the_good_jobs_of_a_failing_group() -> None:
+    db = connect()
+    db.add_dataset("news")
+    writer = AnswerWriter(db, "news")
+    good, bad = Future(), Future()
+    broken = {"text": "kein Hash", "answer": "accept"}
+    writer._commit([("news-anna", [dict(make_tasks(1)[0], answer="accept")], good), ("news-ben", [broken], bad)])
+    writer.close()
+    assert good.result() is None
+    with pytest.raises(ValueError):
+        bad.result()
+    assert db.count_dataset("news") == 1 and "news-anna" in db.sessions and "news-ben" not in db
+
+
+def test_a_failed_commit_is_not_acknowledged_and_can_be_sent_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    with client(components(make_tasks(2))) as c:
+        got = ask(c, "anna")["tasks"]
+        db = connect()
+        real = db.add_examples
+
+        def failing(*args: Any, **kwargs: Any) -> None:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(db, "add_examples", failing)
+        res = c.post("/give_answers", json={"answers": [dict(t, answer="accept") for t in got], "session_id": "anna"})
+        assert res.status_code == 500 and "disk full" in res.json()["detail"]
+        monkeypatch.setattr(db, "add_examples", real)
+        assert answer(c, "anna", got)["stored"] == 2
+    assert connect().count_dataset("news") == 2

@@ -4,6 +4,7 @@ Controller calls run in FastAPI's thread pool when they may take long (a lazy st
 model, an ``update`` callback); otherwise directly on the event loop, which saves two thread
 switches per request (about 4x the throughput). The controller's lock keeps the feed consistent.
 """
+import asyncio
 import base64
 import binascii
 import json
@@ -178,21 +179,25 @@ def make_app(controller: Controller, basic_auth: Optional[tuple] = None) -> Fast
             raise HTTPException(status_code=400, detail='"held" must be a list of task hashes')
         return FastJSONResponse(await call(questions, body.get("session_id"), held))
 
-    def receive(answers: List[Dict[str, Any]], session_id: Optional[str]) -> Response:
-        try:
-            return FastJSONResponse(controller.receive_answers(answers, session_id))
-        except SessionError as err:
-            raise _session_error(err)
-        except AnswerError as err:
-            return FastJSONResponse({"detail": str(err), "errors": err.errors}, status_code=400)
-
     @app.post("/give_answers")
     async def give_answers(request: Request) -> Response:
         body = await _json_body(request)
         answers = body.get("answers")
         if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
             raise HTTPException(status_code=400, detail='expected {"answers": [task, ...], "session_id": ...}')
-        return await call(receive, answers, body.get("session_id"))
+        try:
+            batch = await call(controller.prepare_answers, answers, body.get("session_id"))
+        except SessionError as err:
+            raise _session_error(err)
+        except AnswerError as err:
+            return FastJSONResponse({"detail": str(err), "errors": err.errors}, status_code=400)
+        try:  # acknowledged only once committed, together with other sessions' answers
+            await asyncio.wrap_future(controller.write(batch))
+        except Exception as err:
+            controller.release(batch)
+            print(f"✘ Could not save {len(batch.to_store)} answers: {err}", file=sys.stderr, flush=True)
+            raise HTTPException(status_code=500, detail=f"The answers could not be saved: {err}. They are kept in the page; it will retry.")
+        return FastJSONResponse(await call(controller.finish_answers, batch))
 
     @app.post("/validate_answer")
     async def validate_answer(request: Request) -> Response:

@@ -8,19 +8,21 @@ One :class:`Controller` holds a recipe's components (contract §1.2) and hands t
 
 Tasks already answered (``auto_exclude_current``) or present in ``exclude`` datasets are skipped,
 compared by input or task hash (``exclude_by``). Answers are committed to the database (target
-dataset and session dataset) before :meth:`Controller.receive_answers` returns, so an
+dataset and session dataset, see :mod:`.writer`) before they are acknowledged, so an
 acknowledged answer is never lost; unanswered tasks are simply served again after a restart.
-All state is guarded by one lock: the routes run in a thread pool.
+All state is guarded by one lock; the answers' commit happens outside it.
 """
 import inspect
 import re
 import threading
 import time
 from collections import OrderedDict, deque
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Set
 
 from ..hashing import INPUT_HASH_ATTR, TASK_HASH_ATTR, set_hashes
+from .writer import AnswerWriter
 
 Task = Dict[str, Any]
 SESSION_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -57,7 +59,25 @@ class Session:
     answered: Set[int] = field(default_factory=set)  # keys this session answered (overlap exclusion)
     pos: int = 0  # overlap mode: next index in the shared buffer
     total_annotated: int = 0  # answers stored in this server run
-    has_dataset: bool = False
+    done_count: int = 0  # stream tasks this session answered (overlap progress)
+
+
+@dataclass
+class Batch:
+    """Answers checked and tagged, waiting for their commit."""
+
+    session: Session
+    answers: List[Task]
+    keys: List[int]
+    to_store: List[Task]
+    duplicates: int
+    update_result: Any = None
+
+
+def _done() -> "Future[None]":
+    future: "Future[None]" = Future()
+    future.set_result(None)
+    return future
 
 
 def allowed_sessions_from_env(value: Optional[str]) -> Optional[List[str]]:
@@ -102,10 +122,14 @@ class Controller:
         self._total = 0
         self._load_existing()
         stream = components.get("stream") or []
+        self._todo: Set[int] = set()  # stream keys to answer, once the stream is known
+        self._done_count = 0  # of _todo answered in the dataset
+        self._pending: Set[Any] = set()  # keys (or (session, key) with overlap) being committed
+        self._writer = AnswerWriter(self.db, self.dataset) if self.db is not None else None
         if self.config.get("auto_count_stream") or hasattr(stream, "__len__"):
             stream = list(stream)
             self._stream_keys = {self.key(self._hashed(t)) for t in stream}
-            self._stream_done = True
+            self._stream_finished()
             self._counted = True
         else:
             self._counted = False
@@ -186,6 +210,8 @@ class Controller:
                 sess = Session(id=sid, name=name)
                 if self.feed_overlap and self.config.get("auto_exclude_current", True):
                     sess.answered = self._hashes(sid)
+                if self._stream_done:
+                    sess.done_count = len(self._todo & sess.answered)
                 self._sessions[sid] = sess
             return self._sessions[sid]
 
@@ -217,7 +243,8 @@ class Controller:
                 continue
             self._pulled.add(key)
             return task
-        self._stream_done = True
+        if not self._stream_done:
+            self._stream_finished()
         return None
 
     def _next_shared(self) -> Optional[Task]:
@@ -282,10 +309,12 @@ class Controller:
         return None
 
     def _duplicate(self, sess: Session, key: int) -> bool:
-        return key in sess.answered if self.feed_overlap else key in self._answered
+        if self.feed_overlap:
+            return key in sess.answered or (sess.id, key) in self._pending
+        return key in self._answered or key in self._pending
 
-    def receive_answers(self, answers: List[Task], session_id: Optional[str] = None) -> Dict[str, Any]:
-        """Validate, tag and commit answers; return progress figures once they are in the database."""
+    def prepare_answers(self, answers: List[Task], session_id: Optional[str] = None) -> Batch:
+        """Validate, drop duplicates, tag and run ``update``/``before_db``; reserve the answers' keys."""
         with self._lock:
             sess = self.get_session(session_id)
             errors = []
@@ -300,35 +329,64 @@ class Controller:
             if errors:
                 raise AnswerError(errors)
             now = int(time.time())
-            fresh, seen = [], set()
+            fresh: List[Task] = []
+            keys: List[int] = []
             for answer in answers:
                 key = self.key(self._hashed(answer))
-                if self._duplicate(sess, key) or key in seen:
+                if self._duplicate(sess, key) or key in keys:
                     continue
-                seen.add(key)
+                keys.append(key)
                 answer.update({"_view_id": self.view_id, "_session_id": sess.id,
                                "_annotator_id": sess.id, "_timestamp": now})
                 fresh.append(answer)
             update_result = self.update(fresh) if self.update and fresh else None
             to_store = self.before_db(fresh) if self.before_db and fresh else fresh
-            if self.db is not None and to_store:
-                if not sess.has_dataset:
-                    self.db.add_dataset(sess.id, session=True)
-                    sess.has_dataset = True
-                self.db.add_examples(to_store, datasets=[self.dataset, sess.id])
-            for answer in fresh:
-                key = self.key(answer)
-                self._answered.add(key)
-                sess.answered.add(key)
+            self._pending.update((sess.id, k) if self.feed_overlap else k for k in keys)
+            return Batch(sess, fresh, keys, to_store if self.db is not None else [],
+                         len(answers) - len(fresh), update_result)
+
+    def write(self, batch: Batch) -> "Future[None]":
+        """Commit a prepared batch (grouped with concurrent ones); the future is done once committed."""
+        return self._writer.write(batch.session.id, batch.to_store) if self._writer else _done()
+
+    def release(self, batch: Batch) -> None:
+        """Forget the reservation of a batch that could not be stored (the client will send it again)."""
+        with self._lock:
+            self._pending.difference_update((batch.session.id, k) if self.feed_overlap else k for k in batch.keys)
+
+    def finish_answers(self, batch: Batch) -> Dict[str, Any]:
+        """Book committed answers: no longer in flight, counted; the figures for the client."""
+        with self._lock:
+            sess = batch.session
+            for key in batch.keys:
+                self._pending.discard((sess.id, key) if self.feed_overlap else key)
+                if key not in self._answered:
+                    self._answered.add(key)
+                    if key in self._todo:
+                        self._done_count += 1
+                if key not in sess.answered:
+                    sess.answered.add(key)
+                    if key in self._todo:
+                        sess.done_count += 1
                 sess.inflight.pop(key, None)
                 holder = self._assigned.pop(key, None)
                 if holder and holder != sess.id and holder in self._sessions:
                     self._sessions[holder].inflight.pop(key, None)
-            sess.total_annotated += len(fresh)
-            self._total += len(to_store)
-            return {"progress": self.progress(sess, fresh, update_result), "total": self._total,
+            sess.total_annotated += len(batch.answers)
+            self._total += len(batch.to_store)
+            return {"progress": self.progress(sess, batch.answers, batch.update_result), "total": self._total,
                     "session_total": sess.total_annotated, "remaining": self._remaining(sess),
-                    "stored": len(to_store), "duplicates": len(answers) - len(fresh), "session_id": sess.id}
+                    "stored": len(batch.to_store), "duplicates": batch.duplicates, "session_id": sess.id}
+
+    def receive_answers(self, answers: List[Task], session_id: Optional[str] = None) -> Dict[str, Any]:
+        """Validate, tag and commit answers; return progress figures once they are in the database."""
+        batch = self.prepare_answers(answers, session_id)
+        try:
+            self.write(batch).result()
+        except BaseException:
+            self.release(batch)
+            raise
+        return self.finish_answers(batch)
 
     def end_session(self, session_id: Optional[str] = None) -> Dict[str, Any]:
         """Give the session's unanswered tasks back to the others (no overlap) and forget its queue."""
@@ -354,11 +412,11 @@ class Controller:
             if n_params >= 4:
                 return self.progress_cb(self, sess, answers or [], update_result)
             return self.progress_cb(sess.id, self._total)
-        if not self._stream_done or not self._stream_keys:
+        if not self._stream_done:
             return None
-        done = sess.answered if self.feed_overlap else self._answered
-        todo = self._stream_keys - self._excluded
-        return len(todo & done) / len(todo) if todo else 1.0
+        if not self._todo:
+            return 1.0
+        return (sess.done_count if self.feed_overlap else self._done_count) / len(self._todo)
 
     @property
     def total(self) -> int:
@@ -376,10 +434,19 @@ class Controller:
         """Tasks of the stream not yet answered (by this session with overlap); None while unknown."""
         if not self._stream_done:
             return None
-        done = sess.answered if self.feed_overlap else self._answered
-        return len(self._stream_keys - done - self._excluded)
+        return len(self._todo) - (sess.done_count if self.feed_overlap else self._done_count)
+
+    def _stream_finished(self) -> None:
+        """The whole stream is known: count once what is done, then keep counting per answer."""
+        self._stream_done = True
+        self._todo = self._stream_keys - self._excluded
+        self._done_count = len(self._todo & self._answered)
+        for sess in self._sessions.values():
+            sess.done_count = len(self._todo & sess.answered)
 
     def on_exit(self) -> None:
-        """Run the recipe's ``on_exit(ctrl)`` once the server stops."""
+        """Commit what is queued, then run the recipe's ``on_exit(ctrl)`` once the server stops."""
+        if self._writer is not None:
+            self._writer.close()
         if self.on_exit_cb is not None:
             self.on_exit_cb(self)

@@ -29,6 +29,7 @@
     activeLabel: 'QUOTE',
     selected: null,   // key "start:end" of the selected span
     drag: null,
+    validating: false, // an answer is being checked by the server
     tokEls: [],
     gapEls: [],   // the whitespace after each token (null when none)
     tags: [],
@@ -136,7 +137,7 @@
   }
 
   function answer(kind) {
-    if (!S.current || S.drag) return;
+    if (!S.current || S.drag || S.validating) return; // one answer per task, even on a double key press
     var eg = clone(S.current);
     eg.answer = kind;
     var go = function () {
@@ -149,10 +150,12 @@
       armAutosave();
     };
     if (S.project && S.project.validate_answer) {
+      S.validating = true;
       api('validate_answer', { answer: eg }).then(function (res) {
+        S.validating = false;
         if (res && res.valid === false) { banner('This answer was not accepted: ' + res.error); return; }
         go();
-      }, function (err) { banner('Could not check the answer: ' + err.message); });
+      }, function (err) { S.validating = false; banner('Could not check the answer: ' + err.message); });
     } else {
       go();
     }
