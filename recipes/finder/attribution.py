@@ -18,6 +18,8 @@ AUXILIARIES = {
                     "also then later earlier".split()),
 }
 CLAUSE_STOPS = frozenset(":;()[]")
+RELATIVES = frozenset("der die das dem den deren dessen welcher welche welches who which that".split())
+ADVERB_ENDINGS = ("end", "weise", "erweise")
 
 
 class Attribution(NamedTuple):
@@ -52,7 +54,7 @@ class Attributor:
         if item.low in self.pronouns:
             return True
         if self.caps:
-            return item.text[0].isupper() and item.low not in self.function
+            return item.text[0].isupper() and item.low not in self.function and not item.low.endswith(ADVERB_ENDINGS)
         return item.low not in self.function and item.text[0].isalpha()
 
     @staticmethod
@@ -243,7 +245,7 @@ class Attributor:
         prev = items[i - 1] if i > 0 else None
         framed = prev is not None and (prev.kind == "Q" or prev.text in ",–—" and (any(
             it.kind == "Q" or it.low in self.reported for it in items[:i]) or self.caps and i > 1 and items[i - 2].kind == "W"
-            and items[i - 2].text[0].islower()))
+            and items[i - 2].text[0].islower() and not self._relative_clause(items, i - 1)))
         if framed:  # "„…“, sagte Kim" / "…, sagte die Königin" / "Als er ging, sagte Kim"
             np = self._speaker_right(items, after)
             if np is not None:
@@ -267,6 +269,13 @@ class Attributor:
         if np is None:
             np = self._speaker_right(items, after)
         return np
+
+    def _relative_clause(self, items: Sequence[Item], comma: int) -> bool:
+        """Whether the comma-clause ending at ``comma`` is a relative clause (", der … sah,")."""
+        k = comma - 1
+        while k > 0 and items[k].text != ",":
+            k -= 1
+        return k > 0 and k + 1 < comma and items[k + 1].kind == "W" and items[k + 1].low in RELATIVES
 
     def _first_np(self, items: Sequence[Item], i: int, end: int) -> Optional[Tuple[int, int]]:
         """The first noun phrase in ``items[i:end]`` that is not inside a prepositional phrase."""
