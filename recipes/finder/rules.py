@@ -15,7 +15,7 @@ from .sentences import Item, sentence_items, split_sentences
 LONG_QUOTE_WORDS = 8  # quotes this long are speech even without a frame
 NAMING_WORDS = frozenset({"genannt", "genannte", "genannten", "heißt", "hieß", "nennt", "nennen", "nannte", "nannten",
                           "bekannt", "bekannte", "bekannten", "bekanntes", "called", "named", "dubbed", "known"})
-CARRY_SENTENCES = 4  # how far back a quote without a cue may take its speaker from
+CARRY_SENTENCES = 2  # how far back a quote without a cue may take its speaker from
 _END_PUNCT = re.compile(r"[.!?…]\W*$")
 _WORDS = re.compile(r"\w+")
 
