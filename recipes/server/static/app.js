@@ -35,6 +35,7 @@
     tags: [],
     stats: { total: 0, session_total: 0, progress: null, remaining: null },
     autosaveTimer: null,
+    pollTimer: null,
     showArrows: true
   };
 
@@ -96,6 +97,10 @@
       S.exhausted = fresh.length === 0;
       updateStats(data);
       if (!S.current) next();
+      // Out of work: look again now and then (another annotator may end their session).
+      if (S.exhausted && !S.current && !S.pollTimer) {
+        S.pollTimer = setTimeout(function () { S.pollTimer = null; if (!S.current) fetchMore(); }, 15000);
+      }
     }, function (err) {
       S.fetching = false;
       if (err.status === 403) { fatal(err.message); return; }
