@@ -160,7 +160,15 @@ class Attributor:
                 n = k
                 break
         i = self._skip_right(items, i, n)
-        return self._np_right(items, i, n) if i < n else None
+        if i >= n:
+            return None
+        np = self._np_right(items, i, n)
+        if np is None and items[i].kind == "W" and items[i].low in self.dets:
+            # "die in New York geborene Lopez": an article, a phrase, then the noun
+            for k in range(i + 1, min(n, i + 9)):
+                if self._nounish(items[k]) and items[k - 1].low not in self.preps:
+                    return (i, k + 1)
+        return np
 
     def _clause_floor(self, items: Sequence[Item], i: int) -> int:
         """Where the clause before item ``i`` starts (after a quote, colon or comma-clause)."""
