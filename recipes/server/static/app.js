@@ -558,7 +558,7 @@
       path.setAttribute('d', 'M' + x1 + ',' + y1 + ' C' + x1 + ',' + top + ' ' + x2 + ',' + top + ' ' + x2 + ',' + y2);
       var hot = S.selected && (spanKey(r.head_span) === S.selected || spanKey(r.child_span) === S.selected);
       if (hot) path.setAttribute('class', 'hot');
-      path.setAttribute('marker-end', 'url(#arrow-' + (hot ? 'h' : 'n') + ')');
+      if (!(S.project && S.project.hide_relation_arrow)) path.setAttribute('marker-end', 'url(#arrow-' + (hot ? 'h' : 'n') + ')');
       svg.appendChild(path);
     });
   }
