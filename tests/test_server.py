@@ -13,7 +13,7 @@ from recipes.annotate import quotes_manual
 from recipes.compat import connect
 from recipes.errors import QuotesError
 from recipes.server.app import STATIC_DIR
-from recipes.server.serve import build_app, host_and_port, resolve_config
+from recipes.server.serve import bind, build_app, host_and_port, resolve_config
 from recipes.server.writer import AnswerWriter
 from recipes.tasks import doc_to_task
 
@@ -358,3 +358,13 @@ def test_a_failed_commit_is_not_acknowledged_and_can_be_sent_again(monkeypatch: 
         monkeypatch.setattr(db, "add_examples", real)
         assert answer(c, "anna", got)["stored"] == 2
     assert connect().count_dataset("news") == 2
+
+
+def test_a_taken_port_is_a_clear_error() -> None:
+    taken = bind("127.0.0.1", 0)
+    try:
+        with pytest.raises(QuotesError, match="Can't listen on 127.0.0.1") as err:
+            bind("127.0.0.1", taken.getsockname()[1])
+        assert "PRODIGY_PORT" in err.value.detail
+    finally:
+        taken.close()
