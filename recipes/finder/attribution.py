@@ -40,6 +40,7 @@ class Attributor:
         self.dets = patterns.of("determiner")
         self.preps = patterns.of("preposition")
         self.pronouns = patterns.of("pronoun")
+        self.nominative = frozenset({"er", "ich", "wir"}) & self.pronouns
         self.auxiliaries = AUXILIARIES.get(lang, frozenset()) - {"es", "sei", "also", "then", "later", "earlier"}
         self.skips = patterns.of("skip") | AUXILIARIES.get(lang, frozenset())
         self.cue_first = {key[0] for key in patterns.cues}
@@ -63,8 +64,11 @@ class Attributor:
         return item.kind == "Q" and len(item.text) > 2 and item.text[1:2].isupper() and len(item.text.split()) <= 4 \
             and item.text[-2:-1] not in ".!?,"
 
-    def _np_right(self, items: Sequence[Item], i: int, limit: int) -> Optional[Tuple[int, int]]:
-        """The noun phrase starting at item ``i`` (det, adjectives, nouns), as item indices."""
+    def _np_right(self, items: Sequence[Item], i: int, limit: int, bare: bool = False) -> Optional[Tuple[int, int]]:
+        """The noun phrase starting at item ``i`` (det, adjectives, nouns), as item indices.
+
+        ``bare``: adjectives may come without an article (after a preposition: "am heutigen Montag").
+        """
         j, n = i, min(len(items), limit)
         if j < n and items[j].kind == "W" and items[j].low in self.pronouns and (
                 j + 1 >= n or not self._nounish(items[j + 1]) or items[j + 1].kind == "Q"):
@@ -75,7 +79,7 @@ class Attributor:
             return (i, j + 1)  # a quoted name: schrieb die „Zeit“
         k = j
         while k < n and k - j < 3 and items[k].kind == "W" and not self._nounish(items[k]) \
-                and items[k].low not in self.function and (j > i or not self.caps):
+                and items[k].low not in self.function and (j > i or bare or not self.caps):
             k += 1  # adjectives after a determiner
         if k < n and self._nounish(items[k]) and items[k].kind == "W":
             e = k
@@ -145,7 +149,7 @@ class Attributor:
             if it.kind == "W" and it.low in self.skips and it.low not in self.pronouns:
                 i += 1
             elif it.kind == "W" and it.low in self.preps and i + 1 < n:
-                np = self._np_right(items, i + 1, n)
+                np = self._np_right(items, i + 1, n, bare=True)
                 if np is None:
                     return i
                 i = np[1]
@@ -266,10 +270,12 @@ class Attributor:
                     if np is not None and np[1] <= i:
                         return np
                     break
+        nxt = self._skip_right_plain(items, after)
+        if self.caps and nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.nominative:
+            return (nxt, nxt + 1)  # "Das Angebot lehnt er ab": only a subject can be "er"
         np = self._np_left(items, i, floor, adjacent=True)
         if np is not None:
             return np
-        nxt = self._skip_right_plain(items, after)
         if nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.pronouns \
                 and (nxt + 1 >= len(items) or not self._nounish(items[nxt + 1]) and (self.caps or items[nxt + 1].kind != "W")):
             return (nxt, nxt + 1)  # "So bezeichnete er", "sagte sie"
