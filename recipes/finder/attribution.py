@@ -56,7 +56,8 @@ class Attributor:
             return True
         if self.caps:
             return item.text[0].isupper() and item.low not in self.function and not item.low.endswith(ADVERB_ENDINGS)
-        return item.low not in self.function and item.text[0].isalpha()
+        return item.low not in self.function and item.text[0].isalpha() and not (
+            item.text[0].islower() and item.low.endswith("ing"))  # "dismissing": a verb, not a noun
 
     @staticmethod
     def _named_quote(item: Item) -> bool:
