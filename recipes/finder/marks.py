@@ -59,6 +59,22 @@ class MarkScanner:
         nl = text.find("\n", i)
         return text.find(c, i + 1, nl if nl >= 0 else len(text)) >= 0
 
+    def _nested(self, text: str, i: int, opener: str) -> bool:
+        """A repeated opening mark starts a quote inside the quote if its paragraph closes both."""
+        end = text.find("\n", i)
+        end = len(text) if end < 0 else end
+        closes = self.pairs[opener]
+        count = 0
+        for k in range(i + 1, end):
+            ch = text[k]
+            if ch in closes and self._closer_like(text, k, ch):
+                count += 1
+                if count == 2:
+                    return True
+            elif ch == opener and self._opener_like(text, k):
+                return False
+        return False
+
     def _continues(self, text: str, nl: int, opener: str) -> int:
         """After a paragraph break at ``nl`` inside an open quote: -1 = the quote ends here,
         else the position of a repeated opening mark to absorb (or 0 if there is none)."""
@@ -83,7 +99,7 @@ class MarkScanner:
     def scan(self, text: str) -> List[Quoted]:
         """All quoted stretches of ``text``, in order, not overlapping."""
         found: List[Quoted] = []
-        opener, start, paragraphs, absorb, skip_to = "", -1, 0, -1, -1
+        opener, start, paragraphs, absorb, skip_to, depth = "", -1, 0, -1, -1, 0
         for m in self.regex.finditer(text):
             i = m.start()
             c = text[i]
@@ -94,7 +110,7 @@ class MarkScanner:
                 nxt = self._continues(text, i, opener) if paragraphs <= self.max_paragraphs else -1
                 if nxt < 0:
                     found.append(Quoted(start, _trim_end(text, i), opener, False))
-                    opener, start = "", -1
+                    opener, start, depth = "", -1, 0
                 else:
                     skip_to = _SPACE.match(text, i).end()
                     absorb = nxt if nxt > 0 else -1
@@ -104,9 +120,15 @@ class MarkScanner:
                 continue
             if opener:
                 if c in self.pairs[opener] and self._closer_like(text, i, c) and not self._plural_possessive(text, i, c):
+                    if depth:
+                        depth -= 1  # the end of a quote inside the quote
+                        continue
                     found.append(Quoted(start, i + 1, opener, True))
                     opener, start = "", -1
                 elif c == opener and self._opener_like(text, i):
+                    if self._nested(text, i, opener):
+                        depth += 1
+                        continue
                     found.append(Quoted(start, _trim_end(text, i), opener, False))
                     start, paragraphs = i, 0
             elif c in self.openers and (c not in self.closers or self._opener_like(text, i)):
