@@ -5,7 +5,7 @@ regular expressions find marks, sentence ends and cue words; only sentences hold
 or a cue word are looked at word by word.
 """
 import re
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 from .attribution import Attribution, Attributor, Span
 from .marks import MarkScanner, Quoted
@@ -72,7 +72,8 @@ class QuoteRules:
         return j < len(items) and items[j].kind == "W" and (
             items[j].low in self.attributor.cue_first or items[j].low in self.attributor.source_first)
 
-    def is_speech(self, text: str, q: Quoted, items: Sequence[Item], k: int, context: bool, cued: bool = False) -> bool:
+    def is_speech(self, text: str, q: Quoted, items: Sequence[Item], k: int, context: bool, cued: bool = False,
+                  repeated: FrozenSet[str] = frozenset()) -> bool:
         """Whether the quote at item ``k`` is a direct quote rather than a title, name or term."""
         if q.end < len(text) and text[q.end] in "-‐" and q.closed:
             return False  # part of a compound: „Roude Léiw“-Befürworter
@@ -88,6 +89,8 @@ class QuoteRules:
             return False  # a gloss in brackets, or the source itself: laut „tagesschau.de“
         if self._named(items, k):
             return False  # a name: „X“ genannt, sich „X“ (AIE) nennt, als „X“ bekannt
+        if q.closed and n < LONG_QUOTE_WORDS and inner in repeated:
+            return False  # quoted again and again: a name („Cupola“), not a remark
         sentence_like = bool(_END_PUNCT.search(inner)) and n >= 2
         if sentence_like:
             return True
@@ -112,6 +115,11 @@ class QuoteRules:
         if not quotes:
             return []
         sents = split_sentences(text, quotes, self.abbreviations)
+        seen: Dict[str, int] = {}
+        for q in quotes:
+            key = text[q.start + 1 : q.end - 1].strip()
+            seen[key] = seen.get(key, 0) + 1
+        repeated = frozenset(k for k, v in seen.items() if v > 1)
         found: List[Found] = []
         last: Optional[Tuple[int, Attribution]] = None  # (sentence index, attribution with a speaker)
         pending: List[Tuple[int, Span]] = []  # quotes waiting for a speaker in the next sentence
@@ -150,7 +158,7 @@ class QuoteRules:
             alone = len([it for it in items if it.kind != "P"]) == len(qs)
             for k in qs:
                 q = quotes[items[k].quote]
-                if not self.is_speech(text, q, items, k, context, bool(atts)):
+                if not self.is_speech(text, q, items, k, context, bool(atts), repeated):
                     continue
                 span = (q.start, q.end)
                 if spoken:
