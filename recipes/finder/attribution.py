@@ -17,7 +17,7 @@ AUXILIARIES = {
     "en": frozenset("has have had is was were are been be will would could should can may might did does do "
                     "also then later earlier".split()),
 }
-CLAUSE_STOPS = frozenset(":;()[]")
+CLAUSE_STOPS = frozenset(":;")
 RELATIVES = frozenset("der die das dem den deren dessen welcher welche welches who which that".split())
 ADVERB_ENDINGS = ("end", "weise", "erweise")
 
@@ -89,7 +89,7 @@ class Attributor:
             if not self.caps:
                 return (i, e)
             # genitive attachment: "der Chef der Bundesagentur"
-            if e + 1 < n and items[e].low in ("der", "des") and self._nounish(items[e + 1]):
+            if e + 1 < n and items[e].low in ("der", "des", "eines", "einer") and self._nounish(items[e + 1]):
                 g = e + 1
                 while g < n and self._nounish(items[g]) and items[g].kind == "W" and g - e < 5:
                     g += 1
@@ -136,9 +136,8 @@ class Attributor:
                     return None
                 j = s - 2  # inside a prepositional phrase: keep looking left
                 continue
-            if self.caps and s - 1 >= floor and items[s - 1].kind == "W" and items[s - 1].low in ("der", "des") \
-                    and s - 2 >= floor and self._nounish(items[s - 2]):
-                j = s - 2  # genitive attachment: continue to its head
+            if self.caps and items[s].low in ("der", "des") and s - 1 >= floor and self._nounish(items[s - 1]):
+                j = s - 1  # genitive attachment ("die Gefahren des Eises"): continue to its head
                 continue
             return (s, e)
         return None
