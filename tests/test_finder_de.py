@@ -212,3 +212,34 @@ def test_scores_on_the_german_wikinews_dev_set():
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["quote_exact"]["f"] >= 0.85
     assert figures["attribution_e2e"]["f"] >= 0.65
+
+
+def test_quote_inside_a_quote_with_the_same_marks(nlp):
+    rows = find(nlp, "„Wir haben viele Anfragen für „kleine Läden“ bekommen, die Nachfrage ist groß“, sagte die Sprecherin.")
+    assert rows == [("„Wir haben viele Anfragen für „kleine Läden“ bekommen, die Nachfrage ist groß“", ["die Sprecherin"], ["sagte"])]
+
+
+def test_a_name_quoted_again_and_again_is_not_a_quote(nlp):
+    text = ("Die Astronauten bringen das Modul „Harmony“ zur Station. „Harmony“ soll im März angedockt werden, "
+            "sagte die Leiterin der Mission. Danach wird „Harmony“ getestet.")
+    assert find(nlp, text) == []
+
+
+def test_subject_before_the_auxiliary_of_a_participle_cue(nlp):
+    rows = find(nlp, "Bereits im Dezember hatte die Kanzlerin in einer Rede betont: „Wir stehen an der Seite der Ukraine.“")
+    assert rows[0][1] == ["die Kanzlerin"]
+
+
+def test_object_first_sentence_takes_the_pronoun_subject(nlp):
+    rows = find(nlp, "Das Angebot der Regierung lehnt er jedoch ab: „Damit ist niemandem geholfen.“")
+    assert rows[0][1] == ["er"]
+
+
+def test_random_mark_soup_never_breaks_the_task(nlp):
+    import random
+
+    pieces = ["„", "“", "”", '"', "’", "‚", "‘", "»", "«", "\n\n", " ", ". ", ", ", ": ", "sagte", "Kim", "er", "der", "(", ")", "laut"]
+    rng = random.Random(7)
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 30)))
+        assert validate_task(doc_to_task(nlp(text))) == []

@@ -104,3 +104,14 @@ def test_task_is_valid(nlp):
     task = doc_to_task(nlp("“It works,” she said."), {"id": "en"})
     assert validate_task(task) == []
     assert {s["label"] for s in task["spans"]} == {QUOTE, SPEAKER, CUE}
+
+
+def test_pronoun_after_said_is_not_the_speaker(nlp):
+    rows = find(nlp, "Kim said she would resign, calling the vote “a farce”.")
+    assert rows == [("“a farce”", ["Kim"], ["said"])]
+
+
+def test_noun_uses_of_cue_words_are_not_cues(nlp):
+    rows = find(nlp, "The minister said on Thursday the government would not raise taxes, dismissing opposition claims "
+                     "as “scaremongering”.")
+    assert rows == [("“scaremongering”", ["The minister"], ["said"])]
