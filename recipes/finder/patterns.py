@@ -14,9 +14,9 @@ quote          ``open`` (one character), ``close`` (a character or a list): a pa
 cue            ``text``: inflected forms of a speech verb or noun (``sagte``, ``said``).
                Optional ``particle``: a separable particle that must follow in the clause
                (``{"text": "fügte", "particle": "hinzu"}``); optional ``speaker``:
-               ``"subject"`` (default) or ``"object"`` when the speaker is the verb's object
-               (``zitierte Kim mit den Worten``) or ``"phrase"`` when a prepositional phrase
-               names the source (``heißt es in der Erklärung``).
+               ``"subject"`` (default), ``"object"`` when the speaker is the verb's object
+               (``the paper quoted Kim as saying``) or ``"phrase"`` when a prepositional
+               phrase names the source (``heißt es in der Erklärung``).
 source         ``text``: a source marker; ``np``: where the source's noun phrase stands,
                ``"after"`` (``laut KCNA``, ``so KCNA``, ``according to X``) or ``"before"``
                (``KCNA zufolge``); optional ``after_comma``: true if the marker only
@@ -24,6 +24,8 @@ source         ``text``: a source marker; ``np``: where the source's noun phrase
 pronoun        ``text``: personal pronouns that are speaker mentions (``er``, ``sie``, ``he``).
 title          ``text``: nouns that introduce a quoted name or title nobody says
                (``Zeitung``, ``Schiff``, ``Motto``); a quote right after one is not speech.
+               Titles of four or more letters also match as the end of a capitalised
+               compound (``Forschungsflugzeug``).
 determiner     ``text``: articles and possessives that start a noun phrase.
 preposition    ``text``: prepositions; a noun phrase right after one is not a speaker.
 skip           ``text``: adverbs and particles stepped over when looking for the speaker
