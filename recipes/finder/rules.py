@@ -56,13 +56,22 @@ class QuoteRules:
 
     @staticmethod
     def _named(items: Sequence[Item], k: int) -> bool:
-        """A naming word right after the quote, possibly after a bracketed abbreviation."""
+        """A naming word right after the quote (possibly after a bracketed abbreviation), or a naming
+        aside: „X“ – so werden … genannt / „X“, wie sich … nennt."""
         j = k + 1
         if j < len(items) and items[j].text == "(":
             while j < len(items) and j < k + 6 and items[j].text != ")":
                 j += 1
             j += 1
-        return j < len(items) and items[j].kind == "W" and items[j].low in NAMING_WORDS
+        if j < len(items) and items[j].kind == "W" and items[j].low in NAMING_WORDS:
+            return True
+        if k + 2 < len(items) and items[k + 1].text in ",–-(" and items[k + 2].low in ("so", "wie", "as"):
+            for it in items[k + 3 : k + 14]:
+                if it.kind == "Q" or it.text in ".;:":
+                    return False
+                if it.kind == "W" and it.low in NAMING_WORDS:
+                    return True
+        return False
 
     def _framed_after(self, items: Sequence[Item], k: int) -> bool:
         """A cue or source marker right after the quote (and an optional comma)."""
@@ -99,6 +108,9 @@ class QuoteRules:
             return context or not (inner[0].isupper() and prev is not None and prev.kind == "W" and
                                    (prev.low in self.attributor.dets or prev.low in self.attributor.preps))
         initial = prev is None or prev.text == ":"
+        if n <= 4 and nxt is not None and nxt.kind == "W" and nxt.low in self.attributor.cue_first and \
+                prev is not None and prev.kind == "W" and (prev.low in self.attributor.dets or prev.low in ("wie", "as")):
+            return False  # the quoted name is the subject: Wie „heise online“ berichtet
         if cued and prev is not None and prev.kind == "W" and prev.low in self.predicative:
             return True  # nannte es einen „Putsch“ / als „Fest“ bezeichnet
         if context and (inner[-1] == "," or self._framed_after(items, k)):
