@@ -94,7 +94,7 @@ class QuoteRules:
         if prev is not None and self._is_title(prev) and (self.caps_nouns or not inner[0].islower()):
             return False
         nxt = items[k + 1] if k + 1 < len(items) else None
-        if prev is not None and (prev.text == "(" or prev.kind == "W" and prev.low in self.attributor.source_first):
+        if prev is not None and (prev.text == "(" and n < LONG_QUOTE_WORDS or prev.kind == "W" and prev.low in self.attributor.source_first):
             return False  # a gloss in brackets, or the source itself: laut „tagesschau.de“
         if self._named(items, k):
             return False  # a name: „X“ genannt, sich „X“ (AIE) nennt, als „X“ bekannt
