@@ -19,7 +19,8 @@ AUXILIARIES = {
 }
 CLAUSE_STOPS = frozenset(":;")
 RELATIVES = frozenset("der die das dem den deren dessen welcher welche welches who which that".split())
-ADVERB_ENDINGS = ("end", "weise", "erweise")
+ADVERB_ENDINGS = ("end", "weise", "lich")
+CONJUNCTIONS = frozenset("und aber sondern oder doch and but".split())
 
 
 class Attribution(NamedTuple):
@@ -263,6 +264,10 @@ class Attributor:
             if np is not None:
                 return np
         floor = self._clause_floor(items, i)
+        if prev is not None and prev.kind == "W" and prev.low in CONJUNCTIONS:
+            np = self._first_np(items, floor, i - 1)  # "Die Firma bestätigte X nicht und nannte sie …"
+            if np is not None:
+                return np
         if self.caps:  # "Stoiber hatte … betont" / "Bereits 2005 hatte Merkel … verkündet"
             for a in range(floor, i):
                 if items[a].kind == "W" and items[a].low in self.auxiliaries:
