@@ -115,3 +115,13 @@ def test_noun_uses_of_cue_words_are_not_cues(nlp):
     rows = find(nlp, "The minister said on Thursday the government would not raise taxes, dismissing opposition claims "
                      "as “scaremongering”.")
     assert rows == [("“scaremongering”", ["The minister"], ["said"])]
+
+
+def test_abbreviated_titles_stay_in_the_speaker(nlp):
+    rows = find(nlp, '"It\'s a giveaway," said Sen. Mary Collins of Maine. "We\'ll repeal it." '
+                     'Dr. Ann Lee told reporters: "Not now."')
+    assert rows == [
+        ('"It\'s a giveaway,"', ["Sen. Mary Collins"], ["said"]),
+        ('"We\'ll repeal it."', ["Sen. Mary Collins"], ["said"]),
+        ('"Not now."', ["Dr. Ann Lee"], ["told"]),
+    ]

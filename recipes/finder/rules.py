@@ -156,14 +156,15 @@ class QuoteRules:
                     found.extend(self._carry(pending, last, si))
                     pending = []
                 continue
-            items = sentence_items(text, s, e, quotes, qi)
+            items = sentence_items(text, s, e, quotes, qi, self.abbreviations)
             atts = self.attributor.attributions(items)
             spoken = [a for a in atts if a.speaker is not None]
             if pending:
-                if spoken and spoken[0].anchor <= 4:
-                    found.extend(Found(span, spoken[0].speaker, spoken[0].cue) for _, span in pending)
-                else:
-                    found.extend(self._carry(pending, last, si))
+                for qsi, span in pending:
+                    if spoken and spoken[0].anchor <= 4 and (last is None or qsi - last[0] > 1):
+                        found.append(Found(span, spoken[0].speaker, spoken[0].cue))  # „…“ Das sagte Kim.
+                    else:
+                        found.extend(self._carry([(qsi, span)], last, si))  # the previous speaker goes on
                 pending = []
             context = bool(atts) or any(it.kind == "W" and it.low in self.reported for it in items)
             qs = [k for k, it in enumerate(items) if it.kind == "Q"]

@@ -53,14 +53,22 @@ def split_sentences(text: str, quotes: Sequence[Quoted], abbreviations: FrozenSe
     return sents
 
 
-def sentence_items(text: str, start: int, end: int, quotes: Sequence[Quoted], first: int) -> List[Item]:
-    """Items of ``text[start:end]``; quotes from index ``first`` on that lie inside become "Q" items."""
+def sentence_items(text: str, start: int, end: int, quotes: Sequence[Quoted], first: int,
+                   abbreviations: FrozenSet[str] = frozenset()) -> List[Item]:
+    """Items of ``text[start:end]``; quotes from index ``first`` on that lie inside become "Q" items.
+
+    An abbreviation keeps its full stop ("Sen.", "Dr."), so it stays inside a noun phrase.
+    """
     items: List[Item] = []
     pos, qi = start, first
     while pos < end:
         q_start = quotes[qi].start if qi < len(quotes) and quotes[qi].start < end else end
         for m in _WORD.finditer(text, pos, q_start):
             tok = m.group()
+            if tok == "." and items and items[-1].end == m.start() and items[-1].low in abbreviations:
+                prev = items.pop()
+                items.append(Item("W", prev.start, m.end(), prev.low, prev.text + ".", -1))
+                continue
             items.append(Item("W" if tok[0].isalnum() or tok[0] == "_" else "P", m.start(), m.end(), tok.lower(), tok, -1))
         if q_start >= end:
             break
