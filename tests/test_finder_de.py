@@ -243,3 +243,12 @@ def test_random_mark_soup_never_breaks_the_task(nlp):
     for _ in range(300):
         text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 30)))
         assert validate_task(doc_to_task(nlp(text))) == []
+
+
+def test_named_entities_of_the_pipeline_narrow_the_speaker():
+    nlp = spacy.blank("de")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "PER", "pattern": "Anna Berger"}])
+    add_quote_finder(nlp)
+    rows = find(nlp, "Die Ministerin Anna Berger erklärte am Dienstag: „Wir werden die Schulen sanieren.“")
+    assert rows[0][1] == ["Anna Berger"]
