@@ -34,6 +34,8 @@ reported       ``text``: words that mark reported speech without a cue verb, e.g
                subjunctive forms (``sei``, ``habe``); a short quote in such a clause is speech.
 predicative    ``text``: words before a quoted verdict in a sentence with a cue (``nannte es einen
                „Putsch“``, ``als „Fest“ bezeichnet``): such a quote is speech even when short.
+utterance      ``text``: nouns naming something said or written (``Parole``, ``Aufschrift``,
+               ``slogan``); a quote right after one (or after one and ``wie``/``like``) is speech.
 abbreviation   ``text``: abbreviations whose full stop does not end a sentence (``Dr.``).
 =============  ===========================================================================
 
@@ -48,8 +50,9 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 from ..errors import QuotesError
 
 KINDS = ("quote", "cue", "source", "pronoun", "title", "determiner", "preposition", "skip",
-         "reported", "predicative", "abbreviation")
-WORD_KINDS = ("pronoun", "title", "determiner", "preposition", "skip", "reported", "predicative", "abbreviation")
+         "reported", "predicative", "utterance", "abbreviation")
+WORD_KINDS = ("pronoun", "title", "determiner", "preposition", "skip", "reported", "predicative", "utterance",
+              "abbreviation")
 
 
 class PatternError(QuotesError, ValueError):

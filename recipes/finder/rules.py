@@ -40,6 +40,7 @@ class QuoteRules:
         self.abbreviations = patterns.of("abbreviation")
         self.reported = patterns.of("reported")
         self.predicative = patterns.of("predicative")
+        self.utterance = patterns.of("utterance")
         titles = sorted(patterns.of("title"), key=len, reverse=True)
         long_titles = [re.escape(t) for t in titles if len(t) >= 4 and " " not in t]
         self.title_suffix = re.compile("(?:" + "|".join(long_titles) + ")$") if long_titles else None
@@ -98,6 +99,11 @@ class QuoteRules:
             return False  # a gloss in brackets, or the source itself: laut „tagesschau.de“
         if self._named(items, k):
             return False  # a name: „X“ genannt, sich „X“ (AIE) nennt, als „X“ bekannt
+        if prev is not None and prev.kind == "W" and (prev.low in self.utterance or prev.low in ("wie", "like") and k > 1
+                                                       and items[k - 2].low in self.utterance):
+            return True  # mit der Parole „…“, Sprüche wie „…“
+        if cued and prev is not None and prev.kind == "W" and prev.low in self.predicative:
+            return True  # nannte es einen „Putsch“ / als „Fest“ bezeichnet
         if q.closed and n < LONG_QUOTE_WORDS and inner in repeated:
             return False  # quoted again and again: a name („Cupola“), not a remark
         sentence_like = bool(_END_PUNCT.search(inner)) and n >= 2
