@@ -252,3 +252,20 @@ def test_named_entities_of_the_pipeline_narrow_the_speaker():
     add_quote_finder(nlp)
     rows = find(nlp, "Die Ministerin Anna Berger erklärte am Dienstag: „Wir werden die Schulen sanieren.“")
     assert rows[0][1] == ["Anna Berger"]
+
+
+def test_a_parse_from_the_pipeline_gives_the_subject_of_the_cue():
+    from spacy.tokens import Doc
+
+    nlp = add_quote_finder(spacy.blank("de"))
+    words = ["Den", "Plan", "kritisierte", "die", "Ministerin", ":", "„", "Wir", "bleiben", "hier", "bis", "Montag", "“"]
+    spaces = [True, True, True, True, False, True, False, True, True, True, True, False, False]
+    text = "".join(w + (" " if sp else "") for w, sp in zip(words, spaces))
+    assert find(nlp, text)[0][1] == ["Den Plan"]  # the rules alone take the object in first position
+    heads = [1, 2, 2, 4, 2, 2, 8, 8, 2, 8, 11, 8, 8]
+    deps = ["nk", "oa", "ROOT", "nk", "sb", "punct", "punct", "sb", "oc", "mo", "mo", "nk", "punct"]
+    doc = Doc(nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps)
+    doc = nlp.get_pipe("quote_finder")(doc)
+    quote = next(s for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE)
+    assert quote.text == "„Wir bleiben hier bis Montag“"
+    assert [s.text for s in linked(doc, quote, SPEAKER)] == ["die Ministerin"]

@@ -17,17 +17,19 @@ from .rules import QuoteRules
 
 PATTERNS_FILE = "patterns.jsonl"
 ENTITY_SPEAKERS = frozenset({"PER", "PERSON", "ORG", "NORP", "GPE"})
+SUBJECT_DEPS = frozenset({"sb", "nsubj", "nsubjpass", "nsubj:pass", "sbp"})  # TIGER (German) and UD/ClearNLP labels
 
 
 class QuoteFinder:
     """Finds direct quotes with their speakers and cues by rules read from pattern files."""
 
     def __init__(self, nlp: Language, name: str = "quote_finder", patterns_dir: Optional[Union[str, Path]] = None,
-                 use_entities: bool = True) -> None:
+                 use_entities: bool = True, use_parser: bool = True) -> None:
         self.name = name
         self.lang = nlp.lang
         self.patterns_dir = patterns_dir
         self.use_entities = use_entities
+        self.use_parser = use_parser
         self._rules: Optional[QuoteRules] = None
         if patterns_dir is not None and Path(patterns_dir).exists():
             self.set_patterns(load_patterns(patterns_dir))
@@ -49,14 +51,18 @@ class QuoteFinder:
     def __call__(self, doc: Doc) -> Doc:
         """Add the quotes, speakers and cues of ``doc``."""
         ents = [e for e in doc.ents if e.label_ in ENTITY_SPEAKERS] if self.use_entities and doc.has_annotation("ENT_IOB") else []
+        parsed = self.use_parser and doc.has_annotation("DEP")
         spans: Dict[Tuple[int, int, str], Span] = {}
         links: List[Tuple[Span, Span, str]] = []
         for found in self.rules.find(doc.text):
             quote = self._span(doc, found.quote, QUOTE, spans)
             if quote is None:
                 continue
-            if found.speaker is not None:
-                speaker = self._span(doc, _snap(found.speaker, ents), SPEAKER, spans)
+            speaker_chars = _parsed_subject(doc, found.cue) if parsed else None
+            if speaker_chars is None and found.speaker is not None:
+                speaker_chars = _snap(found.speaker, ents)
+            if speaker_chars is not None:
+                speaker = self._span(doc, speaker_chars, SPEAKER, spans)
                 if speaker is not None:
                     links.append((quote, speaker, SPEAKER))
             for cue_chars in found.cue:
@@ -102,6 +108,21 @@ class QuoteFinder:
         return self
 
 
+def _parsed_subject(doc: Doc, cues: List[Tuple[int, int]]) -> Optional[Tuple[int, int]]:
+    """The subject of the cue verb from the pipeline's parser (its noun phrase, at most 8 tokens)."""
+    if not cues:
+        return None
+    cue = doc.char_span(cues[0][0], cues[0][1], alignment_mode="expand")
+    if cue is None or not len(cue):
+        return None
+    for child in cue.root.children:
+        if child.dep_.lower() in SUBJECT_DEPS:
+            start = child.left_edge.i if child.i - child.left_edge.i < 8 else child.i
+            end = child.right_edge.i + 1 if child.right_edge.i - child.i < 8 else child.i + 1
+            return (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))
+    return None
+
+
 def _snap(chars: Tuple[int, int], ents: List[Span]) -> Tuple[int, int]:
     """A speaker span narrowed to the named entity inside it, when the pipeline has one."""
     for ent in ents:
@@ -112,8 +133,13 @@ def _snap(chars: Tuple[int, int], ents: List[Span]) -> Tuple[int, int]:
 
 @Language.factory(
     "quote_finder",
-    default_config={"patterns_dir": None, "use_entities": True},
+    default_config={"patterns_dir": None, "use_entities": True, "use_parser": True},
 )
-def make_quote_finder(nlp: Language, name: str, patterns_dir: Optional[str], use_entities: bool) -> QuoteFinder:
-    """Create the rule-based quote finder; patterns default to the built-in ones for ``nlp.lang``."""
-    return QuoteFinder(nlp, name, patterns_dir=patterns_dir, use_entities=use_entities)
+def make_quote_finder(nlp: Language, name: str, patterns_dir: Optional[str], use_entities: bool,
+                      use_parser: bool) -> QuoteFinder:
+    """Create the rule-based quote finder; patterns default to the built-in ones for ``nlp.lang``.
+
+    ``use_entities``/``use_parser``: when earlier components set entities or dependencies, a
+    speaker is narrowed to the named entity inside it, or taken from the cue verb's subject.
+    """
+    return QuoteFinder(nlp, name, patterns_dir=patterns_dir, use_entities=use_entities, use_parser=use_parser)
