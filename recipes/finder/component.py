@@ -5,7 +5,7 @@ speaker and cue with :func:`recipes.schema.add_link`. Its patterns are saved wit
 pipeline, so a saved pipeline loads without this repository.
 """
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 import srsly
 from spacy.language import Language
