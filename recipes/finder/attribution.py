@@ -11,6 +11,8 @@ from .sentences import Item
 
 Span = Tuple[int, int]  # character offsets, end exclusive
 
+# Finite auxiliaries (and a few fillers) stepped over next to a cue; German ones also mark the
+# verb-second position before a participle cue ("Merkel hatte … betont").
 AUXILIARIES = {
     "de": frozenset("hat habe hatte hatten haben ist war waren sind wurde wurden wird werden sei hätte würde "
                     "soll sollen sollte will wollte kann konnte muss musste mochte möchte es".split()),
@@ -51,6 +53,7 @@ class Attributor:
 
     # -- noun phrases -------------------------------------------------------------------
     def _nounish(self, item: Item) -> bool:
+        """Whether a word can be (part of) the head of a speaker noun phrase."""
         if item.kind != "W":
             return False
         if item.low in self.pronouns:
@@ -159,6 +162,7 @@ class Attributor:
         return i
 
     def _speaker_right(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
+        """The first noun phrase after item ``i`` in its clause, stepping over adverbs and PPs."""
         n = len(items)
         for k in range(i, n):  # the clause ends at punctuation other than hyphens
             if items[k].kind == "P" and items[k].text not in "-–" or items[k].kind == "Q" and not self._named_quote(items[k]):
@@ -176,7 +180,7 @@ class Attributor:
         return np
 
     def _clause_floor(self, items: Sequence[Item], i: int) -> int:
-        """Where the clause before item ``i`` starts (after a quote, colon or comma-clause)."""
+        """Where the clause before item ``i`` starts: after a quote, a colon or a semicolon."""
         k = i - 1
         while k >= 0:
             it = items[k]
@@ -187,6 +191,7 @@ class Attributor:
 
     # -- cues ---------------------------------------------------------------------------
     def _match(self, items: Sequence[Item], i: int, words: Tuple[str, ...]) -> bool:
+        """Whether ``words`` stand at item ``i``."""
         if i + len(words) > len(items):
             return False
         return all(items[i + k].kind == "W" and items[i + k].low == w for k, w in enumerate(words))
@@ -229,11 +234,13 @@ class Attributor:
         return found
 
     def _skip_right_plain(self, items: Sequence[Item], i: int) -> int:
+        """The first item from ``i`` on that is not an adverb or particle."""
         while i < len(items) and items[i].kind == "W" and items[i].low in self.skips and items[i].low not in self.pronouns:
             i += 1
         return i
 
     def _cue(self, items: Sequence[Item], i: int, size: int, particle: Optional[str], role: str) -> Optional[Attribution]:
+        """The attribution of the cue at ``i`` (None if its separable particle is missing)."""
         cue_spans = [(items[i].start, items[i + size - 1].end)]
         if particle:
             for k in range(i + size, len(items)):
@@ -345,4 +352,5 @@ class Attributor:
 
     @staticmethod
     def _span(items: Sequence[Item], np: Tuple[int, int]) -> Span:
+        """Character offsets of the items ``np``."""
         return (items[np[0]].start, items[np[1] - 1].end)

@@ -117,8 +117,6 @@ class QuoteRules:
         if n <= 4 and nxt is not None and nxt.kind == "W" and nxt.low in self.attributor.cue_first and \
                 prev is not None and prev.kind == "W" and (prev.low in self.attributor.dets or prev.low in ("wie", "as")):
             return False  # the quoted name is the subject: Wie „heise online“ berichtet
-        if cued and prev is not None and prev.kind == "W" and prev.low in self.predicative:
-            return True  # nannte es einen „Putsch“ / als „Fest“ bezeichnet
         if context and (inner[-1] == "," or self._framed_after(items, k)):
             return True  # "Yes," he said. / „Ja“, sagte er.
         if inner[0].isupper() or not inner[0].isalpha():
