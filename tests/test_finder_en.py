@@ -125,3 +125,13 @@ def test_abbreviated_titles_stay_in_the_speaker(nlp):
         ('"We\'ll repeal it."', ["Sen. Mary Collins"], ["said"]),
         ('"Not now."', ["Dr. Ann Lee"], ["told"]),
     ]
+
+
+def test_more_news_frames(nlp):
+    text = ('Actor Dwayne "The Rock" Johnson attended the event. "We will not stop," said the spokesman, adding: '
+            '"The investigation continues." "It was a mistake," the official, who spoke on condition of anonymity, said. '
+            '"The company regrets the error," the statement read.')
+    rows = find(nlp, text)
+    assert [r[0] for r in rows] == ['"We will not stop,"', '"The investigation continues."', '"It was a mistake,"',
+                                    '"The company regrets the error,"']
+    assert [r[1] for r in rows] == [["the spokesman"], ["the spokesman"], ["the official"], ["the statement"]]

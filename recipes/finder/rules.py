@@ -97,6 +97,9 @@ class QuoteRules:
         nxt = items[k + 1] if k + 1 < len(items) else None
         if prev is not None and (prev.text == "(" and n < LONG_QUOTE_WORDS or prev.kind == "W" and prev.low in self.attributor.source_first):
             return False  # a gloss in brackets, or the source itself: laut „tagesschau.de“
+        if not self.caps_nouns and n <= 3 and prev is not None and nxt is not None and prev.kind == nxt.kind == "W" and \
+                prev.text[0].isupper() and nxt.text[0].isupper() and k > 1 and items[k - 2].kind == "W":
+            return False  # a nickname inside a name: Dwayne “The Rock” Johnson
         if self._named(items, k):
             return False  # a name: „X“ genannt, sich „X“ (AIE) nennt, als „X“ bekannt
         if prev is not None and prev.kind == "W" and (prev.low in self.utterance or prev.low in ("wie", "like") and k > 1
