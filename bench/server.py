@@ -2,7 +2,8 @@
 
 Runs the real app on uvicorn on 127.0.0.1 (a free port), with the SQLite store in a temporary
 PRODIGY_HOME. The annotators run in a second process (as browsers would), each simulated
-annotator (one thread, one keep-alive HTTP connection, a named session) asks
+annotator (one thread, one keep-alive HTTP connection, a named session) loads /project, as
+the page does, then asks
 for a batch, answers each task (accepting it with an extra span, as after a correction) and sends
 the answers, until the feed is empty. Then the database is read back.
 
@@ -67,6 +68,12 @@ def annotator(base: str, name: str, per_request: int, timings: Dict[str, List[fl
     # wait for a delayed ACK and every POST takes 40 ms on loopback.
     transport = httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
     with httpx.Client(base_url=base, timeout=30, transport=transport) as http:
+        t0 = time.perf_counter()  # the page's first call: it opens the connection
+        res = http.get(f"/project/{name}")
+        timings["/project"].append(time.perf_counter() - t0)
+        if res.status_code != 200:
+            errors.append(f"{name}: project {res.status_code} {res.text[:200]}")
+            return
         while True:
             t0 = time.perf_counter()
             res = http.post("/get_session_questions", json={"session_id": name})
@@ -183,12 +190,13 @@ def main() -> int:
           f"({len(stored) / wall:.0f} answers/s)")
     print(f"{'route':<26}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     worst_p95 = 0.0
-    for route in ("/get_session_questions", "/give_answers"):
+    for route in ("/project", "/get_session_questions", "/give_answers"):
         values = [v * 1000 for v in timings[route]]
         if not values:
             continue
         p95 = percentile(values, 95)
-        worst_p95 = max(worst_p95, p95)
+        if route != "/project":  # once per page load, while all 20 connect at the same moment
+            worst_p95 = max(worst_p95, p95)
         print(f"{route:<26}{len(values):>9}{statistics.median(values):>9.1f}{p95:>9.1f}{max(values):>9.1f}")
     print(f"\nanswers stored: {len(stored)} (session datasets: {session_rows}; untagged: {wrong_session})")
     print(f"duplicates: {duplicates}")
@@ -197,7 +205,8 @@ def main() -> int:
         print("errors:\n  " + "\n  ".join(errors[:10]))
     ok = (not errors and duplicates == 0 and losses == 0 and len(stored) == args.tasks
           and session_rows == args.tasks and worst_p95 < args.target_p95_ms)
-    print(f"\n{'PASS' if ok else 'FAIL'}: p95 < {args.target_p95_ms:.0f} ms, no lost or duplicated answers")
+    print(f"\n{'PASS' if ok else 'FAIL'}: p95 of the annotation routes < {args.target_p95_ms:.0f} ms, "
+          "no lost or duplicated answers")
     return 0 if ok else 1
 
 
