@@ -16,8 +16,8 @@ from typing import Any, AsyncIterator, Dict, List, Optional
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, Response
-from starlette.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from ..errors import QuotesError
 from .controller import AnswerError, Controller, SessionError
