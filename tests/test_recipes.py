@@ -306,3 +306,12 @@ def test_patterns_folder_replaces_the_built_in_patterns(tmp_path: Path) -> None:
     plain = next(quotes_manual("ds", "blank:de", src)["stream"])
     custom = next(quotes_manual("ds", "blank:de", src, patterns=str(patterns))["stream"])
     assert _spans(plain, "CUE") == [] and _spans(custom, "CUE") == ["blubberte"] and _spans(custom, "SPEAKER") == ["Kim"]
+
+
+def test_correct_loads_a_pipeline_from_a_folder(tmp_path: Path) -> None:
+    from recipes.finder import add_quote_finder
+
+    add_quote_finder(spacy.blank("de")).to_disk(tmp_path / "model")
+    components = quotes_correct("ds", str(tmp_path / "model"), _source(tmp_path, [{"text": ARTICLE}]), wrap=True)
+    task = next(components["stream"])
+    assert components["config"]["wrap_relations"] is True and _spans(task, "SPEAKER") == ["Kim"]
