@@ -196,6 +196,9 @@
       S.outbox = S.outbox.filter(function (a) { return batch.indexOf(a) < 0; });
       updateStats(data);
       renderSaveState('saved ✓');
+      if (data && data.duplicates) {
+        banner(data.duplicates + ' of these answers had already been saved (another tab or annotator on the same task) and were not stored again.');
+      }
       if (!S.current && !S.queue.length) fetchMore();
     }, function (err) {
       S.sending = null;
