@@ -38,6 +38,7 @@ class QuoteRules:
         self.attributor = Attributor(patterns, lang)
         self.caps_nouns = self.attributor.caps
         self.abbreviations = patterns.of("abbreviation")
+        self.starters = patterns.of("determiner") | patterns.of("pronoun")
         self.reported = patterns.of("reported")
         self.predicative = patterns.of("predicative")
         self.utterance = patterns.of("utterance")
@@ -133,7 +134,7 @@ class QuoteRules:
         quotes = self.scanner.scan(text)
         if not quotes:
             return []
-        sents = split_sentences(text, quotes, self.abbreviations)
+        sents = split_sentences(text, quotes, self.abbreviations, self.starters)
         seen: Dict[str, int] = {}
         for q in quotes:
             key = text[q.start + 1 : q.end - 1].strip()

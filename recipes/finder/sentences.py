@@ -13,6 +13,7 @@ from .marks import Quoted
 _BOUNDARY = re.compile(r"[.!?]+[\"“”»«’‘)\]]*(?=\s+[\"„“»«‚‘(\[]?[^\W\d_a-zäöüß])|\n")
 _WORD = re.compile(r"\w(?:[\w’'.\-]*\w)?(?:(?<=s)[’'](?=\s\w))?|[^\w\s]")
 _PREV_WORD = re.compile(r"(\w+)\W*$")
+_NEXT_WORD = re.compile(r"\s+[\"„“»«‚‘(\[]?(\w+)")
 
 
 class Item(NamedTuple):
@@ -26,8 +27,13 @@ class Item(NamedTuple):
     quote: int
 
 
-def split_sentences(text: str, quotes: Sequence[Quoted], abbreviations: FrozenSet[str]) -> List[Tuple[int, int]]:
-    """Sentence (start, end) offsets covering ``text``; never split inside a quote."""
+def split_sentences(text: str, quotes: Sequence[Quoted], abbreviations: FrozenSet[str],
+                    starters: FrozenSet[str] = frozenset()) -> List[Tuple[int, int]]:
+    """Sentence (start, end) offsets covering ``text``; never split inside a quote.
+
+    A full stop after a number ends a sentence only before one of ``starters`` (articles and
+    pronouns): "am 2. Juni" goes on, "des Modells 3. Ein Sprecher …" does not.
+    """
     bounds = []
     qi, nq = 0, len(quotes)
     for m in _BOUNDARY.finditer(text):
@@ -40,7 +46,11 @@ def split_sentences(text: str, quotes: Sequence[Quoted], abbreviations: FrozenSe
             prev = _PREV_WORD.search(text, max(0, m.start() - 30), m.start() + 1)
             if prev:
                 word = prev.group(1)
-                if word.isdigit() or word.lower() in abbreviations or (len(word) == 1 and word.isupper()):
+                if word.isdigit():
+                    nxt = _NEXT_WORD.match(text, end)
+                    if not (nxt and nxt.group(1).lower() in starters):
+                        continue
+                elif word.lower() in abbreviations or (len(word) == 1 and word.isupper()):
                     continue
         bounds.append(end)
     sents, start = [], 0
