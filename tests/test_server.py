@@ -368,3 +368,14 @@ def test_a_taken_port_is_a_clear_error() -> None:
         assert "PRODIGY_PORT" in err.value.detail
     finally:
         taken.close()
+
+
+def test_routes_work_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    from recipes.server import app as app_module
+
+    monkeypatch.setattr(app_module, "orjson", None)
+    with client(components(make_tasks(2))) as c:
+        got = ask(c, "anna")["tasks"]
+        assert len(got) == 2 and got[0]["text"].startswith("„Satz")
+        assert answer(c, "anna", got)["stored"] == 2
+        assert c.post("/give_answers", content=b"{not json").status_code == 400
