@@ -269,3 +269,14 @@ def test_a_parse_from_the_pipeline_gives_the_subject_of_the_cue():
     quote = next(s for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE)
     assert quote.text == "„Wir bleiben hier bis Montag“"
     assert [s.text for s in linked(doc, quote, SPEAKER)] == ["die Ministerin"]
+
+
+def test_cue_of_a_later_coordinated_clause_is_not_taken(nlp):
+    rows = find(nlp, "Der Botschafter nannte die Sanktionen eine Antwort auf das „brutale Regime“ und rief die Armee auf, "
+                     "die Waffen niederzulegen.")
+    assert rows == [("„brutale Regime“", ["Der Botschafter"], ["nannte"])]
+
+
+def test_sentence_ends_after_a_number_before_an_article(nlp):
+    rows = find(nlp, "Die Auslieferung beginnt mit dem Modell 3. Ein Sprecher teilte mit: „Alle Mitarbeiter werden fair bezahlt.“")
+    assert rows[0][1] == ["Ein Sprecher"]

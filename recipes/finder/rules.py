@@ -128,6 +128,13 @@ class QuoteRules:
             return n >= 4 and (context or initial) or n >= 3 and initial and context
         return context or n >= 3
 
+    @staticmethod
+    def _separated(items: Sequence[Item], cue: int, quote: int) -> bool:
+        """Whether a coordinated clause ("…, und rief …") lies between a cue after the quote and the quote."""
+        if cue < quote:
+            return False
+        return any(it.kind == "W" and it.low in ("und", "and") for it in items[quote + 1 : cue])
+
     # -- the whole text ---------------------------------------------------------------------
     def find(self, text: str) -> List[Found]:
         """Direct quotes of ``text`` with speakers and cues."""
@@ -183,7 +190,7 @@ class QuoteRules:
                     continue
                 span = (q.start, q.end)
                 if spoken:
-                    att = min(spoken, key=lambda a: (abs(a.anchor - k), a.anchor > k))
+                    att = min(spoken, key=lambda a: (self._separated(items, a.anchor, k), abs(a.anchor - k), a.anchor > k))
                     found.append(Found(span, att.speaker, att.cue))
                 elif k > 0 and items[k - 1].text == ":" and self.attributor.clause_subject(items, k - 1):
                     found.append(Found(span, self.attributor.clause_subject(items, k - 1), []))
