@@ -280,3 +280,8 @@ def test_cue_of_a_later_coordinated_clause_is_not_taken(nlp):
 def test_sentence_ends_after_a_number_before_an_article(nlp):
     rows = find(nlp, "Die Auslieferung beginnt mit dem Modell 3. Ein Sprecher teilte mit: „Alle Mitarbeiter werden fair bezahlt.“")
     assert rows[0][1] == ["Ein Sprecher"]
+
+
+def test_agent_of_a_passive_cue_is_the_speaker(nlp):
+    rows = find(nlp, "Seine Werke werden von Kritikern als „Meilensteine der Musik“ bezeichnet.")
+    assert rows == [("„Meilensteine der Musik“", ["Kritikern"], ["bezeichnet"])]

@@ -135,3 +135,8 @@ def test_more_news_frames(nlp):
     assert [r[0] for r in rows] == ['"We will not stop,"', '"The investigation continues."', '"It was a mistake,"',
                                     '"The company regrets the error,"']
     assert [r[1] for r in rows] == [["the spokesman"], ["the spokesman"], ["the official"], ["the statement"]]
+
+
+def test_agent_of_a_passive_cue_is_the_speaker(nlp):
+    rows = find(nlp, "The plan was described by the mayor as “a disaster waiting to happen”.")
+    assert rows == [("“a disaster waiting to happen”", ["the mayor"], ["described"])]

@@ -20,6 +20,8 @@ AUXILIARIES = {
                     "also then later earlier".split()),
 }
 CLAUSE_STOPS = frozenset(":;")
+PASSIVE_AUXILIARIES = frozenset("wird werden wurde wurden worden is are was were been".split())
+AGENT_PREPOSITIONS = frozenset("von vom by".split())
 RELATIVES = frozenset("der die das dem den deren dessen welcher welche welches who which that".split())
 ADVERB_ENDINGS = ("end", "weise", "lich")
 CONJUNCTIONS = frozenset("und aber sondern oder doch and but".split())
@@ -180,14 +182,19 @@ class Attributor:
         return np
 
     def _clause_floor(self, items: Sequence[Item], i: int) -> int:
-        """Where the clause before item ``i`` starts: after a quote, a colon or a semicolon."""
+        """Where the clause before item ``i`` starts: after a colon, a semicolon or a framed quote."""
         k = i - 1
         while k >= 0:
             it = items[k]
-            if it.kind == "Q" or it.text in CLAUSE_STOPS:
+            if it.text in CLAUSE_STOPS or it.kind == "Q" and not self._embedded(items, k):
                 return k + 1
             k -= 1
         return 0
+
+    @staticmethod
+    def _embedded(items: Sequence[Item], k: int) -> bool:
+        """A quote with words right before and after it is part of its clause ("als „…“ bezeichnet")."""
+        return 0 < k < len(items) - 1 and items[k - 1].kind == "W" and items[k + 1].kind == "W"
 
     # -- cues ---------------------------------------------------------------------------
     def _match(self, items: Sequence[Item], i: int, words: Tuple[str, ...]) -> bool:
@@ -275,6 +282,9 @@ class Attributor:
             np = self._first_np(items, floor, i - 1)  # "Die Firma bestätigte X nicht und nannte sie …"
             if np is not None:
                 return np
+        agent = self._passive_agent(items, floor, i)
+        if agent is not None:  # "wird von Experten als „…“ bezeichnet"
+            return agent
         if self.caps:  # "Stoiber hatte … betont" / "Bereits 2005 hatte Merkel … verkündet"
             for a in range(floor, i):
                 if items[a].kind == "W" and items[a].low in self.auxiliaries:
@@ -295,6 +305,18 @@ class Attributor:
         if np is None:
             np = self._speaker_right(items, after)
         return np
+
+    def _passive_agent(self, items: Sequence[Item], floor: int, i: int) -> Optional[Tuple[int, int]]:
+        """The agent ("von X", "by X") of a passive cue: "wurde von X als „…“ bezeichnet"."""
+        aux = next((a for a in range(floor, i) if items[a].kind == "W" and items[a].low in PASSIVE_AUXILIARIES), None)
+        if aux is None:
+            return None
+        for k in range(aux + 1, i + 3 if not self.caps else i):
+            if k < len(items) and items[k].kind == "W" and items[k].low in AGENT_PREPOSITIONS:
+                np = self._np_right(items, k + 1, len(items), bare=True)
+                if np is not None:
+                    return np
+        return None
 
     def _relative_clause(self, items: Sequence[Item], comma: int) -> bool:
         """Whether the comma-clause ending at ``comma`` is a relative clause (", der … sah,")."""
