@@ -140,3 +140,13 @@ def test_more_news_frames(nlp):
 def test_agent_of_a_passive_cue_is_the_speaker(nlp):
     rows = find(nlp, "The plan was described by the mayor as “a disaster waiting to happen”.")
     assert rows == [("“a disaster waiting to happen”", ["the mayor"], ["described"])]
+
+
+def test_straight_single_quotes_with_apostrophes_around(nlp):
+    text = ("Rock 'n' roll fans in the '90s didn't mind. 'It was the drivers' fault,' she added. "
+            "The players' union said the deal was 'unacceptable' and vowed to fight it.")
+    rows = find(nlp, text)
+    assert rows == [
+        ("'It was the drivers' fault,'", ["she"], ["added"]),
+        ("'unacceptable'", ["The players' union"], ["said"]),
+    ]

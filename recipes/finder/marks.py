@@ -38,6 +38,9 @@ class MarkScanner:
     def _opener_like(self, text: str, i: int) -> bool:
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
+        if text[i] in APOSTROPHES or text[i] == "‘":
+            if not after.isalpha():  # ’90s, '70er: an elided number, not a quote
+                return False
         return (before.isspace() or before in OPEN_CONTEXT or before in self.marks) and not after.isspace()
 
     def _closer_like(self, text: str, i: int, c: str) -> bool:

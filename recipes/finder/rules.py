@@ -91,8 +91,8 @@ class QuoteRules:
         prev = items[k - 1] if k > 0 else None
         inner = text[q.start + 1 : q.end - 1 if q.closed else q.end].strip()
         n = len(inner.split())
-        if n == 0:
-            return False
+        if n == 0 or len(inner) < 2:
+            return False  # nothing, or a letter: rock 'n' roll
         if prev is not None and self._is_title(prev) and (self.caps_nouns or not inner[0].islower()):
             return False
         nxt = items[k + 1] if k + 1 < len(items) else None

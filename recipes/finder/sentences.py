@@ -10,7 +10,7 @@ from .marks import Quoted
 
 # End punctuation, optionally followed by closing marks, before white space and an upper-case
 # letter, digit or opening mark; or a line break.
-_BOUNDARY = re.compile(r"[.!?]+[\"“”»«’‘)\]]*(?=\s+[\"„“»«‚‘(\[]?[^\W\d_a-zäöüß])|\n")
+_BOUNDARY = re.compile(r"[.!?]+[\"“”»«’‘')\]]*(?=\s+[\"„“»«‚‘'(\[]?[^\W\d_a-zäöüß])|\n")
 _WORD = re.compile(r"\w(?:[\w’'.\-]*\w)?(?:(?<=s)[’'](?=\s\w))?|[^\w\s]")
 _PREV_WORD = re.compile(r"(\w+)\W*$")
 _NEXT_WORD = re.compile(r"\s+[\"„“»«‚‘(\[]?(\w+)")
