@@ -150,3 +150,13 @@ def test_straight_single_quotes_with_apostrophes_around(nlp):
         ("'It was the drivers' fault,'", ["she"], ["added"]),
         ("'unacceptable'", ["The players' union"], ["said"]),
     ]
+
+
+def test_random_mark_soup_never_breaks_the_task(nlp):
+    import random
+
+    pieces = ["'", '"', "“", "”", "‘", "’", "\n\n", " ", ". ", ", ", "said", "Kim", "he", "the", "s", "n't", "90s", "("]
+    rng = random.Random(3)
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 30)))
+        assert validate_task(doc_to_task(nlp(text))) == []
