@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     orjson = None  # type: ignore[assignment]
 
 STATIC_DIR = Path(__file__).parent / "static"
-HIDDEN_CONFIG_KEYS = {"db_settings", "api_keys", "db", "feed_overlap_secret"}
+HIDDEN_CONFIG_KEYS = {"db_settings", "api_keys", "db"}
 NO_CACHE = {"Cache-Control": "no-store"}
 
 
