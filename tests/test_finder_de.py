@@ -258,10 +258,10 @@ def test_a_parse_from_the_pipeline_gives_the_subject_of_the_cue():
     from spacy.tokens import Doc
 
     nlp = add_quote_finder(spacy.blank("de"))
-    words = ["Den", "Plan", "kritisierte", "die", "Ministerin", ":", "„", "Wir", "bleiben", "hier", "bis", "Montag", "“"]
+    words = ["Die", "Pläne", "kritisierte", "die", "Ministerin", ":", "„", "Wir", "bleiben", "hier", "bis", "Montag", "“"]
     spaces = [True, True, True, True, False, True, False, True, True, True, True, False, False]
     text = "".join(w + (" " if sp else "") for w, sp in zip(words, spaces))
-    assert find(nlp, text)[0][1] == ["Den Plan"]  # the rules alone take the object in first position
+    assert find(nlp, text)[0][1] == ["Die Pläne"]  # the rules alone take the object in first position
     heads = [1, 2, 2, 4, 2, 2, 8, 8, 2, 8, 11, 8, 8]
     deps = ["nk", "oa", "ROOT", "nk", "sb", "punct", "punct", "sb", "oc", "mo", "mo", "nk", "punct"]
     doc = Doc(nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps)
@@ -285,3 +285,8 @@ def test_sentence_ends_after_a_number_before_an_article(nlp):
 def test_agent_of_a_passive_cue_is_the_speaker(nlp):
     rows = find(nlp, "Seine Werke werden von Kritikern als „Meilensteine der Musik“ bezeichnet.")
     assert rows == [("„Meilensteine der Musik“", ["Kritikern"], ["bezeichnet"])]
+
+
+def test_object_with_an_oblique_article_first(nlp):
+    rows = find(nlp, "Den Vorschlag kritisierte die Ministerin scharf: „Das ist nicht durchdacht.“")
+    assert rows[0][1] == ["die Ministerin"]

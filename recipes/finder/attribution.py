@@ -24,6 +24,7 @@ PASSIVE_AUXILIARIES = frozenset("wird werden wurde wurden worden is are was were
 AGENT_PREPOSITIONS = frozenset("von vom by".split())
 RELATIVES = frozenset("der die das dem den deren dessen welcher welche welches who which that".split())
 ADVERB_ENDINGS = ("end", "weise", "lich")
+OBLIQUE_ARTICLES = frozenset("den dem einen einem diesen diesem".split())  # never a singular subject
 CONJUNCTIONS = frozenset("und aber sondern oder doch and but".split())
 
 
@@ -296,6 +297,10 @@ class Attributor:
         if self.caps and nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.nominative:
             return (nxt, nxt + 1)  # "Das Angebot lehnt er ab": only a subject can be "er"
         np = self._np_left(items, i, floor, adjacent=True)
+        if np is not None and self.caps and items[np[0]].low in OBLIQUE_ARTICLES:
+            right = self._speaker_right(items, after)  # "Den Plan kritisierte die Ministerin": an object first
+            if right is not None:
+                return right
         if np is not None:
             return np
         if nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.pronouns \
