@@ -116,7 +116,7 @@ def _parsed_subject(doc: Doc, cues: List[Tuple[int, int]]) -> Optional[Tuple[int
     if cue is None or not len(cue):
         return None
     for child in cue.root.children:
-        if child.dep_.lower() in SUBJECT_DEPS:
+        if child.dep_.lower() in SUBJECT_DEPS and child.lower_ not in ("es", "man"):  # "heißt es": no speaker
             start = child.left_edge.i if child.i - child.left_edge.i < 8 else child.i
             end = child.right_edge.i + 1 if child.right_edge.i - child.i < 8 else child.i + 1
             return (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))
