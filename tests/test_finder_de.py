@@ -149,15 +149,15 @@ def test_partial_quote_in_reported_speech(nlp):
 
 def test_quoted_titles_and_names_are_not_quotes(nlp):
     text = ("Das Schiff „Eagle“ verließ am Morgen den Hafen. Die Zeitung „La Gazzetta dello Sport“ berichtete "
-            "über das Spiel. Die Organisation „Reporter ohne Grenzen“ veröffentlichte ihre Liste. "
+            "über das Spiel. Der Verein „Freunde des Stadtparks“ pflanzte neue Bäume. "
             "Der Film „Das Boot“ läuft wieder im Kino.")
     assert find(nlp, text) == []
 
 
 def test_quoted_newspaper_can_be_a_speaker(nlp):
-    rows = find(nlp, "„Das wird das größte Update aller Zeiten“, schreibt die „Computerwoche“.")
-    assert rows[0][0] == "„Das wird das größte Update aller Zeiten“"
-    assert rows[0][1] == ["die „Computerwoche“"]
+    rows = find(nlp, "„Der Hafen wird bis zum Herbst ausgebaut“, meldet der „Küstenbote“.")
+    assert rows[0][0] == "„Der Hafen wird bis zum Herbst ausgebaut“"
+    assert rows[0][1] == ["der „Küstenbote“"]
 
 
 def test_bad_pattern_line_names_file_and_line(tmp_path):
@@ -226,12 +226,12 @@ def test_a_name_quoted_again_and_again_is_not_a_quote(nlp):
 
 
 def test_subject_before_the_auxiliary_of_a_participle_cue(nlp):
-    rows = find(nlp, "Bereits im Dezember hatte die Kanzlerin in einer Rede betont: „Wir stehen an der Seite der Ukraine.“")
-    assert rows[0][1] == ["die Kanzlerin"]
+    rows = find(nlp, "Schon im Frühjahr hatte die Landrätin auf einer Versammlung betont: „Die Fähre bleibt in Betrieb.“")
+    assert rows[0][1] == ["die Landrätin"]
 
 
 def test_object_first_sentence_takes_the_pronoun_subject(nlp):
-    rows = find(nlp, "Das Angebot der Regierung lehnt er jedoch ab: „Damit ist niemandem geholfen.“")
+    rows = find(nlp, "Die Einladung des Vereins lehnte er trotzdem ab: „Dafür fehlt mir die Zeit.“")
     assert rows[0][1] == ["er"]
 
 
@@ -272,19 +272,19 @@ def test_a_parse_from_the_pipeline_gives_the_subject_of_the_cue():
 
 
 def test_cue_of_a_later_coordinated_clause_is_not_taken(nlp):
-    rows = find(nlp, "Der Botschafter nannte die Sanktionen eine Antwort auf das „brutale Regime“ und rief die Armee auf, "
-                     "die Waffen niederzulegen.")
-    assert rows == [("„brutale Regime“", ["Der Botschafter"], ["nannte"])]
+    rows = find(nlp, "Die Trainerin nannte das Turnier eine Prüfung für die „junge Mannschaft“ und rief die Fans auf, "
+                     "zahlreich zu kommen.")
+    assert rows == [("„junge Mannschaft“", ["Die Trainerin"], ["nannte"])]
 
 
 def test_sentence_ends_after_a_number_before_an_article(nlp):
-    rows = find(nlp, "Die Auslieferung beginnt mit dem Modell 3. Ein Sprecher teilte mit: „Alle Mitarbeiter werden fair bezahlt.“")
-    assert rows[0][1] == ["Ein Sprecher"]
+    rows = find(nlp, "Der Umbau dauert bis Kapitel 7. Eine Sprecherin teilte mit: „Die Bibliothek öffnet im Mai.“")
+    assert rows[0][1] == ["Eine Sprecherin"]
 
 
 def test_agent_of_a_passive_cue_is_the_speaker(nlp):
-    rows = find(nlp, "Seine Werke werden von Kritikern als „Meilensteine der Musik“ bezeichnet.")
-    assert rows == [("„Meilensteine der Musik“", ["Kritikern"], ["bezeichnet"])]
+    rows = find(nlp, "Die neuen Radwege werden von Anwohnern als „gefährliche Engstellen“ bezeichnet.")
+    assert rows == [("„gefährliche Engstellen“", ["Anwohnern"], ["bezeichnet"])]
 
 
 def test_object_with_an_oblique_article_first(nlp):
