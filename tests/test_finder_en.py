@@ -160,3 +160,8 @@ def test_random_mark_soup_never_breaks_the_task(nlp):
     for _ in range(300):
         text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 30)))
         assert validate_task(doc_to_task(nlp(text))) == []
+
+
+def test_one_word_questions_and_exclamations(nlp):
+    assert find(nlp, '"Why?" he asked. "Never!" she shouted.') == [
+        ('"Why?"', ["he"], ["asked"]), ('"Never!"', ["she"], ["shouted"])]

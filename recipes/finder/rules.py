@@ -121,7 +121,7 @@ class QuoteRules:
         if n <= 4 and nxt is not None and nxt.kind == "W" and nxt.low in self.attributor.cue_first and \
                 prev is not None and prev.kind == "W" and (prev.low in self.attributor.dets or prev.low in ("wie", "as")):
             return False  # the quoted name is the subject: Wie „heise online“ berichtet
-        if context and (inner[-1] == "," or self._framed_after(items, k)):
+        if context and (inner[-1] in ",?!" or self._framed_after(items, k)):
             return True  # "Yes," he said. / „Ja“, sagte er.
         if inner[0].isupper() or not inner[0].isalpha():
             # names, titles and terms are capitalised fragments; speech fragments need a frame
