@@ -11,7 +11,7 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, add_link
+from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, Link, add_link
 from .patterns import Patterns, build_patterns, default_patterns_dir, load_patterns
 from .rules import QuoteRules
 
@@ -70,8 +70,12 @@ class QuoteFinder:
                 if cue is not None:
                     links.append((quote, cue, CUE))
         doc.spans[SPANS_KEY] = list(spans.values())
-        for head, child, label in links:
-            add_link(doc, head, child, label)
+        if len(links) < 8:
+            for head, child, label in links:
+                add_link(doc, head, child, label)
+        else:  # one assignment instead of one list copy per link
+            unique = dict.fromkeys(Link(h.start, h.end, c.start, c.end, label) for h, c, label in links)
+            doc._.quote_links = list(unique)
         return doc
 
     @staticmethod
