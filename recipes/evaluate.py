@@ -1,0 +1,228 @@
+"""quotes.evaluate: score a pipeline (or the rules alone) against gold tasks.
+
+The figures follow /work/shared/tools/score.py exactly (direct quotes only, trimmed white space,
+gold parts separated only by white space merged, one-to-one greedy matching, a speaker is right
+when a predicted SPEAKER relation of the quote overlaps a gold speaker), but gold comes as Prodigy
+tasks: QUOTE spans plus SPEAKER relations from quote to speaker.
+"""
+import json
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import srsly
+
+from .compat import Arg, recipe
+from .errors import QuotesError
+
+Task = Dict[str, Any]
+Offsets = Tuple[int, int]
+
+
+def trim(text: str, start: int, end: int) -> Offsets:
+    """Offsets without leading and trailing white space."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def overlap(a: Offsets, b: Offsets) -> int:
+    """Number of characters two spans share."""
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def match(gold: Sequence[Offsets], pred: Sequence[Offsets], exact: bool) -> Dict[int, int]:
+    """One-to-one matching, greedily by overlap size (as score.py): gold index -> pred index."""
+    pairs = []
+    for i, g in enumerate(gold):
+        for j, p in enumerate(pred):
+            if exact:
+                if g == p:
+                    pairs.append((1, i, j))
+            else:
+                o = overlap(g, p)
+                if o > 0:
+                    pairs.append((o, i, j))
+    pairs.sort(reverse=True)
+    used_g, used_p, result = set(), set(), {}
+    for _, i, j in pairs:
+        if i in used_g or j in used_p:
+            continue
+        used_g.add(i)
+        used_p.add(j)
+        result[i] = j
+    return result
+
+
+def prf(tp: int, n_pred: int, n_gold: int) -> Dict[str, Any]:
+    """Precision, recall and F1 rounded as score.py rounds them."""
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"p": round(p, 4), "r": round(r, 4), "f": round(f, 4), "tp": tp, "pred": n_pred, "gold": n_gold}
+
+
+def _quote_speakers(task: Task, label: str) -> Dict[Offsets, List[Offsets]]:
+    """Trimmed spans labelled ``label`` mapped to the trimmed speakers their SPEAKER relations point to."""
+    text = task["text"]
+    result: Dict[Offsets, List[Offsets]] = {}
+    for span in task.get("spans", []):
+        if span.get("label") == label:
+            result.setdefault(trim(text, span["start"], span["end"]), [])
+    for rel in task.get("relations", []):
+        if rel.get("label") != "SPEAKER":
+            continue
+        head, child = rel.get("head_span") or {}, rel.get("child_span") or {}
+        if head.get("label") == label and child.get("label") == "SPEAKER":
+            key = trim(text, head["start"], head["end"])
+            result.setdefault(key, []).append(trim(text, child["start"], child["end"]))
+    return result
+
+
+def gold_parts(task: Task) -> Tuple[List[Offsets], List[List[Offsets]]]:
+    """Gold direct-quote parts and their speakers.
+
+    Tasks do not say which parts form one quote, so neighbours with only spaces (no line break)
+    between them are merged, which reproduces score.py on the WikiNews gold.
+    """
+    text = task["text"]
+    quotes = sorted(_quote_speakers(task, "QUOTE").items())
+    merged: List[List[Any]] = []  # [start, end, speakers]
+    for (start, end), speakers in quotes:
+        gap = text[merged[-1][1]:start] if merged else ""
+        if merged and start >= merged[-1][1] and not gap.strip() and "\n" not in gap:
+            merged[-1][1] = max(merged[-1][1], end)
+            merged[-1][2].extend(speakers)
+        else:
+            merged.append([start, end, list(speakers)])
+    parts: Dict[Offsets, List[Offsets]] = {}
+    for start, end, speakers in merged:
+        parts.setdefault(trim(text, start, end), []).extend(speakers)
+    return list(parts), list(parts.values())
+
+
+def new_totals() -> Dict[str, int]:
+    """Zeroed counters, as score.py keeps them."""
+    return dict(q_tp_exact=0, q_tp_overlap=0, q_pred=0, q_gold=0, spk_gold=0, spk_ok=0,
+                pair_tp=0, pair_pred=0, pair_gold=0, missing_docs=0)
+
+
+def add_counts(tot: Dict[str, int], gold: Task, pred: Optional[Task]) -> None:
+    """Add one document's counts (pred None = the document was not predicted)."""
+    if pred is None:
+        tot["missing_docs"] += 1
+        pred = {"text": gold["text"], "spans": [], "relations": []}
+    if pred.get("text", gold["text"]) != gold["text"]:
+        raise QuotesError("Prediction text differs from gold", f"document {(gold.get('meta') or {}).get('id')}")
+    gparts, gspk = gold_parts(gold)
+    pspk = _quote_speakers(pred, "QUOTE")
+    pquotes = sorted(pspk)
+    tot["q_gold"] += len(gparts)
+    tot["q_pred"] += len(pquotes)
+    tot["q_tp_exact"] += len(match(gparts, pquotes, True))
+    m = match(gparts, pquotes, False)
+    tot["q_tp_overlap"] += len(m)
+    tot["pair_gold"] += sum(1 for s in gspk if s)
+    tot["pair_pred"] += sum(1 for q in pquotes if pspk.get(q))
+    for gi, pj in m.items():
+        if gspk[gi]:
+            tot["spk_gold"] += 1
+            if any(overlap(ps, gs) > 0 for ps in pspk.get(pquotes[pj], []) for gs in gspk[gi]):
+                tot["spk_ok"] += 1
+                tot["pair_tp"] += 1
+
+
+def figures(tot: Dict[str, int], docs: int) -> Dict[str, Any]:
+    """The JSON object score.py prints."""
+    return {
+        "docs": docs, "missing_docs": tot["missing_docs"],
+        "quote_exact": prf(tot["q_tp_exact"], tot["q_pred"], tot["q_gold"]),
+        "quote_overlap": prf(tot["q_tp_overlap"], tot["q_pred"], tot["q_gold"]),
+        "speaker_acc_on_found": round(tot["spk_ok"] / tot["spk_gold"], 4) if tot["spk_gold"] else 0.0,
+        "attribution_e2e": prf(tot["pair_tp"], tot["pair_pred"], tot["pair_gold"]),
+    }
+
+
+def score_tasks(gold: Iterable[Task], pred: Iterable[Task]) -> Dict[str, Any]:
+    """Score predicted tasks against gold tasks, matched by meta.id, else by identical text."""
+    by_id: Dict[str, Task] = {}
+    by_text: Dict[str, Task] = {}
+    for t in pred:
+        pid = (t.get("meta") or {}).get("id")
+        if pid is not None:
+            by_id[str(pid)] = t
+        by_text[t.get("text")] = t
+    tot, n = new_totals(), 0
+    for g in gold:
+        n += 1
+        gid = (g.get("meta") or {}).get("id")
+        add_counts(tot, g, (by_id.get(str(gid)) if gid is not None else None) or by_text.get(g["text"]))
+    return figures(tot, n)
+
+
+def accepted(tasks: Iterable[Task]) -> List[Task]:
+    """Tasks a person accepted (tasks without an answer count as gold files)."""
+    return [t for t in tasks if t.get("answer", "accept") == "accept"]
+
+
+def read_tasks(source: str) -> List[Task]:
+    """Tasks from a .jsonl file, or from a dataset in the database."""
+    path = Path(source)
+    if path.suffix == ".jsonl" or path.exists():
+        if not path.exists():
+            raise QuotesError(f"Can't find {source}", "Give an existing .jsonl file of tasks or a dataset name.")
+        return list(srsly.read_jsonl(path))
+    from .store import connect
+
+    db = connect()
+    if source not in db:
+        raise QuotesError(f"Can't find the dataset '{source}'", "Check the name with `quotes db-list` or pass a .jsonl file.")
+    return db.get_dataset_examples(source)
+
+
+def predict_tasks(model: str, gold: Sequence[Task], batch_size: int = 32) -> List[Task]:
+    """Run ``model`` (a pipeline or patterns:xx) over the gold texts and return tasks."""
+    from .pipeline import load_quote_pipeline
+    from .tasks import doc_to_task
+
+    nlp = load_quote_pipeline(model)
+    texts = [t["text"] for t in gold]
+    out = []
+    for doc, g in zip(nlp.pipe(texts, batch_size=batch_size), gold):
+        out.append(doc_to_task(doc, meta=g.get("meta"), hashes=False))
+    return out
+
+
+def format_table(result: Dict[str, Any]) -> str:
+    """A plain text table of the figures."""
+    rows = [("metric", "P", "R", "F1", "tp", "pred", "gold")]
+    for key, name in (("quote_exact", "QUOTE exact"), ("quote_overlap", "QUOTE overlap"),
+                      ("attribution_e2e", "QUOTE→SPEAKER e2e")):
+        v = result[key]
+        rows.append((name, f"{v['p']:.4f}", f"{v['r']:.4f}", f"{v['f']:.4f}", str(v["tp"]), str(v["pred"]), str(v["gold"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines.append(f"SPEAKER accuracy on found quotes: {result['speaker_acc_on_found']:.4f}")
+    lines.append(f"documents: {result['docs']}")
+    return "\n".join(lines)
+
+
+@recipe(
+    "quotes.evaluate",
+    model=Arg(help="A trained pipeline (folder or package), or patterns:de / patterns:en for the rules alone"),
+    source=Arg(help="Dataset name or .jsonl file of gold tasks (QUOTE spans + SPEAKER relations)"),
+    json_output=Arg("--json", "-J", help="Print the figures as JSON instead of a table"),
+)
+def quotes_evaluate(model: str, source: str, json_output: bool = False) -> None:
+    """Score a pipeline's direct quotes and quote→speaker links against gold tasks, as score.py does."""
+    result = evaluate(model, source)
+    print(json.dumps(result) if json_output else format_table(result))
+
+
+def evaluate(model: str, source: str) -> Dict[str, Any]:
+    """The figures for ``model`` on the accepted gold tasks in ``source``."""
+    gold = accepted(read_tasks(source))
+    if not gold:
+        raise QuotesError(f"No accepted examples in '{source}'", "Annotate and accept some examples first.")
+    return score_tasks(gold, predict_tasks(model, gold))
