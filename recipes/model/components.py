@@ -1,0 +1,328 @@
+"""Trainable components: quote_detector picks direct quotes among quoted stretches; quote linkers pick speaker and cue.
+
+Both read the rule finder's output (when a ``quote_finder`` runs before them) as features, keep a copy of it in
+``doc.spans["quotes_rules"]``, and write their own QUOTE/SPEAKER/CUE spans and links to ``doc.spans["quotes"]``.
+"""
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+import numpy
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc, Span
+from spacy.training import Example
+from spacy.vocab import Vocab
+from thinc.api import Model, Optimizer
+
+from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, Link
+from .features import SENT_END, candidate_features, hashed, quote_features
+from .thinc_model import build_candidate_scorer
+
+RULES_KEY = "quotes_rules"
+RULE_LINKS = "quote_rules_links"
+
+
+def stash_rules(doc: Doc) -> None:
+    """Keep the finder's spans and links (once) so later components can use them as features."""
+    if RULES_KEY in doc.spans:
+        return
+    doc.spans[RULES_KEY] = list(doc.spans.get(SPANS_KEY, []))
+    doc.user_data[RULE_LINKS] = [tuple(link) for link in doc.user_data.get("quote_links", [])]
+
+
+def rule_links(doc: Doc) -> List[Link]:
+    """The finder's links kept by :func:`stash_rules`."""
+    return [Link(*link) for link in doc.user_data.get(RULE_LINKS, [])]
+
+
+def _scanner(lang: str) -> Any:
+    from ..finder.marks import MarkScanner
+    from ..finder.patterns import default_patterns_dir, load_patterns
+
+    return MarkScanner(load_patterns(default_patterns_dir(lang)).pairs)
+
+
+class _Scored(TrainablePipe):
+    """Shared training for components that score candidates with one network."""
+
+    def __init__(self, vocab: Vocab, model: Model, name: str) -> None:
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.cfg: Dict[str, Any] = {}
+
+    def _gradient(self, examples: Iterable[Example]) -> Tuple[List[numpy.ndarray], Callable[[numpy.ndarray], numpy.ndarray]]:
+        raise NotImplementedError
+
+    def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd: Optional[Optimizer] = None,
+               losses: Optional[Dict[str, float]] = None) -> Dict[str, float]:
+        """Learn from a batch of examples."""
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        feats, grad_fn = self._gradient(list(examples))
+        if feats:
+            scores, backprop = self.model.begin_update(feats)
+            loss, d_scores = grad_fn(scores)
+            backprop(d_scores)
+            if sgd is not None:
+                self.finish_update(sgd)
+            losses[self.name] += loss
+        return losses
+
+    def get_loss(self, examples: Iterable[Example], scores: Any) -> Tuple[float, Any]:
+        """Loss and gradient of the candidate scores."""
+        _, grad_fn = self._gradient(list(examples))
+        return grad_fn(scores)
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None) -> None:
+        """Set up the network from a sample of candidates."""
+        sample = []
+        for eg in get_examples():
+            feats, _ = self._gradient([eg])
+            sample.extend(feats)
+            if len(sample) > 50:
+                break
+        self.model.initialize(X=sample or [hashed(["bias"])])
+
+    def _scores(self, feats: List[numpy.ndarray]) -> numpy.ndarray:
+        if not feats:
+            return numpy.zeros((0,), dtype="f")
+        return self.model.ops.to_numpy(self.model.predict(feats)).reshape(-1)
+
+
+class QuoteDetector(_Scored):
+    """Decides which quoted stretches (mark pairs, plus the rules' quotes) are direct quotes."""
+
+    def __init__(self, vocab: Vocab, model: Model, name: str, lang: str, threshold: float) -> None:
+        super().__init__(vocab, model, name)
+        self.lang = lang
+        self.threshold = threshold
+        self._scan: Any = None
+
+    def candidates(self, doc: Doc) -> Tuple[List[Span], List[numpy.ndarray]]:
+        """Quoted stretches of ``doc`` and their features."""
+        stash_rules(doc)
+        if self._scan is None:
+            self._scan = _scanner(self.lang)
+        rules = [s for s in doc.spans[RULES_KEY] if s.label_ == QUOTE]
+        rule_quotes = {(s.start, s.end) for s in rules}
+        rule_tokens = {i for s in rules for i in range(s.start, s.end)}
+        spans: Dict[Tuple[int, int], Span] = {}
+        for q in self._scan.scan(doc.text):
+            span = doc.char_span(q.start, q.end, alignment_mode="expand")
+            if span is not None and len(span):
+                spans.setdefault((span.start, span.end), span)
+        for s in rules:
+            spans.setdefault((s.start, s.end), doc[s.start : s.end])
+        cands = sorted(spans.values(), key=lambda s: (s.start, s.end))
+        counts: Dict[str, int] = {}
+        for s in cands:
+            counts[s.text] = counts.get(s.text, 0) + 1
+        return cands, [hashed(quote_features(doc, s, rule_quotes, rule_tokens, counts)) for s in cands]
+
+    def _gradient(self, examples: List[Example]) -> Tuple[List[numpy.ndarray], Callable]:
+        feats, truth = [], []
+        for eg in examples:
+            gold = {(s.start, s.end) for s in eg.reference.spans.get(SPANS_KEY, []) if s.label_ == QUOTE}
+            cands, f = self.candidates(eg.predicted)
+            feats.extend(f)
+            truth.extend(1.0 if (c.start, c.end) in gold else 0.0 for c in cands)
+        y = numpy.asarray(truth, dtype="f").reshape(-1, 1)
+
+        def grad(scores: numpy.ndarray) -> Tuple[float, numpy.ndarray]:
+            p = 1.0 / (1.0 + numpy.exp(-self.model.ops.to_numpy(scores)))
+            loss = float(-(y * numpy.log(p + 1e-9) + (1 - y) * numpy.log(1 - p + 1e-9)).sum())
+            return loss, self.model.ops.asarray(p - y)
+
+        return feats, grad
+
+    def predict(self, docs: Iterable[Doc]) -> List[List[Span]]:
+        """The accepted quotes of each doc."""
+        out = []
+        for doc in docs:
+            cands, feats = self.candidates(doc)
+            scores = self._scores(feats)
+            out.append([c for c, s in zip(cands, scores) if s > self.threshold])
+        return out
+
+    def set_annotations(self, docs: Iterable[Doc], quotes: List[List[Span]]) -> None:
+        """Replace the spans in doc.spans["quotes"] with the accepted quotes (links are set by the linkers)."""
+        for doc, spans in zip(docs, quotes):
+            doc.spans[SPANS_KEY] = [Span(doc, s.start, s.end, label=QUOTE) for s in spans]
+            doc.user_data["quote_links"] = []
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
+        """Direct-quote exact and overlap F1 as score.py counts them."""
+        result = score_examples(examples)
+        return {"quote_exact_f": result["quote_exact"]["f"], "quote_overlap_f": result["quote_overlap"]["f"]}
+
+
+class QuoteLinker(_Scored):
+    """Links each quote to its speaker (or cue): ranks the tokens around it, the sentences before and after included."""
+
+    def __init__(self, vocab: Vocab, model: Model, name: str, label: str, window: int) -> None:
+        super().__init__(vocab, model, name)
+        self.label = label
+        self.window = window
+
+    def _candidates(self, doc: Doc, quote: Span, quoted: numpy.ndarray, rules: List[Span],
+                    links: List[Link]) -> Tuple[List[int], List[numpy.ndarray]]:
+        lo, hi = max(0, quote.start - self.window), min(len(doc), quote.end + self.window // 2)
+        linked_here: Set[int] = set()
+        cue_here: Set[int] = set()
+        for link in links:
+            if link.head_start < quote.end and quote.start < link.head_end:
+                target = linked_here if link.label == SPEAKER else cue_here
+                target.update(range(link.child_start, link.child_end))
+        any_spk = {i for s in rules if s.label_ == SPEAKER for i in range(s.start, s.end)}
+        any_cue = {i for s in rules if s.label_ == CUE for i in range(s.start, s.end)}
+        idx, feats = [], []
+        for i in range(lo, hi):
+            if quote.start <= i < quote.end:
+                continue
+            tok = doc[i]
+            if tok.is_punct or tok.is_space:
+                continue
+            marks = {"rule_spk_here": i in linked_here, "rule_cue_here": i in cue_here,
+                     "rule_spk": i in any_spk, "rule_cue": i in any_cue, "in_quote": bool(quoted[i])}
+            idx.append(i)
+            feats.append(hashed(candidate_features(doc, quote, i, marks, quoted)))
+        return idx, feats
+
+    def _doc_candidates(self, doc: Doc, quotes: Sequence[Tuple[int, int]]) -> List[Tuple[List[int], List[numpy.ndarray]]]:
+        stash_rules(doc)
+        rules = list(doc.spans[RULES_KEY])
+        links = rule_links(doc)
+        quoted = numpy.zeros((len(doc) + 1,), dtype="i")
+        for s, e in quotes:
+            quoted[s:e] = 1
+        return [self._candidates(doc, doc[s:e], quoted, rules, links) for s, e in quotes]
+
+    def _gradient(self, examples: List[Example]) -> Tuple[List[numpy.ndarray], Callable]:
+        feats: List[numpy.ndarray] = []
+        groups: List[Tuple[int, int, numpy.ndarray]] = []
+        for eg in examples:
+            ref = eg.reference
+            quotes = sorted({(s.start, s.end) for s in ref.spans.get(SPANS_KEY, []) if s.label_ == QUOTE})
+            gold: Dict[Tuple[int, int], Set[int]] = {}
+            for link in ref.user_data.get("quote_links", []):
+                link = Link(*link)
+                if link.label == self.label:
+                    gold.setdefault((link.head_start, link.head_end), set()).update(range(link.child_start, link.child_end))
+            for (s, e), (idx, f) in zip(quotes, self._doc_candidates(eg.predicted, quotes)):
+                target = numpy.asarray([1.0 if i in gold.get((s, e), ()) else 0.0 for i in idx], dtype="f")
+                if not idx or target.sum() == 0:
+                    continue
+                groups.append((len(feats), len(feats) + len(idx), target / target.sum()))
+                feats.extend(f)
+
+        def grad(scores: numpy.ndarray) -> Tuple[float, numpy.ndarray]:
+            x = self.model.ops.to_numpy(scores).reshape(-1)
+            d = numpy.zeros_like(x)
+            loss = 0.0
+            for a, b, target in groups:
+                z = x[a:b] - x[a:b].max()
+                p = numpy.exp(z) / numpy.exp(z).sum()
+                loss += float(-numpy.log((p * (target > 0)).sum() + 1e-9))
+                d[a:b] = p - target
+            return loss, self.model.ops.asarray(d.reshape(-1, 1))
+
+        return feats, grad
+
+    def predict(self, docs: Iterable[Doc]) -> List[List[Tuple[Span, Span]]]:
+        """For each doc, (quote, chosen child span) pairs."""
+        out = []
+        for doc in docs:
+            quotes = [s for s in doc.spans.get(SPANS_KEY, []) if s.label_ == QUOTE]
+            offsets = [(q.start, q.end) for q in quotes]
+            cands = self._doc_candidates(doc, offsets)
+            flat = [f for _, feats in cands for f in feats]
+            scores = self._scores(flat)
+            pairs, k = [], 0
+            for q, (idx, feats) in zip(quotes, cands):
+                if idx:
+                    best = idx[int(numpy.argmax(scores[k : k + len(idx)]))]
+                    pairs.append((q, self._expand(doc, best)))
+                k += len(idx)
+            out.append(pairs)
+        return out
+
+    def _expand(self, doc: Doc, i: int) -> Span:
+        """The rules' span holding token ``i``, else a run of capitalised words around it (names), else the token."""
+        for s in doc.spans[RULES_KEY]:
+            if s.label_ == self.label and s.start <= i < s.end:
+                return Span(doc, s.start, s.end, label=self.label)
+        start, end = i, i + 1
+        if self.label == SPEAKER and doc[i].is_title:
+            while start > 0 and doc[start - 1].is_title and doc[start - 1].text not in SENT_END and start > i - 3:
+                start -= 1
+            while end < len(doc) and doc[end].is_title and end < i + 3:
+                end += 1
+        return Span(doc, start, end, label=self.label)
+
+    def set_annotations(self, docs: Iterable[Doc], pairs: List[List[Tuple[Span, Span]]]) -> None:
+        """Add the chosen spans and their links from each quote."""
+        for doc, found in zip(docs, pairs):
+            spans = {(s.start, s.end, s.label_): s for s in doc.spans.get(SPANS_KEY, [])}
+            links = [Link(*link) for link in doc.user_data.get("quote_links", [])]
+            for quote, child in found:
+                spans.setdefault((child.start, child.end, child.label_), child)
+                links.append(Link(quote.start, quote.end, child.start, child.end, self.label))
+            doc.spans[SPANS_KEY] = list(spans.values())
+            doc.user_data["quote_links"] = [tuple(link) for link in dict.fromkeys(links)]
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
+        """End-to-end quote→speaker F1 (speaker linker) or cue accuracy on found quotes (cue linker)."""
+        examples = list(examples)
+        if self.label == SPEAKER:
+            result = score_examples(examples)
+            return {"quote_speaker_f": result["attribution_e2e"]["f"], "speaker_acc": result["speaker_acc_on_found"]}
+        return {"quote_cue_acc": cue_accuracy(examples)}
+
+
+def score_examples(examples: Iterable[Example]) -> Dict[str, Any]:
+    """score.py's figures over predicted vs reference docs."""
+    from ..evaluate import score_tasks
+    from ..tasks import doc_to_task
+
+    gold, pred = [], []
+    for n, eg in enumerate(examples):
+        gold.append(doc_to_task(eg.reference, meta={"id": n}, hashes=False))
+        pred.append(doc_to_task(eg.predicted, meta={"id": n}, hashes=False))
+    return score_tasks(gold, pred)
+
+
+def cue_accuracy(examples: Iterable[Example]) -> float:
+    """Share of gold quotes found exactly whose predicted cue overlaps a gold cue."""
+    ok = total = 0
+    for eg in examples:
+        gold = [Link(*l) for l in eg.reference.user_data.get("quote_links", []) if l[4] == CUE]
+        pred = [Link(*l) for l in eg.predicted.user_data.get("quote_links", []) if l[4] == CUE]
+        heads = {(l.head_start, l.head_end) for l in gold}
+        for h in heads:
+            total += 1
+            g = [l for l in gold if (l.head_start, l.head_end) == h]
+            p = [l for l in pred if (l.head_start, l.head_end) == h]
+            if any(a.child_start < b.child_end and b.child_start < a.child_end for a in g for b in p):
+                ok += 1
+    return round(ok / total, 4) if total else 0.0
+
+
+@Language.factory("quote_detector", default_config={"width": 64, "n_hash": 262144, "threshold": 0.0},
+                  default_score_weights={"quote_exact_f": 0.3, "quote_overlap_f": 0.0})
+def make_quote_detector(nlp: Language, name: str, width: int, n_hash: int, threshold: float) -> QuoteDetector:
+    """Trainable detector of direct quotes (threshold on the logit; 0.0 = probability 0.5)."""
+    return QuoteDetector(nlp.vocab, build_candidate_scorer(width, n_hash, seed=11), name, nlp.lang, threshold)
+
+
+@Language.factory("quote_speaker_linker", default_config={"width": 64, "n_hash": 262144, "window": 80},
+                  default_score_weights={"quote_speaker_f": 0.7, "speaker_acc": 0.0})
+def make_quote_speaker_linker(nlp: Language, name: str, width: int, n_hash: int, window: int) -> QuoteLinker:
+    """Trainable linker from each quote to its speaker (tokens up to ``window`` before, half after)."""
+    return QuoteLinker(nlp.vocab, build_candidate_scorer(width, n_hash, seed=13), name, SPEAKER, window)
+
+
+@Language.factory("quote_cue_linker", default_config={"width": 32, "n_hash": 131072, "window": 60},
+                  default_score_weights={"quote_cue_acc": 0.0})
+def make_quote_cue_linker(nlp: Language, name: str, width: int, n_hash: int, window: int) -> QuoteLinker:
+    """Trainable linker from each quote to its cue word."""
+    return QuoteLinker(nlp.vocab, build_candidate_scorer(width, n_hash, seed=17), name, CUE, window)

@@ -1,0 +1,75 @@
+"""Hashed string features of quote candidates and of speaker/cue candidates, for the trainable components."""
+from typing import Dict, List, Sequence, Set, Tuple
+
+import numpy
+from spacy.strings import hash_string
+from spacy.tokens import Doc, Span
+
+SENT_END = {".", "!", "?"}
+PRONOUNS = {"er", "sie", "es", "he", "she", "they", "ich", "wir", "i", "we"}
+
+
+def hashed(feats: Sequence[str]) -> numpy.ndarray:
+    """Deterministic 64-bit hashes of feature strings (the same in every process)."""
+    return numpy.asarray([hash_string(f) for f in feats], dtype="uint64")
+
+
+def _norm(doc: Doc, i: int) -> str:
+    return doc[i].norm_ if 0 <= i < len(doc) else ("<s>" if i < 0 else "</s>")
+
+
+def _bucket(n: int) -> str:
+    for b in (0, 1, 2, 3, 5, 8, 12, 20, 35, 60):
+        if n <= b:
+            return str(b)
+    return "many"
+
+
+def quote_features(doc: Doc, span: Span, rule_quotes: Set[Tuple[int, int]], rule_overlap: Set[int],
+                   text_counts: Dict[str, int]) -> List[str]:
+    """Features deciding whether a quoted stretch is a direct quote (vs title, name, scare quote)."""
+    s, e = span.start, span.end
+    inner = [t for t in span if not t.is_punct]
+    f = ["bias", f"len={_bucket(len(inner))}", f"open={span.text[:1]}", f"close={span.text[-1:]}"]
+    f.append(f"rule={(s, e) in rule_quotes}")
+    f.append(f"rule_overlap={any(i in rule_overlap for i in range(s, e))}")
+    f.append(f"rule&len={(s, e) in rule_quotes}|{_bucket(len(inner))}")
+    for k in (1, 2, 3):
+        f.append(f"prev{k}={_norm(doc, s - k)}")
+        f.append(f"next{k}={_norm(doc, e + k - 1)}")
+    f.append(f"prev12={_norm(doc, s - 2)}|{_norm(doc, s - 1)}")
+    f.append(f"next12={_norm(doc, e)}|{_norm(doc, e + 1)}")
+    if len(span) > 1:
+        f.append(f"first={doc[s + 1].norm_}")
+        f.append(f"first_shape={doc[s + 1].shape_[:4]}")
+        f.append(f"last_in={doc[e - 2].norm_}")
+        f.append(f"last2={doc[e - 2].text[-1:]}")
+    para = s == 0 or "\n" in doc[s - 1].whitespace_ or "\n" in doc[s - 1].text
+    f.append(f"para_start={para}")
+    f.append(f"repeated={text_counts.get(span.text, 0) > 1}")
+    f.append(f"has_verbish={any(t.text.endswith(('t', 'en')) and t.is_lower for t in inner)}")
+    f.append(f"ends_punct={any(t.text in SENT_END | {','} for t in span[-3:])}")
+    f.append(f"caps_ratio={_bucket(sum(1 for t in inner if t.is_title))}|{_bucket(len(inner))}")
+    return f
+
+
+def candidate_features(doc: Doc, quote: Span, i: int, marks: Dict[str, bool], quoted: numpy.ndarray) -> List[str]:
+    """Features of token ``i`` as the speaker or cue of ``quote``."""
+    tok = doc[i]
+    side = "L" if i < quote.start else "R"
+    dist = quote.start - i if side == "L" else i - quote.end + 1
+    lo, hi = (i + 1, quote.start) if side == "L" else (quote.end, i)
+    between = doc[lo:hi]
+    n_sent = sum(1 for t in between if t.text in SENT_END)
+    n_quote = int(quoted[lo:hi].sum()) if hi > lo else 0
+    d = f"{side}{_bucket(dist)}"
+    f = ["bias", f"d={d}", f"sents={side}{min(n_sent, 3)}", f"qbetween={min(n_quote, 3)}",
+         f"norm={tok.norm_}", f"suf={tok.suffix_}", f"pre={tok.prefix_}", f"shape={tok.shape_[:4]}",
+         f"pron={tok.lower_ in PRONOUNS}|{d}", f"title={tok.is_title}|{side}{min(n_sent, 2)}",
+         f"p1={_norm(doc, i - 1)}", f"n1={_norm(doc, i + 1)}", f"p2={_norm(doc, i - 2)}", f"n2={_norm(doc, i + 2)}",
+         f"p1n1={_norm(doc, i - 1)}|{_norm(doc, i + 1)}", f"norm_d={tok.norm_}|{d}",
+         f"qlast={_norm(doc, quote.end - 2)}|{side}"]
+    for key, value in marks.items():
+        f.append(f"{key}={value}")
+        f.append(f"{key}|{d}={value}")
+    return f

@@ -1,0 +1,233 @@
+"""quotes.train and quotes.train-curve: accepted annotations -> spaCy docs -> a trained quote pipeline.
+
+DATASETS names database datasets (comma-separated; ``eval:NAME`` marks evaluation data, as in
+``prodigy train``). A name ending in ``.jsonl`` is read as a tasks file instead (handy for
+development and tests).
+"""
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import spacy
+import srsly
+from spacy.language import Language
+from spacy.tokens import DocBin
+
+from .compat import Arg, recipe
+from .errors import QuotesError
+from .evaluate import accepted, read_tasks
+from .schema import SPAN_LABELS, SPANS_KEY, Link
+
+Task = Dict[str, Any]
+MODEL_COMPONENTS = ("quote_detector", "quote_speaker_linker", "quote_cue_linker")
+
+
+def split_datasets(datasets: str) -> Tuple[List[str], List[str]]:
+    """Training and ``eval:`` dataset names from a comma-separated list."""
+    train, dev = [], []
+    for name in (n.strip() for n in datasets.split(",")):
+        if not name:
+            continue
+        if name.startswith("eval:"):
+            dev.append(name[5:])
+        else:
+            train.append(name)
+    if not train:
+        raise QuotesError("No training dataset given", "Name at least one dataset without the eval: prefix.")
+    return train, dev
+
+
+def load_examples(names: Sequence[str]) -> List[Task]:
+    """Accepted tasks of the named datasets that hold at least one QUOTE span."""
+    tasks: List[Task] = []
+    for name in names:
+        found = accepted(read_tasks(name))
+        if not found:
+            raise QuotesError(f"No accepted examples in '{name}'", "Annotate and accept some examples first.")
+        labelled = [t for t in found if any(s.get("label") in SPAN_LABELS for s in t.get("spans", []))]
+        if not labelled:
+            raise QuotesError(f"No QUOTE, SPEAKER or CUE spans in '{name}'",
+                              "Train needs accepted examples with quote annotations (quotes.manual or quotes.correct).")
+        tasks.extend(found)
+    return tasks
+
+
+def tasks_to_docbin(nlp: Language, tasks: Sequence[Task]) -> DocBin:
+    """Docs with QUOTE/SPEAKER/CUE spans and their links (other labels and their links dropped)."""
+    from .tasks import task_to_doc
+
+    db = DocBin(store_user_data=True)
+    for task in tasks:
+        doc = task_to_doc(nlp, task)
+        spans = [s for s in doc.spans[SPANS_KEY] if s.label_ in SPAN_LABELS]
+        keep = {(s.start, s.end, s.label_) for s in spans}
+        links = [Link(*l) for l in doc.user_data.get("quote_links", [])]
+        doc.spans[SPANS_KEY] = spans
+        doc.user_data["quote_links"] = [tuple(l) for l in links
+                                        if (l.head_start, l.head_end, "QUOTE") in keep
+                                        and (l.child_start, l.child_end, l.label) in keep]
+        db.add(doc)
+    return db
+
+
+def make_config(lang: str, base_model: Optional[str], max_steps: int, eval_frequency: int) -> Any:
+    """The spaCy training config: rule finder as features, then the three trainable components."""
+    import recipes.model  # noqa: F401  (registers the factories)
+
+    if base_model and not base_model.startswith("blank:"):
+        base = spacy.load(base_model)
+        nlp = spacy.blank(base.lang)
+        for name in base.pipe_names:
+            nlp.add_pipe(name, source=base)
+        sourced = list(base.pipe_names)
+    else:
+        nlp = spacy.blank(lang)
+        sourced = []
+    nlp.add_pipe("quote_finder")
+    for name in MODEL_COMPONENTS:
+        nlp.add_pipe(name)
+    config = nlp.config.copy()
+    for name in sourced:
+        config["components"][name] = {"source": base_model}
+    training = config["training"]
+    training["max_steps"] = max_steps
+    training["max_epochs"] = 0
+    training["eval_frequency"] = eval_frequency
+    training["patience"] = 0
+    training["dropout"] = 0.0
+    training["frozen_components"] = sourced
+    training["annotating_components"] = sourced + ["quote_finder"]
+    training["batcher"] = {"@batchers": "spacy.batch_by_sequence.v1", "size": 8, "get_length": None}
+    training["optimizer"] = {"@optimizers": "Adam.v1", "learn_rate": 0.002, "L2": 0.0, "use_averages": True}
+    training["score_weights"] = {"quote_exact_f": 0.3, "quote_overlap_f": 0.0, "quote_speaker_f": 0.7,
+                                 "speaker_acc": 0.0, "quote_cue_acc": 0.0}
+    if sourced:
+        config["initialize"]["vectors"] = base_model
+    config["corpora"] = {
+        "train": {"@readers": "spacy.Corpus.v1", "path": "${paths.train}"},
+        "dev": {"@readers": "spacy.Corpus.v1", "path": "${paths.dev}"},
+    }
+    return config
+
+
+def split_eval(tasks: List[Task], eval_split: float, seed: int = 0) -> Tuple[List[Task], List[Task]]:
+    """Hold out a share of the tasks for evaluation, reproducibly."""
+    shuffled = list(tasks)
+    random.Random(seed).shuffle(shuffled)
+    n_dev = max(1, int(round(len(shuffled) * eval_split)))
+    if len(shuffled) < 2:
+        raise QuotesError("Too few examples to hold some out for evaluation", "Annotate more or name an eval: dataset.")
+    return shuffled[n_dev:], shuffled[:n_dev]
+
+
+def train_pipeline(output_dir: Path, train: List[Task], dev: List[Task], base_model: Optional[str] = "blank:de",
+                   max_steps: int = 1500, eval_frequency: int = 150, config_path: Optional[Path] = None) -> Dict[str, Any]:
+    """Write the corpora and config under ``output_dir``, train with spaCy's loop, return the best scores."""
+    from spacy.cli.train import train as spacy_train
+
+    import recipes.model  # noqa: F401
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    lang = (base_model or "blank:de").split(":", 1)[1] if (base_model or "blank:de").startswith("blank:") else "de"
+    nlp = spacy.blank(lang)
+    corpus = output_dir / "corpus"
+    corpus.mkdir(exist_ok=True)
+    tasks_to_docbin(nlp, train).to_disk(corpus / "train.spacy")
+    tasks_to_docbin(nlp, dev).to_disk(corpus / "dev.spacy")
+    if config_path is None:
+        config = make_config(lang, base_model, max_steps, eval_frequency)
+        config_path = output_dir / "config.cfg"
+        config.to_disk(config_path)
+    overrides = {"paths.train": str(corpus / "train.spacy"), "paths.dev": str(corpus / "dev.spacy")}
+    started = time.time()
+    spacy_train(config_path, output_dir, overrides=overrides)
+    meta = srsly.read_json(output_dir / "model-best" / "meta.json")
+    scores = {"seconds": round(time.time() - started, 1), "performance": meta.get("performance", {})}
+    srsly.write_json(output_dir / "scores.json", scores)
+    return scores
+
+
+@recipe(
+    "quotes.train",
+    output_dir=Arg(help="Folder for model-best, model-last, config.cfg and scores.json"),
+    datasets=Arg(help="Comma-separated datasets (or .jsonl task files); prefix eval: for evaluation data"),
+    base_model=Arg("--base-model", "-m", help="blank:de, blank:en, or an installed pipeline whose vectors/parser to use"),
+    eval_split=Arg("--eval-split", "-es", help="Share held out for evaluation when no eval: dataset is given"),
+    config=Arg("--config", "-c", help="A spaCy config file to use instead of the generated one"),
+    max_steps=Arg("--max-steps", "-n", help="Training steps (batches of 8 documents)"),
+)
+def quotes_train(output_dir: str, datasets: str, base_model: str = "blank:de", eval_split: float = 0.2,
+                 config: Optional[str] = None, max_steps: int = 1500) -> None:
+    """Train the quote detector and speaker/cue linkers on accepted annotations (spaCy's training loop)."""
+    train_names, dev_names = split_datasets(datasets)
+    train = load_examples(train_names)
+    if dev_names:
+        dev = load_examples(dev_names)
+    else:
+        train, dev = split_eval(train, eval_split)
+    scores = train_pipeline(Path(output_dir), train, dev, base_model=base_model, max_steps=max_steps,
+                            config_path=Path(config) if config else None)
+    print(json.dumps(scores, indent=2))
+
+
+def curve(output_dir: Path, train: List[Task], dev: List[Task], base_model: str, max_steps: int) -> List[Dict[str, Any]]:
+    """Train on 25, 50, 75 and 100 % of ``train`` and collect the best scores of each run."""
+    rows = []
+    shuffled = list(train)
+    random.Random(0).shuffle(shuffled)
+    for share in (0.25, 0.5, 0.75, 1.0):
+        part = shuffled[: max(1, int(len(shuffled) * share))]
+        scores = train_pipeline(output_dir / f"{int(share * 100)}", part, dev, base_model=base_model, max_steps=max_steps)
+        perf = scores["performance"]
+        rows.append({"share": share, "examples": len(part), **{k: perf.get(k, 0.0) for k in
+                                                                 ("quote_exact_f", "quote_speaker_f", "speaker_acc")}})
+    return rows
+
+
+def plot_curve(rows: List[Dict[str, Any]], path: Path) -> None:
+    """Save the curve as a PNG (needs matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = [r["share"] * 100 for r in rows]
+    plt.figure(figsize=(5, 3.5))
+    for key, name in (("quote_exact_f", "quote exact F1"), ("quote_speaker_f", "quote→speaker F1")):
+        plt.plot(xs, [r[key] for r in rows], marker="o", label=name)
+    plt.xlabel("% of training data")
+    plt.ylabel("score")
+    plt.legend()
+    plt.tight_layout()
+    plt.savefig(path)
+
+
+@recipe(
+    "quotes.train-curve",
+    output_dir=Arg(help="Folder for the runs, curve.json and curve.png"),
+    datasets=Arg(help="Comma-separated datasets (or .jsonl task files); prefix eval: for evaluation data"),
+    base_model=Arg("--base-model", "-m", help="blank:de, blank:en, or an installed pipeline"),
+    eval_split=Arg("--eval-split", "-es", help="Share held out for evaluation when no eval: dataset is given"),
+    max_steps=Arg("--max-steps", "-n", help="Training steps per run"),
+)
+def quotes_train_curve(output_dir: str, datasets: str, base_model: str = "blank:de", eval_split: float = 0.2,
+                       max_steps: int = 1500) -> None:
+    """Train on 25/50/75/100 % of the data to see whether more annotation will help."""
+    train_names, dev_names = split_datasets(datasets)
+    train = load_examples(train_names)
+    dev = load_examples(dev_names) if dev_names else None
+    if dev is None:
+        train, dev = split_eval(train, eval_split)
+    out = Path(output_dir)
+    rows = curve(out, train, dev, base_model, max_steps)
+    srsly.write_json(out / "curve.json", rows)
+    print(f"{'%':>5} {'examples':>8} {'exact F1':>9} {'q→spk F1':>9}")
+    for r in rows:
+        print(f"{r['share'] * 100:5.0f} {r['examples']:8d} {r['quote_exact_f']:9.4f} {r['quote_speaker_f']:9.4f}")
+    try:
+        plot_curve(rows, out / "curve.png")
+        print(f"Plot: {out / 'curve.png'}")
+    except ImportError:
+        print("matplotlib is not installed: no plot (pip install matplotlib)")
