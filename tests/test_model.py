@@ -1,0 +1,81 @@
+"""Trainable quote pipeline: trains for a few steps on our own sentences, saves, loads, predicts."""
+from pathlib import Path
+
+import pytest
+import spacy
+import srsly
+
+import recipes.model  # noqa: F401  (registers the factories before spacy.load)
+from recipes.errors import QuotesError
+from recipes.schema import QUOTE, SPANS_KEY, SPEAKER
+from recipes.training import load_examples, split_datasets, tasks_to_docbin, train_pipeline
+
+SENTENCES = [
+    ("„Der Zug fährt heute nicht“, sagte Lena Vogt.", "„Der Zug fährt heute nicht“", "Lena Vogt"),
+    ("Paul Brandt erklärte: „Wir öffnen im Mai.“", "„Wir öffnen im Mai.“", "Paul Brandt"),
+    ("„Das Wasser ist sauber“, betonte die Ärztin.", "„Das Wasser ist sauber“", "die Ärztin"),
+    ("Sie lasen das Buch „Grüne Tage“ im Urlaub. „Es war spannend“, meinte Mia Roth.", "„Es war spannend“", "Mia Roth"),
+    ("„Niemand hat gewonnen“, sagte er am Abend.", "„Niemand hat gewonnen“", "er"),
+    ("Der Minister sagte: „Die Brücke bleibt offen.“", "„Die Brücke bleibt offen.“", "Der Minister"),
+]
+
+
+def _task(text: str, quote: str, speaker: str) -> dict:
+    q = {"start": text.index(quote), "end": text.index(quote) + len(quote), "label": QUOTE}
+    s = {"start": text.index(speaker), "end": text.index(speaker) + len(speaker), "label": SPEAKER}
+    return {"text": text, "answer": "accept", "spans": [q, s],
+            "relations": [{"label": SPEAKER, "head_span": q, "child_span": s}]}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("train")
+    tasks = [_task(*s) for s in SENTENCES] * 3
+    scores = train_pipeline(out, tasks, tasks[:6], max_steps=24, eval_frequency=8)
+    assert "quote_speaker_f" in scores["performance"]
+    return out
+
+
+def test_saves_both_models_and_scores(trained: Path):
+    assert (trained / "model-best" / "config.cfg").exists()
+    assert (trained / "model-last" / "config.cfg").exists()
+    assert "performance" in srsly.read_json(trained / "scores.json")
+
+
+def test_loads_and_predicts_spans_and_links(trained: Path):
+    nlp = spacy.load(trained / "model-best")
+    assert nlp.pipe_names == ["quote_finder", "quote_detector", "quote_speaker_linker", "quote_cue_linker"]
+    doc = nlp("„Die Schule bleibt zu“, sagte Jonas Keller.")
+    quotes = [s for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE]
+    assert [q.text for q in quotes] == ["„Die Schule bleibt zu“"]
+    speakers = [l for l in doc._.quote_links if l.label == SPEAKER]
+    assert len(speakers) == 1
+    assert "Keller" in doc[speakers[0].child_start : speakers[0].child_end].text
+
+
+def test_docbin_keeps_only_quote_labels():
+    task = _task(*SENTENCES[0])
+    task["spans"].append({"start": 0, "end": 5, "label": "INDIRECT"})
+    docs = list(tasks_to_docbin(spacy.blank("de"), [task]).get_docs(spacy.blank("de").vocab))
+    assert sorted(s.label_ for s in docs[0].spans[SPANS_KEY]) == [QUOTE, SPEAKER]
+    assert len(docs[0].user_data["quote_links"]) == 1
+
+
+def test_rejects_empty_dataset(tmp_path: Path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(QuotesError, match="No accepted examples"):
+        load_examples([str(path)])
+
+
+def test_rejects_dataset_without_labels(tmp_path: Path):
+    path = tmp_path / "plain.jsonl"
+    srsly.write_jsonl(path, [{"text": "Nur ein Satz.", "answer": "accept", "spans": []}])
+    with pytest.raises(QuotesError, match="No QUOTE, SPEAKER or CUE spans"):
+        load_examples([str(path)])
+
+
+def test_eval_prefix_splits_datasets():
+    assert split_datasets("a,eval:b, c") == (["a", "c"], ["b"])
+    with pytest.raises(QuotesError):
+        split_datasets("eval:b")
