@@ -169,6 +169,7 @@ class QuoteLinker(_Scored):
         self.label = label
         self.window = window
         self.min_prob = min_prob
+        self.abstain_with_rules = False
 
     def _candidates(self, doc: Doc, quote: Span, quoted: numpy.ndarray, rules: List[Span],
                     links: List[Link]) -> Tuple[List[int], List[numpy.ndarray]]:
@@ -244,8 +245,10 @@ class QuoteLinker(_Scored):
             flat = [f for _, feats in cands for f in feats]
             scores = self._scores(flat)
             pairs, k = [], 0
+            ruled = {(l.head_start, l.head_end) for l in rule_links(doc) if l.label == self.label}
             for q, (idx, feats) in zip(quotes, cands):
-                if idx:
+                unruled = self.abstain_with_rules and not any(s < q.end and q.start < e for s, e in ruled)
+                if idx and not unruled:
                     x = scores[k : k + len(idx)]
                     p = numpy.exp(x - x.max())
                     p /= p.sum()
@@ -325,12 +328,15 @@ def make_quote_detector(nlp: Language, name: str, width: int, n_hash: int, thres
     return QuoteDetector(nlp.vocab, build_candidate_scorer(width, n_hash, seed=11), name, nlp.lang, threshold, rule_prior)
 
 
-@Language.factory("quote_speaker_linker", default_config={"width": 64, "n_hash": 262144, "window": 80, "min_prob": 0.0},
+@Language.factory("quote_speaker_linker", default_config={"width": 64, "n_hash": 262144, "window": 80, "min_prob": 0.0,
+                                                          "abstain_with_rules": True},
                   default_score_weights={"quote_speaker_f": 0.7, "speaker_acc": 0.0})
 def make_quote_speaker_linker(nlp: Language, name: str, width: int, n_hash: int, window: int,
-                              min_prob: float) -> QuoteLinker:
+                              min_prob: float, abstain_with_rules: bool) -> QuoteLinker:
     """Trainable linker from each quote to its speaker (tokens up to ``window`` before, half after; no link below ``min_prob``)."""
-    return QuoteLinker(nlp.vocab, build_candidate_scorer(width, n_hash, seed=13), name, SPEAKER, window, min_prob)
+    linker = QuoteLinker(nlp.vocab, build_candidate_scorer(width, n_hash, seed=13), name, SPEAKER, window, min_prob)
+    linker.abstain_with_rules = abstain_with_rules
+    return linker
 
 
 @Language.factory("quote_cue_linker", default_config={"width": 32, "n_hash": 131072, "window": 60},
