@@ -19,6 +19,8 @@ def load_nlp(model: Union[str, Path, Language]) -> Language:
             return spacy.blank(lang)
         except (ImportError, KeyError) as err:
             raise QuotesError(f"Unknown language '{lang}' in '{name}'", "Use a spaCy language code such as blank:de or blank:en.") from err
+    from . import finder, model  # noqa: F401  (our factories, also where entry points are not installed)
+
     try:
         return spacy.load(name)
     except OSError as err:
@@ -31,7 +33,7 @@ def load_nlp(model: Union[str, Path, Language]) -> Language:
 
 PATTERNS_PREFIX = "patterns:"
 # Factories that put quotes into doc.spans["quotes"]; a pipeline with none of them gets the rules.
-QUOTE_FACTORIES = {"quote_finder"}
+QUOTE_FACTORIES = {"quote_finder", "quote_detector", "quote_speaker_linker", "quote_cue_linker"}
 
 
 def has_quote_components(nlp: Language) -> bool:
