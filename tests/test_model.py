@@ -1,6 +1,7 @@
 """Trainable quote pipeline: trains for a few steps on our own sentences, saves, loads, predicts."""
 from pathlib import Path
 
+import numpy
 import pytest
 import spacy
 import srsly
@@ -79,3 +80,41 @@ def test_eval_prefix_splits_datasets():
     assert split_datasets("a,eval:b, c") == (["a", "c"], ["b"])
     with pytest.raises(QuotesError):
         split_datasets("eval:b")
+
+
+def _with_rules(nlp: spacy.language.Language, text: str) -> spacy.tokens.Doc:
+    from recipes.finder import add_quote_finder
+
+    finder = add_quote_finder(spacy.blank("de")).get_pipe("quote_finder")
+    return finder(nlp.make_doc(text))
+
+
+def test_detector_overrules_the_rules_only_by_more_than_its_margin(monkeypatch):
+    nlp = spacy.blank("de")
+    detector = nlp.add_pipe("quote_detector", config={"margin": 4.0})
+    doc = _with_rules(nlp, "„Wir bauen neu“, sagte Lena Vogt.")
+    detector.initialize(lambda: [], nlp=nlp)
+    monkeypatch.setattr(detector, "_scores", lambda feats: numpy.full((len(feats),), -6.0, dtype="f"))
+    assert [q.text for q in detector.predict([doc])[0]] == ["„Wir bauen neu“"]  # 3 - 6 = -3: not sure enough
+    monkeypatch.setattr(detector, "_scores", lambda feats: numpy.full((len(feats),), -8.0, dtype="f"))
+    assert detector.predict([doc])[0] == []  # 3 - 8 = -5: beyond the margin
+
+
+def test_speaker_linker_can_choose_no_speaker(monkeypatch):
+    nlp = spacy.blank("de")
+    linker = nlp.add_pipe("quote_speaker_linker", config={"null_choice": True})
+    doc = _with_rules(nlp, "„Wir bauen neu“, sagte Lena Vogt.")
+    doc.spans[SPANS_KEY] = [s for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE]
+    linker.initialize(lambda: [], nlp=nlp)
+
+    def prefer(last: bool):
+        def scores(feats):
+            x = numpy.zeros((len(feats),), dtype="f")
+            x[-1 if last else 0] = 5.0  # the 'no speaker' choice comes last, after the tokens around the quote
+            return x
+        return scores
+
+    monkeypatch.setattr(linker, "_scores", prefer(last=True))
+    assert linker.predict([doc])[0] == []
+    monkeypatch.setattr(linker, "_scores", prefer(last=False))
+    assert len(linker.predict([doc])[0]) == 1

@@ -14,7 +14,7 @@ from spacy.vocab import Vocab
 from thinc.api import Model, Optimizer
 
 from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, Link
-from .features import SENT_END, candidate_features, hashed, quote_features
+from .features import SENT_END, candidate_features, hashed, null_features, quote_features
 from .thinc_model import build_candidate_scorer
 
 RULES_KEY = "quotes_rules"
@@ -97,6 +97,7 @@ class QuoteDetector(_Scored):
         self.lang = lang
         self.threshold = threshold
         self.rule_prior = rule_prior
+        self.margin = 0.0
         self._scan: Any = None
 
     def candidates(self, doc: Doc) -> Tuple[List[Span], List[numpy.ndarray]]:
@@ -146,7 +147,9 @@ class QuoteDetector(_Scored):
         for doc in docs:
             cands, feats = self.candidates(doc)
             scores = self._scores(feats) + self._prior
-            out.append([c for c, s in zip(cands, scores) if s > self.threshold])
+            # against the rules' decision only when sure: by more than ``margin`` beyond the threshold
+            bar = self.threshold + numpy.where(self._prior > 0, -self.margin, self.margin)
+            out.append([c for c, s, b in zip(cands, scores, bar) if s > b])
         return out
 
     def set_annotations(self, docs: Iterable[Doc], quotes: List[List[Span]]) -> None:
@@ -170,6 +173,7 @@ class QuoteLinker(_Scored):
         self.window = window
         self.min_prob = min_prob
         self.abstain_with_rules = False
+        self.null = False
 
     def _candidates(self, doc: Doc, quote: Span, quoted: numpy.ndarray, rules: List[Span],
                     links: List[Link]) -> Tuple[List[int], List[numpy.ndarray]]:
@@ -182,6 +186,12 @@ class QuoteLinker(_Scored):
                 target.update(range(link.child_start, link.child_end))
         any_spk = {i for s in rules if s.label_ == SPEAKER for i in range(s.start, s.end)}
         any_cue = {i for s in rules if s.label_ == CUE for i in range(s.start, s.end)}
+        before = [l for l in links if l.label == SPEAKER and l.head_end <= quote.start]
+        prev_spk: Set[int] = set()
+        if before:
+            last = max(before, key=lambda l: l.head_end)
+            prev_spk = set(range(last.child_start, last.child_end))
+        spk_norms = {doc[i].norm_ for i in any_spk if doc[i].is_title}
         idx, feats = [], []
         for i in range(lo, hi):
             if quote.start <= i < quote.end:
@@ -190,9 +200,14 @@ class QuoteLinker(_Scored):
             if tok.is_punct or tok.is_space:
                 continue
             marks = {"rule_spk_here": i in linked_here, "rule_cue_here": i in cue_here,
-                     "rule_spk": i in any_spk, "rule_cue": i in any_cue, "in_quote": bool(quoted[i])}
+                     "rule_spk": i in any_spk, "rule_cue": i in any_cue, "in_quote": bool(quoted[i]),
+                     "rule_prev_spk": i in prev_spk, "named_spk": tok.norm_ in spk_norms and i not in any_spk}
             idx.append(i)
             feats.append(hashed(candidate_features(doc, quote, i, marks, quoted)))
+        if self.null:
+            rule_quote = any(s.label_ == QUOTE and s.start == quote.start and s.end == quote.end for s in rules)
+            idx.append(-1)
+            feats.append(hashed(null_features(doc, quote, bool(linked_here), bool(cue_here), rule_quote)))
         return idx, feats
 
     def _doc_candidates(self, doc: Doc, quotes: Sequence[Tuple[int, int]]) -> List[Tuple[List[int], List[numpy.ndarray]]]:
@@ -215,8 +230,14 @@ class QuoteLinker(_Scored):
                 link = Link(*link)
                 if link.label == self.label:
                     gold.setdefault((link.head_start, link.head_end), set()).update(range(link.child_start, link.child_end))
+            if self.null:  # the rules' false quotes teach the linker to leave a quote unlinked
+                stash_rules(eg.predicted)
+                quotes += sorted({(q.start, q.end) for q in eg.predicted.spans[RULES_KEY] if q.label_ == QUOTE
+                                  and not any(a < q.end and q.start < b for a, b in quotes)})
             for (s, e), (idx, f) in zip(quotes, self._doc_candidates(eg.predicted, quotes)):
                 target = numpy.asarray([1.0 if i in gold.get((s, e), ()) else 0.0 for i in idx], dtype="f")
+                if self.null and target.sum() == 0:
+                    target[-1] = 1.0
                 if not idx or target.sum() == 0:
                     continue
                 groups.append((len(feats), len(feats) + len(idx), target / target.sum()))
@@ -252,8 +273,9 @@ class QuoteLinker(_Scored):
                     x = scores[k : k + len(idx)]
                     p = numpy.exp(x - x.max())
                     p /= p.sum()
-                    if p.max() >= self.min_prob:  # unsure: no link, as a careful annotator would leave it
-                        pairs.append((q, self._expand(doc, idx[int(numpy.argmax(x))])))
+                    best = idx[int(numpy.argmax(x))]
+                    if p.max() >= self.min_prob and best >= 0:  # unsure or 'no speaker': no link
+                        pairs.append((q, self._expand(doc, best)))
                 k += len(idx)
             out.append(pairs)
         return out
@@ -319,23 +341,30 @@ def cue_accuracy(examples: Iterable[Example]) -> float:
     return round(ok / total, 4) if total else 0.0
 
 
-@Language.factory("quote_detector", default_config={"width": 64, "n_hash": 262144, "threshold": 0.0, "rule_prior": 3.0},
+@Language.factory("quote_detector", default_config={"width": 64, "n_hash": 262144, "threshold": 0.0, "rule_prior": 3.0,
+                                                    "margin": 4.0},
                   default_score_weights={"quote_exact_f": 0.3, "quote_overlap_f": 0.0})
 def make_quote_detector(nlp: Language, name: str, width: int, n_hash: int, threshold: float,
-                        rule_prior: float) -> QuoteDetector:
+                        rule_prior: float, margin: float) -> QuoteDetector:
     """Trainable detector of direct quotes: learns corrections to the rules' decision (added to the logit as
-    +/- ``rule_prior``, so a few hundred articles cannot talk it out of what the rules get right)."""
-    return QuoteDetector(nlp.vocab, build_candidate_scorer(width, n_hash, seed=11), name, nlp.lang, threshold, rule_prior)
+    +/- ``rule_prior``, so a few hundred articles cannot talk it out of what the rules get right); it overrules
+    the rules only by more than ``margin``."""
+    detector = QuoteDetector(nlp.vocab, build_candidate_scorer(width, n_hash, seed=11), name, nlp.lang, threshold, rule_prior)
+    detector.margin = margin
+    return detector
 
 
 @Language.factory("quote_speaker_linker", default_config={"width": 64, "n_hash": 262144, "window": 80, "min_prob": 0.0,
-                                                          "abstain_with_rules": True},
+                                                          "abstain_with_rules": False, "null_choice": True},
                   default_score_weights={"quote_speaker_f": 0.7, "speaker_acc": 0.0})
 def make_quote_speaker_linker(nlp: Language, name: str, width: int, n_hash: int, window: int,
-                              min_prob: float, abstain_with_rules: bool) -> QuoteLinker:
-    """Trainable linker from each quote to its speaker (tokens up to ``window`` before, half after; no link below ``min_prob``)."""
+                              min_prob: float, abstain_with_rules: bool, null_choice: bool) -> QuoteLinker:
+    """Trainable linker from each quote to its speaker (tokens up to ``window`` before, half after; no link below
+    ``min_prob``). With ``null_choice`` it also learns when to leave a quote unlinked, from quotes without a speaker
+    and the rules' false quotes."""
     linker = QuoteLinker(nlp.vocab, build_candidate_scorer(width, n_hash, seed=13), name, SPEAKER, window, min_prob)
     linker.abstain_with_rules = abstain_with_rules
+    linker.null = null_choice
     return linker
 
 

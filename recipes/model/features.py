@@ -73,3 +73,15 @@ def candidate_features(doc: Doc, quote: Span, i: int, marks: Dict[str, bool], qu
         f.append(f"{key}={value}")
         f.append(f"{key}|{d}={value}")
     return f
+
+
+def null_features(doc: Doc, quote: Span, rule_speaker: bool, rule_cue: bool, rule_quote: bool) -> List[str]:
+    """Features of the 'no speaker' choice for ``quote``: when the rules found none, or the quote looks like no speech."""
+    s, e = quote.start, quote.end
+    n = _bucket(sum(1 for t in quote if not t.is_punct))
+    para = s == 0 or "\n" in doc[s - 1].whitespace_ or "\n" in doc[s - 1].text
+    f = ["null", f"null|spk={rule_speaker}", f"null|cue={rule_cue}", f"null|rq={rule_quote}",
+         f"null|spk_cue_rq={rule_speaker}|{rule_cue}|{rule_quote}", f"null|len={n}", f"null|len_spk={n}|{rule_speaker}",
+         f"null|para={para}", f"null|p1={_norm(doc, s - 1)}", f"null|n1={_norm(doc, e)}",
+         f"null|p2={_norm(doc, s - 2)}|{_norm(doc, s - 1)}", f"null|n2={_norm(doc, e)}|{_norm(doc, e + 1)}"]
+    return f
