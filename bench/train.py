@@ -45,7 +45,7 @@ def score(pred: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--max-steps", type=int, default=1000)
+    ap.add_argument("--max-steps", type=int, default=400)
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     if not (CORPUS / "train.tasks.jsonl").exists() or not SCORE.exists():
@@ -59,7 +59,7 @@ def main() -> None:
     train = list(srsly.read_jsonl(CORPUS / "train.tasks.jsonl"))
     dev = list(srsly.read_jsonl(CORPUS / "dev.tasks.jsonl"))
     started = time.time()
-    train_pipeline(out, train, dev, max_steps=a.max_steps, eval_frequency=100)
+    train_pipeline(out, train, dev, max_steps=a.max_steps, eval_frequency=50)
     train_seconds = time.time() - started
     model = spacy.load(out / "model-best")
     model_speed = predict(model, dev, out / "dev.model.jsonl")
