@@ -32,7 +32,8 @@ def _read_json_file(path: Path) -> Dict[str, Any]:
     return data
 
 
-def _overrides() -> Dict[str, Any]:
+def env_overrides() -> Dict[str, Any]:
+    """The JSON object in ``$PRODIGY_CONFIG_OVERRIDES`` ({} when unset), checked."""
     raw = os.environ.get("PRODIGY_CONFIG_OVERRIDES", "").strip()
     if not raw:
         return {}
@@ -79,4 +80,4 @@ def get_config(cwd: Optional[Path] = None) -> Dict[str, Any]:
     config: Dict[str, Any] = {}
     for path in config_files(cwd):
         config = _merge(config, _read_json_file(path))
-    return _merge(config, _overrides())
+    return _merge(config, env_overrides())

@@ -4,7 +4,6 @@ Settings, later ones winning: the recipe's ``config``, ``prodigy.json`` files (g
 ``$PRODIGY_CONFIG``), ``$PRODIGY_HOST``/``$PRODIGY_PORT``, ``$PRODIGY_CONFIG_OVERRIDES`` and the
 ``config_overrides`` argument. Default address 127.0.0.1:8080.
 """
-import json
 import os
 import socket
 import sys
@@ -12,6 +11,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from fastapi import FastAPI
 
+from ..config import env_overrides, get_config
 from ..errors import QuotesError
 from .app import make_app
 from .controller import Controller, allowed_sessions_from_env
@@ -20,30 +20,15 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 
 
-def _env_overrides() -> Dict[str, Any]:
-    raw = os.environ.get("PRODIGY_CONFIG_OVERRIDES", "").strip()
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise QuotesError("PRODIGY_CONFIG_OVERRIDES is not valid JSON", f"{err.msg}; e.g. '{{\"port\": 8081}}'.") from err
-    if not isinstance(data, dict):
-        raise QuotesError("PRODIGY_CONFIG_OVERRIDES must be a JSON object", "For example '{\"port\": 8081}'.")
-    return data
-
-
 def resolve_config(recipe_config: Optional[Dict[str, Any]] = None,
                    config_overrides: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """The recipe's config merged with the settings files, the environment and explicit overrides."""
-    from ..config import get_config
-
     config: Dict[str, Any] = {**(recipe_config or {}), **get_config()}
     if os.environ.get("PRODIGY_HOST"):
         config["host"] = os.environ["PRODIGY_HOST"]
     if os.environ.get("PRODIGY_PORT"):
         config["port"] = os.environ["PRODIGY_PORT"]
-    config.update(_env_overrides())  # the env JSON beats PRODIGY_HOST/PORT, as it beats the files
+    config.update(env_overrides())  # the env JSON beats PRODIGY_HOST/PORT, as it beats the files
     config.update(config_overrides or {})
     return config
 
