@@ -14,6 +14,7 @@ from recipes.tasks import doc_to_task, validate_task
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "wikinews-de"
+SCORER = ROOT.parent / "shared" / "tools" / "score.py"
 
 Row = Tuple[str, List[str], List[str]]
 
@@ -205,8 +206,8 @@ def test_replacing_the_finder_keeps_one_component(tmp_path):
 
 @pytest.mark.slow
 def test_scores_on_the_german_wikinews_dev_set():
-    if not (CORPUS / "dev.jsonl").exists():
-        pytest.skip("German WikiNews corpus not available")
+    if not (CORPUS / "dev.jsonl").exists() or not SCORER.exists():
+        pytest.skip("German WikiNews corpus or reference scorer not available")
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "score_finder.py"), "--split", "dev"],
                          capture_output=True, text=True, check=True)
     figures = json.loads(out.stdout.strip().splitlines()[-1])
