@@ -4,7 +4,7 @@ Reads ../shared/data/wikinews-de by path (never copied); skips cleanly when it i
 Prints training time, dev figures from the reference scorer for the model and for the rules
 alone, and pre-annotation speed in articles per second.
 
-    python bench/train.py [--max-steps 1000] [--out /tmp/quotes-bench]
+    python bench/train.py [--max-steps 400] [--select-on dev|train] [--out /tmp/quotes-bench]
 """
 import argparse
 import json
@@ -47,19 +47,24 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-steps", type=int, default=400)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--select-on", choices=["dev", "train"], default="dev",
+                    help="pick model-best on dev (as tuning does), or on 20%% of train so dev stays unseen")
     a = ap.parse_args()
     if not (CORPUS / "train.tasks.jsonl").exists() or not SCORE.exists():
         print(f"skipped: {CORPUS} or {SCORE} not present")
         return
     import recipes.model  # noqa: F401
     from recipes.pipeline import load_quote_pipeline
-    from recipes.training import train_pipeline
+    from recipes.training import split_eval, train_pipeline
 
     out = Path(a.out or tempfile.mkdtemp(prefix="quotes-bench-"))
     train = list(srsly.read_jsonl(CORPUS / "train.tasks.jsonl"))
     dev = list(srsly.read_jsonl(CORPUS / "dev.tasks.jsonl"))
     started = time.time()
-    train_pipeline(out, train, dev, max_steps=a.max_steps, eval_frequency=50)
+    selection = dev
+    if a.select_on == "train":
+        train, selection = split_eval(train, 0.2)
+    train_pipeline(out, train, selection, max_steps=a.max_steps, eval_frequency=50)
     train_seconds = time.time() - started
     model = spacy.load(out / "model-best")
     model_speed = predict(model, dev, out / "dev.model.jsonl")
