@@ -165,3 +165,10 @@ def test_random_mark_soup_never_breaks_the_task(nlp):
 def test_one_word_questions_and_exclamations(nlp):
     assert find(nlp, '"Why?" he asked. "Never!" she shouted.') == [
         ('"Why?"', ["he"], ["asked"]), ('"Never!"', ["she"], ["shouted"])]
+
+
+def test_participle_cue_takes_the_sentence_subject(nlp):
+    rows = find(nlp, '"Prices are easing," the governor said, adding that cuts would come "step by step."')
+    assert [(q, s) for q, s, _ in rows] == [('"Prices are easing,"', ["the governor"]), ('"step by step."', ["the governor"])]
+    rows = find(nlp, 'The airline released a statement on Sunday, saying it was "deeply sorry."')
+    assert [(q, s) for q, s, _ in rows] == [('"deeply sorry."', ["The airline"])]

@@ -66,6 +66,11 @@ class Attributor:
         return item.low not in self.function and item.text[0].isalpha() and not (
             item.text[0].islower() and item.low.endswith("ing"))  # "dismissing": a verb, not a noun
 
+    def _past_tense(self, item: Item) -> bool:
+        """An English past-tense verb ending a noun phrase ("the company issued"); never a German word."""
+        return not self.caps and item.text.islower() and len(item.low) >= 5 and item.low.endswith("ed") \
+            and not item.low.endswith("eed")
+
     @staticmethod
     def _named_quote(item: Item) -> bool:
         """A short quoted name, such as a newspaper title, that can be a speaker."""
@@ -91,7 +96,8 @@ class Attributor:
             k += 1  # adjectives after a determiner
         if k < n and self._nounish(items[k]) and items[k].kind == "W":
             e = k
-            while e < n and self._nounish(items[e]) and (items[e].kind == "W" or e > k) and e - k < 6:
+            while e < n and self._nounish(items[e]) and (items[e].kind == "W" or e > k) and e - k < 6 \
+                    and not (e > k and self._past_tense(items[e])):
                 e += 1
             if not self.caps:
                 return (i, e)
@@ -261,6 +267,8 @@ class Attributor:
                 return None
         if role == "phrase":
             np = self._phrase(items, i + size, len(items)) or self._phrase(items, self._clause_floor(items, i), i)
+        elif role == "clause":  # "…, he said, adding that …": never the noun phrase after the participle
+            np = self._first_np(items, 0, i)
         elif role == "object":
             np = self._object_speaker(items, i + size) or self._np_left(items, i, self._clause_floor(items, i))
         else:

@@ -15,8 +15,10 @@ cue            ``text``: inflected forms of a speech verb or noun (``sagte``, ``
                Optional ``particle``: a separable particle that must follow in the clause
                (``{"text": "fügte", "particle": "hinzu"}``); optional ``speaker``:
                ``"subject"`` (default), ``"object"`` when the speaker is the verb's object
-               (``the paper quoted Kim as saying``) or ``"phrase"`` when a prepositional
-               phrase names the source (``heißt es in der Erklärung``).
+               (``the paper quoted Kim as saying``), ``"phrase"`` when a prepositional
+               phrase names the source (``heißt es in der Erklärung``) or ``"clause"``
+               for a participle whose speaker is the sentence's subject (``…, he said,
+               adding that …``).
 source         ``text``: a source marker; ``np``: where the source's noun phrase stands,
                ``"after"`` (``laut KCNA``, ``so KCNA``, ``according to X``) or ``"before"``
                (``KCNA zufolge``); optional ``after_comma``: true if the marker only
@@ -118,8 +120,9 @@ def _check_entry(entry: Any, where: str) -> Dict[str, Any]:
             raise PatternError(f'{where}: a quote pair needs "close": a character or a list of them, got {close!r}')
         return entry
     _texts(entry, where)
-    if kind == "cue" and entry.get("speaker", "subject") not in ("subject", "object", "phrase"):
-        raise PatternError(f'{where}: "speaker" must be "subject", "object" or "phrase", got {entry.get("speaker")!r}')
+    if kind == "cue" and entry.get("speaker", "subject") not in ("subject", "object", "phrase", "clause"):
+        raise PatternError(f'{where}: "speaker" must be "subject", "object", "phrase" or "clause", '
+                           f'got {entry.get("speaker")!r}')
     if kind == "cue" and "particle" in entry and not (isinstance(entry["particle"], str) and entry["particle"].strip()):
         raise PatternError(f'{where}: "particle" must be a word, got {entry["particle"]!r}')
     if kind == "source" and entry.get("np", "after") not in ("after", "before"):
