@@ -86,6 +86,6 @@ def _write_file(tasks: Iterator[Dict[str, Any]], path: Path) -> int:
 
 def _report(count: int, source: Source, output: str) -> None:
     where = "" if output == "-" else f" to {output}"
-    print(f"✔ Wrote {count} tasks{where}", file=sys.stderr)
+    print(f"✔ Wrote {count} task{'' if count == 1 else 's'}{where}", file=sys.stderr)
     if source.skipped:
         print(f"⚠ Skipped {source.skipped} invalid input lines; first: {source.problems[0]}", file=sys.stderr)

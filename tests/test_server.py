@@ -287,6 +287,7 @@ def test_host_and_port_resolution(prodigy_home: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("PRODIGY_PORT", "9002")
     monkeypatch.setenv("PRODIGY_HOST", "localhost")
     assert host_and_port(resolve_config({})) == ("localhost", 9002)
+    assert resolve_config({})["port"] == 9002  # a number in /project, as prodigy.json gives it
     monkeypatch.setenv("PRODIGY_CONFIG_OVERRIDES", json.dumps({"port": 9003}))
     assert host_and_port(resolve_config({})) == ("localhost", 9003)
     assert host_and_port(resolve_config({}, {"port": 9004})) == ("localhost", 9004)

@@ -167,8 +167,14 @@ class Controller:
         self._excluded = self._hashes(*exclude)
         if self.config.get("auto_exclude_current", True):
             self._answered = self._hashes(self.dataset)
+        self._total = self.stored()
+
+    def stored(self) -> int:
+        """Answers in the target dataset as the database has them (including other writers', such as review's)."""
+        if self.db is None or not self.dataset:
+            return self._total
         count = getattr(self.db, "count_dataset", None)
-        self._total = count(self.dataset) if count else len(self.db.get_dataset_examples(self.dataset))
+        return count(self.dataset) if count else len(self.db.get_dataset_examples(self.dataset))
 
     # -- hashes ----------------------------------------------------------------------------
 

@@ -27,7 +27,8 @@ def resolve_config(recipe_config: Optional[Dict[str, Any]] = None,
     if os.environ.get("PRODIGY_HOST"):
         config["host"] = os.environ["PRODIGY_HOST"]
     if os.environ.get("PRODIGY_PORT"):
-        config["port"] = os.environ["PRODIGY_PORT"]
+        port = os.environ["PRODIGY_PORT"].strip()
+        config["port"] = int(port) if port.isdigit() else port  # a bad value is reported by host_and_port
     config.update(env_overrides())  # the env JSON beats PRODIGY_HOST/PORT, as it beats the files
     config.update(config_overrides or {})
     return config
@@ -108,4 +109,4 @@ def serve(components: Dict[str, Any], config_overrides: Optional[Dict[str, Any]]
         server.run(sockets=[sock])
     finally:
         sock.close()
-    print(f"  Stopped. Dataset '{controller.dataset}' holds {controller.total} answers.", file=sys.stderr)
+    print(f"  Stopped. Dataset '{controller.dataset}' holds {controller.stored()} answers.", file=sys.stderr)
