@@ -95,7 +95,7 @@ def make_config(lang: str, base_model: Optional[str], max_steps: int, eval_frequ
     training["max_steps"] = max_steps
     training["max_epochs"] = 0
     training["eval_frequency"] = eval_frequency
-    training["patience"] = 0
+    training["patience"] = eval_frequency * 6  # stop after three epochs (at half-epoch evals) without a better score
     training["dropout"] = 0.0
     training["frozen_components"] = sourced
     training["annotating_components"] = sourced + ["quote_finder"]
