@@ -92,12 +92,13 @@ class _Scored(TrainablePipe):
 class QuoteDetector(_Scored):
     """Decides which quoted stretches (mark pairs, plus the rules' quotes) are direct quotes."""
 
-    def __init__(self, vocab: Vocab, model: Model, name: str, lang: str, threshold: float, rule_prior: float) -> None:
+    def __init__(self, vocab: Vocab, model: Model, name: str, lang: str, threshold: float, rule_prior: float,
+                 margin: float = 0.0) -> None:
         super().__init__(vocab, model, name)
         self.lang = lang
         self.threshold = threshold
         self.rule_prior = rule_prior
-        self.margin = 0.0
+        self.margin = margin
         self._scan: Any = None
 
     def candidates(self, doc: Doc) -> Tuple[List[Span], List[numpy.ndarray]]:
@@ -349,9 +350,8 @@ def make_quote_detector(nlp: Language, name: str, width: int, n_hash: int, thres
     """Trainable detector of direct quotes: learns corrections to the rules' decision (added to the logit as
     +/- ``rule_prior``, so a few hundred articles cannot talk it out of what the rules get right); it overrules
     the rules only by more than ``margin``."""
-    detector = QuoteDetector(nlp.vocab, build_candidate_scorer(width, n_hash, seed=11), name, nlp.lang, threshold, rule_prior)
-    detector.margin = margin
-    return detector
+    return QuoteDetector(nlp.vocab, build_candidate_scorer(width, n_hash, seed=11), name, nlp.lang, threshold, rule_prior,
+                         margin)
 
 
 @Language.factory("quote_speaker_linker", default_config={"width": 64, "n_hash": 262144, "window": 80, "min_prob": 0.0,
