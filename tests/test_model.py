@@ -118,3 +118,17 @@ def test_speaker_linker_can_choose_no_speaker(monkeypatch):
     assert linker.predict([doc])[0] == []
     monkeypatch.setattr(linker, "_scores", prefer(last=False))
     assert len(linker.predict([doc])[0]) == 1
+
+
+def test_linker_features_use_a_pipelines_parse_when_there_is_one():
+    from recipes.model.features import candidate_features
+
+    words = ["„", "Ja", "“", ",", "sagte", "Kim", "."]
+    doc = spacy.tokens.Doc(spacy.blank("de").vocab, words=words, spaces=[False] * 7,
+                           pos=["PUNCT", "INTJ", "PUNCT", "PUNCT", "VERB", "PROPN", "PUNCT"],
+                           heads=[4, 4, 4, 4, 4, 4, 4], deps=["punc", "oc", "punc", "punc", "ROOT", "sb", "punc"])
+    quoted = numpy.zeros((len(doc) + 1,), dtype="i")
+    plain = candidate_features(doc, doc[0:3], 5, {}, quoted)
+    parsed = candidate_features(doc, doc[0:3], 5, {}, quoted, parsed=doc.has_annotation("DEP"))
+    assert not any(f.startswith("dep=") for f in plain)
+    assert {"dep=sb", "pos=PROPN", "dep_head=sb|sagte"} <= set(parsed)

@@ -193,6 +193,7 @@ class QuoteLinker(_Scored):
             last = max(before, key=lambda l: l.head_end)
             prev_spk = set(range(last.child_start, last.child_end))
         spk_norms = {doc[i].norm_ for i in any_spk if doc[i].is_title}
+        parsed = doc.has_annotation("DEP")
         idx, feats = [], []
         for i in range(lo, hi):
             if quote.start <= i < quote.end:
@@ -204,7 +205,7 @@ class QuoteLinker(_Scored):
                      "rule_spk": i in any_spk, "rule_cue": i in any_cue, "in_quote": bool(quoted[i]),
                      "rule_prev_spk": i in prev_spk, "named_spk": tok.norm_ in spk_norms and i not in any_spk}
             idx.append(i)
-            feats.append(hashed(candidate_features(doc, quote, i, marks, quoted)))
+            feats.append(hashed(candidate_features(doc, quote, i, marks, quoted, parsed)))
         if self.null:
             rule_quote = any(s.label_ == QUOTE and s.start == quote.start and s.end == quote.end for s in rules)
             idx.append(-1)

@@ -53,8 +53,9 @@ def quote_features(doc: Doc, span: Span, rule_quotes: Set[Tuple[int, int]], rule
     return f
 
 
-def candidate_features(doc: Doc, quote: Span, i: int, marks: Dict[str, bool], quoted: numpy.ndarray) -> List[str]:
-    """Features of token ``i`` as the speaker or cue of ``quote``."""
+def candidate_features(doc: Doc, quote: Span, i: int, marks: Dict[str, bool], quoted: numpy.ndarray,
+                       parsed: bool = False) -> List[str]:
+    """Features of token ``i`` as the speaker or cue of ``quote``; ``parsed``: add the pipeline's tags and parse."""
     tok = doc[i]
     side = "L" if i < quote.start else "R"
     dist = quote.start - i if side == "L" else i - quote.end + 1
@@ -72,6 +73,9 @@ def candidate_features(doc: Doc, quote: Span, i: int, marks: Dict[str, bool], qu
     for key, value in marks.items():
         f.append(f"{key}={value}")
         f.append(f"{key}|{d}={value}")
+    if parsed:  # a user's pipeline: the subject of a speech verb is what the rules guess at without it
+        f += [f"pos={tok.pos_}", f"dep={tok.dep_}", f"dep|{d}={tok.dep_}", f"head={tok.head.norm_}",
+              f"dep_head={tok.dep_}|{tok.head.norm_}", f"ent={tok.ent_type_}"]
     return f
 
 
