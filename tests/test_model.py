@@ -132,3 +132,30 @@ def test_linker_features_use_a_pipelines_parse_when_there_is_one():
     parsed = candidate_features(doc, doc[0:3], 5, {}, quoted, parsed=doc.has_annotation("DEP"))
     assert not any(f.startswith("dep=") for f in plain)
     assert {"dep=sb", "pos=PROPN", "dep_head=sb|sagte"} <= set(parsed)
+
+
+@pytest.fixture(scope="module")
+def parsing_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny German pipeline with a parser, standing in for a user's installed one."""
+    from spacy.training import Example
+
+    nlp = spacy.blank("de")
+    nlp.add_pipe("parser")
+    doc = nlp.make_doc("Kim sagte ja")
+    examples = [Example.from_dict(doc, {"heads": [1, 1, 1], "deps": ["sb", "ROOT", "oc"]})]
+    optimizer = nlp.initialize(lambda: examples * 40)  # labels seen fewer than 30 times become "dep"
+    for _ in range(5):
+        nlp.update(examples, sgd=optimizer)
+    path = tmp_path_factory.mktemp("base") / "de_parser"
+    nlp.to_disk(path)
+    return path
+
+
+def test_trains_on_top_of_a_users_pipeline_and_keeps_its_parser(tmp_path: Path, parsing_pipeline: Path):
+    tasks = [_task(*s) for s in SENTENCES] * 2
+    train_pipeline(tmp_path, tasks, tasks[:6], base_model=str(parsing_pipeline), max_steps=8, eval_frequency=4)
+    nlp = spacy.load(tmp_path / "model-best")
+    assert nlp.pipe_names[0] == "parser" and "quote_speaker_linker" in nlp.pipe_names
+    doc = nlp("„Die Schule bleibt zu“, sagte Jonas Keller.")
+    assert doc.has_annotation("DEP")
+    assert [s.text for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE] == ["„Die Schule bleibt zu“"]
