@@ -237,4 +237,4 @@ def quotes_train_curve(output_dir: str, datasets: str, base_model: str = "blank:
         plot_curve(rows, out / "curve.png")
         print(f"Plot: {out / 'curve.png'}")
     except ImportError:
-        print("matplotlib is not installed: no plot (pip install matplotlib)")
+        print('matplotlib is not installed: no plot (pip install "prodigy-quotes[plot]" or pip install matplotlib)')
