@@ -13,6 +13,7 @@ import srsly
 
 from .compat import Arg, recipe
 from .errors import QuotesError
+from .schema import SPAN_LABELS
 
 Task = Dict[str, Any]
 Offsets = Tuple[int, int]
@@ -144,8 +145,8 @@ def figures(tot: Dict[str, int], docs: int) -> Dict[str, Any]:
     }
 
 
-def score_tasks(gold: Iterable[Task], pred: Iterable[Task]) -> Dict[str, Any]:
-    """Score predicted tasks against gold tasks, matched by meta.id, else by identical text."""
+def paired(gold: Iterable[Task], pred: Iterable[Task]) -> Iterable[Tuple[Task, Optional[Task]]]:
+    """Each gold task with its prediction, matched by meta.id, else by identical text (None if missing)."""
     by_id: Dict[str, Task] = {}
     by_text: Dict[str, Task] = {}
     for t in pred:
@@ -153,12 +154,47 @@ def score_tasks(gold: Iterable[Task], pred: Iterable[Task]) -> Dict[str, Any]:
         if pid is not None:
             by_id[str(pid)] = t
         by_text[t.get("text")] = t
-    tot, n = new_totals(), 0
     for g in gold:
-        n += 1
         gid = (g.get("meta") or {}).get("id")
-        add_counts(tot, g, (by_id.get(str(gid)) if gid is not None else None) or by_text.get(g["text"]))
+        yield g, (by_id.get(str(gid)) if gid is not None else None) or by_text.get(g["text"])
+
+
+def score_tasks(gold: Iterable[Task], pred: Iterable[Task]) -> Dict[str, Any]:
+    """Score predicted tasks against gold tasks, matched by meta.id, else by identical text."""
+    tot, n = new_totals(), 0
+    for g, p in paired(gold, pred):
+        n += 1
+        add_counts(tot, g, p)
     return figures(tot, n)
+
+
+def _label_spans(task: Task, label: str, text: str) -> List[Offsets]:
+    """Trimmed offsets of the task's spans labelled ``label`` (SPEAKER and CUE: only those of a QUOTE)."""
+    if label == "QUOTE":
+        spans = [s for s in task.get("spans", []) if s.get("label") == label]
+    else:
+        spans = [r["child_span"] for r in task.get("relations", [])
+                 if (r.get("head_span") or {}).get("label") == "QUOTE" and (r.get("child_span") or {}).get("label") == label]
+    return sorted({trim(text, s["start"], s["end"]) for s in spans})
+
+
+def label_scores(gold: Iterable[Task], pred: Iterable[Task]) -> Dict[str, Dict[str, Any]]:
+    """Span P/R/F1 per label (QUOTE, SPEAKER, CUE), exact and overlapping.
+
+    Every span of the label counts on its own: unlike the direct-quote figures above, quote parts
+    are not merged, so QUOTE here can differ slightly from ``quote_exact``. SPEAKER and CUE spans
+    count when a relation links them to a QUOTE (gold data may also hold speakers of indirect speech).
+    """
+    counts = {label: dict(exact=0, overlap=0, pred=0, gold=0) for label in SPAN_LABELS}
+    for g, p in paired(gold, pred):
+        for label, c in counts.items():
+            gs, ps = _label_spans(g, label, g["text"]), _label_spans(p or {}, label, g["text"])
+            c["gold"] += len(gs)
+            c["pred"] += len(ps)
+            c["exact"] += len(match(gs, ps, True))
+            c["overlap"] += len(match(gs, ps, False))
+    return {label: {"exact": prf(c["exact"], c["pred"], c["gold"]), "overlap": prf(c["overlap"], c["pred"], c["gold"])}
+            for label, c in counts.items()}
 
 
 def accepted(tasks: Iterable[Task]) -> List[Task]:
@@ -202,6 +238,10 @@ def format_table(result: Dict[str, Any]) -> str:
                       ("attribution_e2e", "QUOTE→SPEAKER e2e")):
         v = result[key]
         rows.append((name, f"{v['p']:.4f}", f"{v['r']:.4f}", f"{v['f']:.4f}", str(v["tp"]), str(v["pred"]), str(v["gold"])))
+    for label, by_kind in result.get("labels", {}).items():
+        for kind, v in by_kind.items():
+            rows.append((f"{label} spans {kind}", f"{v['p']:.4f}", f"{v['r']:.4f}", f"{v['f']:.4f}", str(v["tp"]),
+                         str(v["pred"]), str(v["gold"])))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     lines.append(f"SPEAKER accuracy on found quotes: {result['speaker_acc_on_found']:.4f}")
@@ -226,4 +266,5 @@ def evaluate(model: str, source: str) -> Dict[str, Any]:
     gold = accepted(read_tasks(source))
     if not gold:
         raise QuotesError(f"No accepted examples in '{source}'", "Annotate and accept some examples first.")
-    return score_tasks(gold, predict_tasks(model, gold))
+    pred = predict_tasks(model, gold)
+    return {**score_tasks(gold, pred), "labels": label_scores(gold, pred)}

@@ -8,7 +8,7 @@ import pytest
 import srsly
 
 from recipes.errors import QuotesError
-from recipes.evaluate import evaluate, gold_parts, score_tasks
+from recipes.evaluate import evaluate, gold_parts, label_scores, score_tasks
 
 SCORE_PY = Path(__file__).resolve().parents[2] / "shared" / "tools" / "score.py"
 
@@ -59,6 +59,14 @@ def test_figures_by_hand():
     assert result["quote_overlap"]["tp"] == 3
     assert result["speaker_acc_on_found"] == 0.6667
     assert result["attribution_e2e"] == {"p": 0.6667, "r": 0.6667, "f": 0.6667, "tp": 2, "pred": 3, "gold": 3}
+
+
+def test_per_label_span_figures_by_hand():
+    labels = label_scores(_gold(), _pred())
+    assert labels["QUOTE"]["exact"] == {"p": 0.5, "r": 0.6667, "f": 0.5714, "tp": 2, "pred": 4, "gold": 3}
+    assert labels["SPEAKER"]["exact"]["tp"] == 0  # "Anna" for "Anna Berg"; "Der Film" for "Tom Kern"
+    assert labels["SPEAKER"]["overlap"] == {"p": 0.5, "r": 0.5, "f": 0.5, "tp": 1, "pred": 2, "gold": 2}
+    assert labels["CUE"]["exact"]["gold"] == 0
 
 
 def test_parts_separated_by_spaces_merge_but_not_across_lines():
