@@ -291,3 +291,10 @@ def test_agent_of_a_passive_cue_is_the_speaker(nlp):
 def test_object_with_an_oblique_article_first(nlp):
     rows = find(nlp, "Den Vorschlag kritisierte die Ministerin scharf: „Das ist nicht durchdacht.“")
     assert rows[0][1] == ["die Ministerin"]
+
+
+def test_der_with_an_adjective_in_en_is_no_subject(nlp):
+    rows = find(nlp, "Der örtlichen Presse sagte Jana Wolf: „Wir machen weiter.“")
+    assert rows[0][1] == ["Jana Wolf"]
+    rows = find(nlp, "Der neue Trainer sagte: „Wir machen weiter.“")  # nominative "der" takes -e
+    assert rows[0][1] == ["Der neue Trainer"]

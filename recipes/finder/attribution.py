@@ -305,7 +305,7 @@ class Attributor:
         if self.caps and nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.nominative:
             return (nxt, nxt + 1)  # "Das Angebot lehnt er ab": only a subject can be "er"
         np = self._np_left(items, i, floor, adjacent=True)
-        if np is not None and self.caps and items[np[0]].low in OBLIQUE_ARTICLES:
+        if np is not None and self.caps and self._oblique(items, np[0]):
             right = self._speaker_right(items, after)  # "Den Plan kritisierte die Ministerin": an object first
             if right is not None:
                 return right
@@ -318,6 +318,16 @@ class Attributor:
         if np is None:
             np = self._speaker_right(items, after)
         return np
+
+    @staticmethod
+    def _oblique(items: Sequence[Item], k: int) -> bool:
+        """Whether the German noun phrase at ``k`` cannot be a subject: "dem/den …", or "der" with an adjective
+        in -en ("Der englischen Zeitung sagte Kim"): a nominative "der" takes "-e" ("der alte Mann")."""
+        if items[k].low in OBLIQUE_ARTICLES:
+            return True
+        nxt = items[k + 1] if k + 1 < len(items) else None
+        return items[k].low == "der" and nxt is not None and nxt.kind == "W" and nxt.text[:1].islower() \
+            and nxt.low.endswith("en")
 
     def _passive_agent(self, items: Sequence[Item], floor: int, i: int) -> Optional[Tuple[int, int]]:
         """The agent ("von X", "by X") of a passive cue: "wurde von X als „…“ bezeichnet"."""
