@@ -298,3 +298,16 @@ def test_der_with_an_adjective_in_en_is_no_subject(nlp):
     assert rows[0][1] == ["Jana Wolf"]
     rows = find(nlp, "Der neue Trainer sagte: „Wir machen weiter.“")  # nominative "der" takes -e
     assert rows[0][1] == ["Der neue Trainer"]
+
+
+def test_subject_before_an_apposition(nlp):
+    rows = find(nlp, "Eva Lind, Sprecherin des Vereins, kommentierte den Plan so: „Das reicht nicht.“")
+    assert rows[0][1] == ["Eva Lind"]
+    rows = find(nlp, "Den Vorschlag, die Mieten zu senken, lehnt sie jedoch ab: „Das reicht nicht.“")
+    assert rows[0][1] == ["sie"]  # an object with its clause first; "sie" after the verb is the subject
+
+
+def test_quoted_name_in_an_apposition_does_not_frame_the_cue(nlp):
+    rows = find(nlp, "Eva Lind, Sprecherin des Vereins „Grüne Stadt“, kommentierte den Plan mit den Worten: "
+                     "„Das reicht nicht.“")
+    assert rows[0][1] == ["Eva Lind"]

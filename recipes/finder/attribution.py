@@ -280,8 +280,13 @@ class Attributor:
         after = i + size
         prev = items[i - 1] if i > 0 else None
         framed = prev is not None and (prev.kind == "Q" or prev.text in ",–—" and (any(
-            it.kind == "Q" or it.low in self.reported for it in items[:i]) or self.caps and i > 1 and items[i - 2].kind == "W"
+            it.kind == "Q" and not self._named_quote(it) or it.low in self.reported for it in items[:i]) or self.caps and i > 1 and items[i - 2].kind == "W"
             and items[i - 2].text[0].islower() and not self._relative_clause(items, i - 1)))
+        nxt = self._skip_right_plain(items, after)
+        subject_after = self.caps and nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.nominative
+        apposed = self._apposed_subject(items, i) if prev is not None and prev.text == "," and not subject_after else None
+        if apposed is not None:  # "Eva Lind, Sprecherin des Vereins, sagte": the name before the apposition
+            return apposed
         if framed:  # "„…“, sagte Kim" / "…, sagte die Königin" / "Als er ging, sagte Kim"
             np = self._speaker_right(items, after)
             if np is not None:
@@ -301,8 +306,7 @@ class Attributor:
                     if np is not None and np[1] <= i:
                         return np
                     break
-        nxt = self._skip_right_plain(items, after)
-        if self.caps and nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.nominative:
+        if subject_after:
             return (nxt, nxt + 1)  # "Das Angebot lehnt er ab": only a subject can be "er"
         np = self._np_left(items, i, floor, adjacent=True)
         if np is not None and self.caps and self._oblique(items, np[0]):
@@ -318,6 +322,18 @@ class Attributor:
         if np is None:
             np = self._speaker_right(items, after)
         return np
+
+    def _apposed_subject(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
+        """A German clause-opening noun phrase followed by an apposition between commas, right before the cue."""
+        floor = i - 1  # the clause start; a quoted name inside the apposition does not end it
+        while floor > 0 and items[floor - 1].text not in CLAUSE_STOPS \
+                and not (items[floor - 1].kind == "Q" and not self._named_quote(items[floor - 1])):
+            floor -= 1
+        comma = next((k for k in range(floor, i - 1) if items[k].text == ","), None)
+        if not self.caps or comma is None:
+            return None
+        np = self._np_right(items, floor, comma)
+        return np if np is not None and np[1] == comma and not self._oblique(items, np[0]) else None
 
     @staticmethod
     def _oblique(items: Sequence[Item], k: int) -> bool:
