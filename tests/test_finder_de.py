@@ -311,3 +311,9 @@ def test_quoted_name_in_an_apposition_does_not_frame_the_cue(nlp):
     rows = find(nlp, "Eva Lind, Sprecherin des Vereins „Grüne Stadt“, kommentierte den Plan mit den Worten: "
                      "„Das reicht nicht.“")
     assert rows[0][1] == ["Eva Lind"]
+
+
+def test_oblique_first_phrase_far_from_the_cue(nlp):
+    rows = find(nlp, "Den Ärger der Anwohner über den Lärm brachte die Bürgermeisterin Ute Sommer zum Ausdruck: "
+                     "„So geht es nicht weiter.“")
+    assert rows[0][1] == ["die Bürgermeisterin Ute Sommer"]

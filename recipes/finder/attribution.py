@@ -319,8 +319,8 @@ class Attributor:
                 and (nxt + 1 >= len(items) or not self._nounish(items[nxt + 1]) and (self.caps or items[nxt + 1].kind != "W")):
             return (nxt, nxt + 1)  # "So bezeichnete er", "sagte sie"
         np = self._first_np(items, floor, i)
-        if np is None:
-            np = self._speaker_right(items, after)
+        if np is None or self.caps and self._oblique(items, np[0]):
+            np = self._speaker_right(items, after) or np  # "Den Unmut … brachte die Sprecherin zum Ausdruck"
         return np
 
     def _apposed_subject(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
@@ -409,6 +409,8 @@ class Attributor:
     def clause_subject(self, items: Sequence[Item], end: int) -> Optional[Span]:
         """The first noun phrase outside a prepositional phrase in the clause ending at ``end``."""
         np = self._first_np(items, self._clause_floor(items, end), end)
+        while np is not None and self.caps and self._oblique(items, np[0]):  # "Den Ärger … brachte die Chefin …:"
+            np = self._first_np(items, np[1], end)
         return self._span(items, np) if np else None
 
     @staticmethod
