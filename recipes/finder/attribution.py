@@ -279,8 +279,9 @@ class Attributor:
         """The subject of the cue at ``i``, tried in the order German and English news put it."""
         after = i + size
         prev = items[i - 1] if i > 0 else None
-        framed = prev is not None and (prev.kind == "Q" or prev.text in ",–—" and (any(
-            it.kind == "Q" and not self._named_quote(it) or it.low in self.reported for it in items[:i]) or self.caps and i > 1 and items[i - 2].kind == "W"
+        speech_before = any(it.kind == "Q" and not self._named_quote(it) or it.low in self.reported for it in items[:i])
+        framed = prev is not None and (prev.kind == "Q" or prev.text in ",–—" and (
+            speech_before or self.caps and i > 1 and items[i - 2].kind == "W"
             and items[i - 2].text[0].islower() and not self._relative_clause(items, i - 1)))
         nxt = self._skip_right_plain(items, after)
         subject_after = self.caps and nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.nominative
@@ -325,12 +326,14 @@ class Attributor:
 
     def _apposed_subject(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
         """A German clause-opening noun phrase followed by an apposition between commas, right before the cue."""
+        if not self.caps:
+            return None
         floor = i - 1  # the clause start; a quoted name inside the apposition does not end it
         while floor > 0 and items[floor - 1].text not in CLAUSE_STOPS \
                 and not (items[floor - 1].kind == "Q" and not self._named_quote(items[floor - 1])):
             floor -= 1
         comma = next((k for k in range(floor, i - 1) if items[k].text == ","), None)
-        if not self.caps or comma is None:
+        if comma is None:
             return None
         np = self._np_right(items, floor, comma)
         return np if np is not None and np[1] == comma and not self._oblique(items, np[0]) else None
