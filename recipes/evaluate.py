@@ -219,8 +219,7 @@ def read_tasks(source: str) -> List[Task]:
 
 def predict_tasks(model: str, gold: Sequence[Task], batch_size: int = 32) -> List[Task]:
     """Run ``model`` (a pipeline or patterns:xx) over the gold texts and return tasks."""
-    from . import model as _registers_factories  # noqa: F401  (trained pipelines need the factories)
-    from .pipeline import load_quote_pipeline
+    from .pipeline import load_quote_pipeline  # it registers our factories before loading a trained pipeline
     from .tasks import doc_to_task
 
     nlp = load_quote_pipeline(model)

@@ -39,6 +39,15 @@ def split_datasets(datasets: str) -> Tuple[List[str], List[str]]:
     return train, dev
 
 
+def train_and_eval(datasets: str, eval_split: float) -> Tuple[List[Task], List[Task]]:
+    """Training and evaluation tasks: the eval: datasets, else a held-out share of the training ones."""
+    train_names, dev_names = split_datasets(datasets)
+    train = load_examples(train_names)
+    if dev_names:
+        return train, load_examples(dev_names)
+    return split_eval(train, eval_split)
+
+
 def load_examples(names: Sequence[str]) -> List[Task]:
     """Accepted tasks of the named datasets that hold at least one QUOTE span."""
     tasks: List[Task] = []
@@ -168,12 +177,7 @@ def train_pipeline(output_dir: Path, train: List[Task], dev: List[Task], base_mo
 def quotes_train(output_dir: str, datasets: str, base_model: str = "blank:de", eval_split: float = 0.2,
                  config: Optional[str] = None, max_steps: int = 600) -> None:
     """Train the quote detector and speaker/cue linkers on accepted annotations (spaCy's training loop)."""
-    train_names, dev_names = split_datasets(datasets)
-    train = load_examples(train_names)
-    if dev_names:
-        dev = load_examples(dev_names)
-    else:
-        train, dev = split_eval(train, eval_split)
+    train, dev = train_and_eval(datasets, eval_split)
     scores = train_pipeline(Path(output_dir), train, dev, base_model=base_model, max_steps=max_steps,
                             config_path=Path(config) if config else None)
     print(json.dumps(scores, indent=2))
@@ -222,11 +226,7 @@ def plot_curve(rows: List[Dict[str, Any]], path: Path) -> None:
 def quotes_train_curve(output_dir: str, datasets: str, base_model: str = "blank:de", eval_split: float = 0.2,
                        max_steps: int = 600) -> None:
     """Train on 25/50/75/100 % of the data to see whether more annotation will help."""
-    train_names, dev_names = split_datasets(datasets)
-    train = load_examples(train_names)
-    dev = load_examples(dev_names) if dev_names else None
-    if dev is None:
-        train, dev = split_eval(train, eval_split)
+    train, dev = train_and_eval(datasets, eval_split)
     out = Path(output_dir)
     rows = curve(out, train, dev, base_model, max_steps)
     srsly.write_json(out / "curve.json", rows)

@@ -3,7 +3,7 @@
 Both read the rule finder's output (when a ``quote_finder`` runs before them) as features, keep a copy of it in
 ``doc.spans["quotes_rules"]``, and write their own QUOTE/SPEAKER/CUE spans and links to ``doc.spans["quotes"]``.
 """
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import numpy
 from spacy.language import Language
@@ -39,6 +39,24 @@ def _scanner(lang: str) -> Any:
     from ..finder.patterns import default_patterns_dir, load_patterns
 
     return MarkScanner(load_patterns(default_patterns_dir(lang)).pairs)
+
+
+class _DocRules(NamedTuple):
+    """What the rules found in one doc, gathered once for all its quotes' candidates."""
+
+    speakers: Set[int]  # tokens of the rules' SPEAKER spans
+    cues: Set[int]
+    speaker_norms: Set[str]  # capitalised words of those speakers (names said again elsewhere)
+    quotes: Set[Tuple[int, int]]
+    parsed: bool  # the pipeline's parse is there to use
+
+    @classmethod
+    def of(cls, doc: Doc) -> "_DocRules":
+        rules = doc.spans[RULES_KEY]
+        speakers = {i for s in rules if s.label_ == SPEAKER for i in range(s.start, s.end)}
+        return cls(speakers, {i for s in rules if s.label_ == CUE for i in range(s.start, s.end)},
+                   {doc[i].norm_ for i in speakers if doc[i].is_title},
+                   {(s.start, s.end) for s in rules if s.label_ == QUOTE}, doc.has_annotation("DEP"))
 
 
 class _Scored(TrainablePipe):
@@ -168,16 +186,17 @@ class QuoteDetector(_Scored):
 class QuoteLinker(_Scored):
     """Links each quote to its speaker (or cue): ranks the tokens around it, the sentences before and after included."""
 
-    def __init__(self, vocab: Vocab, model: Model, name: str, label: str, window: int, min_prob: float = 0.0) -> None:
+    def __init__(self, vocab: Vocab, model: Model, name: str, label: str, window: int, min_prob: float = 0.0,
+                 abstain_with_rules: bool = False, null: bool = False) -> None:
         super().__init__(vocab, model, name)
         self.label = label
         self.window = window
         self.min_prob = min_prob
-        self.abstain_with_rules = False
-        self.null = False
+        self.abstain_with_rules = abstain_with_rules
+        self.null = null
 
-    def _candidates(self, doc: Doc, quote: Span, quoted: numpy.ndarray, rules: List[Span],
-                    links: List[Link]) -> Tuple[List[int], List[numpy.ndarray]]:
+    def _candidates(self, doc: Doc, quote: Span, quoted: numpy.ndarray, links: List[Link],
+                    ctx: "_DocRules") -> Tuple[List[int], List[numpy.ndarray]]:
         lo, hi = max(0, quote.start - self.window), min(len(doc), quote.end + self.window // 2)
         linked_here: Set[int] = set()
         cue_here: Set[int] = set()
@@ -185,15 +204,11 @@ class QuoteLinker(_Scored):
             if link.head_start < quote.end and quote.start < link.head_end:
                 target = linked_here if link.label == SPEAKER else cue_here
                 target.update(range(link.child_start, link.child_end))
-        any_spk = {i for s in rules if s.label_ == SPEAKER for i in range(s.start, s.end)}
-        any_cue = {i for s in rules if s.label_ == CUE for i in range(s.start, s.end)}
         before = [l for l in links if l.label == SPEAKER and l.head_end <= quote.start]
         prev_spk: Set[int] = set()
         if before:
             last = max(before, key=lambda l: l.head_end)
             prev_spk = set(range(last.child_start, last.child_end))
-        spk_norms = {doc[i].norm_ for i in any_spk if doc[i].is_title}
-        parsed = doc.has_annotation("DEP")
         idx, feats = [], []
         for i in range(lo, hi):
             if quote.start <= i < quote.end:
@@ -202,24 +217,24 @@ class QuoteLinker(_Scored):
             if tok.is_punct or tok.is_space:
                 continue
             marks = {"rule_spk_here": i in linked_here, "rule_cue_here": i in cue_here,
-                     "rule_spk": i in any_spk, "rule_cue": i in any_cue, "in_quote": bool(quoted[i]),
-                     "rule_prev_spk": i in prev_spk, "named_spk": tok.norm_ in spk_norms and i not in any_spk}
+                     "rule_spk": i in ctx.speakers, "rule_cue": i in ctx.cues, "in_quote": bool(quoted[i]),
+                     "rule_prev_spk": i in prev_spk, "named_spk": tok.norm_ in ctx.speaker_norms and i not in ctx.speakers}
             idx.append(i)
-            feats.append(hashed(candidate_features(doc, quote, i, marks, quoted, parsed)))
+            feats.append(hashed(candidate_features(doc, quote, i, marks, quoted, ctx.parsed)))
         if self.null:
-            rule_quote = any(s.label_ == QUOTE and s.start == quote.start and s.end == quote.end for s in rules)
+            rule_quote = (quote.start, quote.end) in ctx.quotes
             idx.append(-1)
             feats.append(hashed(null_features(doc, quote, bool(linked_here), bool(cue_here), rule_quote)))
         return idx, feats
 
     def _doc_candidates(self, doc: Doc, quotes: Sequence[Tuple[int, int]]) -> List[Tuple[List[int], List[numpy.ndarray]]]:
         stash_rules(doc)
-        rules = list(doc.spans[RULES_KEY])
+        ctx = _DocRules.of(doc)
         links = rule_links(doc)
         quoted = numpy.zeros((len(doc) + 1,), dtype="i")
         for s, e in quotes:
             quoted[s:e] = 1
-        return [self._candidates(doc, doc[s:e], quoted, rules, links) for s, e in quotes]
+        return [self._candidates(doc, doc[s:e], quoted, links, ctx) for s, e in quotes]
 
     def _gradient(self, examples: List[Example]) -> Tuple[List[numpy.ndarray], Callable]:
         feats: List[numpy.ndarray] = []
@@ -363,10 +378,8 @@ def make_quote_speaker_linker(nlp: Language, name: str, width: int, n_hash: int,
     """Trainable linker from each quote to its speaker (tokens up to ``window`` before, half after; no link below
     ``min_prob``). With ``null_choice`` it also learns when to leave a quote unlinked, from quotes without a speaker
     and the rules' false quotes."""
-    linker = QuoteLinker(nlp.vocab, build_candidate_scorer(width, n_hash, seed=13), name, SPEAKER, window, min_prob)
-    linker.abstain_with_rules = abstain_with_rules
-    linker.null = null_choice
-    return linker
+    return QuoteLinker(nlp.vocab, build_candidate_scorer(width, n_hash, seed=13), name, SPEAKER, window, min_prob,
+                       abstain_with_rules, null_choice)
 
 
 @Language.factory("quote_cue_linker", default_config={"width": 32, "n_hash": 131072, "window": 60},
