@@ -4,6 +4,7 @@ No parser: a speaker is the noun phrase (or pronoun) next to a cue verb that is 
 prepositional phrase, looked for on the subject side first. German noun phrases are found by
 capitalisation; English ones by stopping at function words.
 """
+import re
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from .patterns import Patterns
@@ -26,6 +27,7 @@ RELATIVES = frozenset("der die das dem den deren dessen welcher welche welches w
 ADVERB_ENDINGS = ("end", "weise", "lich")
 OBLIQUE_ARTICLES = frozenset("den dem einen einem diesen diesem".split())  # never a singular subject
 CONJUNCTIONS = frozenset("und aber sondern oder doch and but".split())
+NUMBER_NOUN = re.compile(r"\d+(?:[.,]\d+)*-[^\W\d_a-zäöüß]")  # "58-Jährige", "100-Meter-Läufer"
 
 
 class Attribution(NamedTuple):
@@ -62,7 +64,8 @@ class Attributor:
         if item.low in self.pronouns:
             return True
         if self.caps:
-            return item.text[0].isupper() and item.low not in self.function and not item.low.endswith(ADVERB_ENDINGS)
+            return (item.text[0].isupper() or bool(NUMBER_NOUN.match(item.text))) and item.low not in self.function \
+                and not item.low.endswith(ADVERB_ENDINGS)
         return item.low not in self.function and item.text[0].isalpha() and not (
             item.text[0].islower() and item.low.endswith("ing"))  # "dismissing": a verb, not a noun
 
