@@ -317,3 +317,14 @@ def test_oblique_first_phrase_far_from_the_cue(nlp):
     rows = find(nlp, "Den Ärger der Anwohner über den Lärm brachte die Bürgermeisterin Ute Sommer zum Ausdruck: "
                      "„So geht es nicht weiter.“")
     assert rows[0][1] == ["die Bürgermeisterin Ute Sommer"]
+
+
+def test_number_noun_as_speaker(nlp):
+    assert find(nlp, "Der 58-Jährige sagte: „Ich gehe jetzt.“")[0][1] == ["Der 58-Jährige"]
+    assert find(nlp, "„Ich gehe jetzt“, sagte der 100-Meter-Läufer.")[0][1] == ["der 100-Meter-Läufer"]
+
+
+def test_participle_cue_in_reported_speech(nlp):
+    rows = find(nlp, "Der Täter habe darin geschrieben, er müsse seine Kinder „aus diesem Leben“ befreien.")
+    assert rows[0][1] == ["Der Täter"]
+    assert rows[0][2] == ["geschrieben"]
