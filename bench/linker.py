@@ -1,0 +1,122 @@
+"""How much the speaker linker adds to the rules, and how much that moves from seed to seed.
+
+Trains only ``quote_speaker_linker`` on German WikiNews train, on the rules' quotes (no detector),
+for a few epochs per seed, and scores dev end-to-end quote→speaker after every half epoch, next to
+the rules' own links on the same quotes. A fast loop (about a minute per seed and epoch) for trying
+linker ideas before a full ``bench/train.py``. Reads ../shared/data/wikinews-de by path; skips
+cleanly when it is absent.
+
+    python bench/linker.py [--seeds 0,1,2] [--epochs 2]
+"""
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import numpy
+import spacy
+import srsly
+from spacy.training import Example
+from thinc.api import Adam, fix_random_seed
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CORPUS = ROOT.parent / "shared" / "data" / "wikinews-de"
+
+
+def load(nlp: spacy.language.Language, split: str) -> List[Example]:
+    """Examples whose predicted side holds the rules' quotes (links and speakers kept aside as features)."""
+    from recipes.model.components import stash_rules
+    from recipes.training import tasks_to_docbin
+
+    finder = nlp.get_pipe("quote_finder")
+    examples = []
+    for ref in tasks_to_docbin(nlp, list(srsly.read_jsonl(CORPUS / f"{split}.tasks.jsonl"))).get_docs(nlp.vocab):
+        pred = finder(nlp.make_doc(ref.text))
+        stash_rules(pred)
+        examples.append(Example(pred, ref))
+    return examples
+
+
+def quotes_only(examples: List[Example]) -> None:
+    """Reset the predicted docs to the rules' quotes without links, as the detector leaves them."""
+    from recipes.schema import QUOTE, SPANS_KEY
+
+    for eg in examples:
+        eg.predicted.spans[SPANS_KEY] = [s for s in eg.predicted.spans["quotes_rules"] if s.label_ == QUOTE]
+        eg.predicted.user_data["quote_links"] = []
+
+
+def e2e(examples: List[Example]) -> Dict[str, float]:
+    """score.py's end-to-end quote→speaker figures on the predicted docs."""
+    from recipes.model.components import score_examples
+
+    return score_examples(examples)["attribution_e2e"]
+
+
+def rules_e2e(examples: List[Example]) -> Dict[str, float]:
+    """The rules' own links on the same quotes."""
+    from recipes.model.components import RULE_LINKS
+    from recipes.schema import SPANS_KEY
+
+    for eg in examples:
+        eg.predicted.spans[SPANS_KEY] = list(eg.predicted.spans["quotes_rules"])
+        eg.predicted.user_data["quote_links"] = list(eg.predicted.user_data[RULE_LINKS])
+    return e2e(examples)
+
+
+def train_seed(nlp: spacy.language.Language, train: List[Example], dev: List[Example], seed: int,
+               epochs: int) -> List[Dict[str, float]]:
+    """Train one linker; dev figures (with averaged weights) after every half epoch."""
+    fix_random_seed(seed)
+    linker = nlp.add_pipe("quote_speaker_linker", name=f"linker_{seed}", config={})
+    linker.initialize(lambda: train[:20], nlp=nlp)
+    optimizer = Adam(0.002, use_averages=True)
+    half = max(1, len(train) // 16)  # batches of 8: a half epoch, as quotes.train evaluates
+    curve, order, step = [], list(train), 0
+    for epoch in range(epochs):
+        random.Random(seed * 1000 + epoch).shuffle(order)
+        for b in range(0, len(order), 8):
+            linker.update(order[b : b + 8], sgd=optimizer)
+            step += 1
+            if step % half == 0:
+                quotes_only(dev)
+                docs = [eg.predicted for eg in dev]
+                with linker.model.use_params(optimizer.averages):
+                    linker.set_annotations(docs, linker.predict(docs))
+                curve.append(e2e(dev))
+    nlp.remove_pipe(f"linker_{seed}")
+    return curve
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", default="0,1,2", help="comma-separated random seeds, one linker each")
+    ap.add_argument("--epochs", type=int, default=2)
+    args = ap.parse_args()
+    if not (CORPUS / "train.tasks.jsonl").exists():
+        print(f"skipped: {CORPUS} not present (the corpus is not distributed with the project)")
+        return
+    import recipes.model  # noqa: F401  (registers the factories)
+    from recipes.finder import add_quote_finder
+
+    nlp = add_quote_finder(spacy.blank("de"))
+    train, dev = load(nlp, "train"), load(nlp, "dev")
+    rules = rules_e2e(dev)
+    print(f"rules: e2e F1 {rules['f']:.4f} (P {rules['p']:.3f} R {rules['r']:.3f}, {rules['tp']} of {rules['gold']} pairs,"
+          f" {rules['pred']} predicted)")
+    finals = []
+    for seed in (int(s) for s in args.seeds.split(",")):
+        curve = train_seed(nlp, train, dev, seed, args.epochs)
+        finals.append(curve[-1]["f"])
+        print(f"seed {seed}: e2e F1 per half epoch " + " ".join(f"{c['f']:.3f}" for c in curve)
+              + f" | last: tp {curve[-1]['tp']}, predicted {curve[-1]['pred']}", flush=True)
+    print(json.dumps({"rules_f": rules["f"], "linker_f_last": finals, "linker_f_mean": round(float(numpy.mean(finals)), 4),
+                      "linker_f_std": round(float(numpy.std(finals)), 4),
+                      "gain_mean": round(float(numpy.mean(finals)) - rules["f"], 4)}))
+
+
+if __name__ == "__main__":
+    main()
