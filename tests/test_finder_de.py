@@ -328,3 +328,9 @@ def test_participle_cue_in_reported_speech(nlp):
     rows = find(nlp, "Der Täter habe darin geschrieben, er müsse seine Kinder „aus diesem Leben“ befreien.")
     assert rows[0][1] == ["Der Täter"]
     assert rows[0][2] == ["geschrieben"]
+
+
+def test_one_word_said_after_the_cue_colon(nlp):
+    assert find(nlp, "Auf die Frage, ob er zurücktrete, antwortete Müller: „Nein.“")[0][:2] == ("„Nein.“", ["Müller"])
+    assert find(nlp, "Er nannte den Plan einen „Unsinn“.")[0][0] == "„Unsinn“"  # a verdict, as before
+    assert find(nlp, "Das Buch heißt „Heimat“.") == []  # a one-word title stays out

@@ -172,3 +172,8 @@ def test_participle_cue_takes_the_sentence_subject(nlp):
     assert [(q, s) for q, s, _ in rows] == [('"Prices are easing,"', ["the governor"]), ('"step by step."', ["the governor"])]
     rows = find(nlp, 'The airline released a statement on Sunday, saying it was "deeply sorry."')
     assert [(q, s) for q, s, _ in rows] == [('"deeply sorry."', ["The airline"])]
+
+
+def test_one_word_said_after_the_cue_colon(nlp):
+    rows = find(nlp, "Asked whether he would resign, Miller replied: “No.”")
+    assert rows[0][0] == "“No.”" and rows[0][1] == ["Miller"]

@@ -111,8 +111,8 @@ class QuoteRules:
         if q.closed and n < LONG_QUOTE_WORDS and inner in repeated:
             return False  # quoted again and again: a name („Cupola“), not a remark
         sentence_like = bool(_END_PUNCT.search(inner)) and n >= 2
-        if sentence_like:
-            return True
+        if sentence_like or cued and prev is not None and prev.text == ":" and inner[-1] in ".!?":
+            return True  # a sentence, or one word said after the cue's colon: Er sagte: „Nein.“
         if n >= LONG_QUOTE_WORDS:
             # a long capitalised fragment after an article is usually a name: des „Gesetzes über …“
             return context or not (inner[0].isupper() and prev is not None and prev.kind == "W" and
