@@ -177,3 +177,8 @@ def test_participle_cue_takes_the_sentence_subject(nlp):
 def test_one_word_said_after_the_cue_colon(nlp):
     rows = find(nlp, "Asked whether he would resign, Miller replied: “No.”")
     assert rows[0][0] == "“No.”" and rows[0][1] == ["Miller"]
+
+
+def test_number_noun_as_speaker(nlp):
+    rows = find(nlp, '"We are ready," the 45-year-old added.')
+    assert rows[0][1] == ["the 45-year-old"]

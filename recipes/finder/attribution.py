@@ -27,7 +27,8 @@ RELATIVES = frozenset("der die das dem den deren dessen welcher welche welches w
 ADVERB_ENDINGS = ("end", "weise", "lich")
 OBLIQUE_ARTICLES = frozenset("den dem einen einem diesen diesem".split())  # never a singular subject
 CONJUNCTIONS = frozenset("und aber sondern oder doch and but".split())
-NUMBER_NOUN = re.compile(r"\d+(?:[.,]\d+)*-[^\W\d_a-zäöüß]")  # "58-Jährige", "100-Meter-Läufer"
+NUMBER_NOUN = {"de": re.compile(r"\d+(?:[.,]\d+)*-[^\W\d_a-zäöüß]"),  # "58-Jährige", "100-Meter-Läufer"
+               "en": re.compile(r"\d+(?:[.,]\d+)*-[^\W\d_]")}  # "the 45-year-old"
 
 
 class Attribution(NamedTuple):
@@ -64,10 +65,15 @@ class Attributor:
         if item.low in self.pronouns:
             return True
         if self.caps:
-            return (item.text[0].isupper() or bool(NUMBER_NOUN.match(item.text))) and item.low not in self.function \
+            return (item.text[0].isupper() or self._number_noun(item)) and item.low not in self.function \
                 and not item.low.endswith(ADVERB_ENDINGS)
-        return item.low not in self.function and item.text[0].isalpha() and not (
+        return item.low not in self.function and (item.text[0].isalpha() or self._number_noun(item)) and not (
             item.text[0].islower() and item.low.endswith("ing"))  # "dismissing": a verb, not a noun
+
+    def _number_noun(self, item: Item) -> bool:
+        """A noun written with a number ("der 58-Jährige", "the 45-year-old")."""
+        pattern = NUMBER_NOUN.get(self.lang)
+        return pattern is not None and pattern.match(item.text) is not None
 
     def _past_tense(self, item: Item) -> bool:
         """An English past-tense verb ending a noun phrase ("the company issued"); never a German word."""
