@@ -334,3 +334,9 @@ def test_one_word_said_after_the_cue_colon(nlp):
     assert find(nlp, "Auf die Frage, ob er zurücktrete, antwortete Müller: „Nein.“")[0][:2] == ("„Nein.“", ["Müller"])
     assert find(nlp, "Er nannte den Plan einen „Unsinn“.")[0][0] == "„Unsinn“"  # a verdict, as before
     assert find(nlp, "Das Buch heißt „Heimat“.") == []  # a one-word title stays out
+
+
+def test_separable_cue_particle_after_a_quoted_phrase(nlp):
+    rows = find(nlp, "Der Geschäftsführer wies alle Vorwürfe als „haltlos“ zurück.")
+    assert rows[0][:2] == ("„haltlos“", ["Der Geschäftsführer"])
+    assert rows[0][2] == ["wies", "zurück"]

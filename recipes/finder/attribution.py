@@ -267,8 +267,8 @@ class Attributor:
         cue_spans = [(items[i].start, items[i + size - 1].end)]
         if particle:
             for k in range(i + size, len(items)):
-                if items[k].kind == "Q" or items[k].text in ".;:":
-                    return None
+                if items[k].kind == "Q" and items[k].text.rstrip("“”\"»«’‘'")[-1:] in ".!?," or items[k].text in ".;:":
+                    return None  # a quoted sentence ends the clause; a quoted phrase does not (als „haltlos“ zurück)
                 if items[k].kind == "W" and items[k].low == particle:
                     cue_spans.append((items[k].start, items[k].end))
                     break
