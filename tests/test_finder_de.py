@@ -166,8 +166,8 @@ def test_bad_pattern_line_names_file_and_line(tmp_path):
     path.write_text('{"kind": "cue", "text": "sagte"}\n{"kind": "cue", "text": }\n', encoding="utf8")
     with pytest.raises(PatternError, match=r"cues\.jsonl, line 2: not valid JSON"):
         load_patterns(tmp_path)
-    path.write_text('{"kind": "verb", "text": "sagte"}\n', encoding="utf8")
-    with pytest.raises(PatternError, match=r"cues\.jsonl, line 1: unknown \"kind\" 'verb'"):
+    path.write_text('{"kind": "verbum", "text": "sagte"}\n', encoding="utf8")
+    with pytest.raises(PatternError, match=r"cues\.jsonl, line 1: unknown \"kind\" 'verbum'"):
         load_patterns(tmp_path)
     path.write_text('{"kind": "quote", "open": "„"}\n', encoding="utf8")
     with pytest.raises(PatternError, match=r"line 1: a quote pair needs \"close\""):

@@ -182,3 +182,9 @@ def test_one_word_said_after_the_cue_colon(nlp):
 def test_number_noun_as_speaker(nlp):
     rows = find(nlp, '"We are ready," the 45-year-old added.')
     assert rows[0][1] == ["the 45-year-old"]
+
+
+def test_participles_take_the_clause_subject(nlp):
+    assert find(nlp, 'Lee rejected the plan as "unworkable," saying it would fail.')[0][1] == ["Lee"]
+    assert find(nlp, 'Lee spoke on Monday, saying: "We will win."')[0][1] == ["Lee"]
+    assert find(nlp, 'The ministry dismissed the claims as "baseless."')[0][1] == ["The ministry"]

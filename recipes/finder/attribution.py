@@ -55,6 +55,7 @@ class Attributor:
         self.cue_first = {key[0] for key in patterns.cues}
         self.source_first = {key[0] for key in patterns.sources}
         self.reported = patterns.of("reported")
+        self.verbs = patterns.of("verb")
         self.function = self.dets | self.preps | self.skips | self.cue_first | patterns.of("reported")
 
     # -- noun phrases -------------------------------------------------------------------
@@ -75,10 +76,10 @@ class Attributor:
         pattern = NUMBER_NOUN.get(self.lang)
         return pattern is not None and pattern.match(item.text) is not None
 
-    def _past_tense(self, item: Item) -> bool:
-        """An English past-tense verb ending a noun phrase ("the company issued"); never a German word."""
-        return not self.caps and item.text.islower() and len(item.low) >= 5 and item.low.endswith("ed") \
-            and not item.low.endswith("eed")
+    def _english_verb(self, item: Item) -> bool:
+        """An English verb ending a noun phrase ("the company issued", "Lee spoke"); never a German word."""
+        return not self.caps and item.text.islower() and (item.low in self.verbs or len(item.low) >= 5
+                                                          and item.low.endswith("ed") and not item.low.endswith("eed"))
 
     @staticmethod
     def _named_quote(item: Item) -> bool:
@@ -106,7 +107,7 @@ class Attributor:
         if k < n and self._nounish(items[k]) and items[k].kind == "W":
             e = k
             while e < n and self._nounish(items[e]) and (items[e].kind == "W" or e > k) and e - k < 6 \
-                    and not (e > k and self._past_tense(items[e])):
+                    and not (e > k and self._english_verb(items[e])):
                 e += 1
             if not self.caps:
                 return (i, e)

@@ -39,6 +39,8 @@ predicative    ``text``: words before a quoted verdict in a sentence with a cue 
 utterance      ``text``: nouns naming something said or written (``Parole``, ``Aufschrift``,
                ``slogan``); a quote right after one (or after one and ``wie``/``like``) is speech.
 abbreviation   ``text``: abbreviations whose full stop does not end a sentence (``Dr.``).
+verb           ``text``: finite verbs that end a noun phrase where the case of the word does not
+               tell (English irregular past forms: ``spoke``, ``gave``; ``-ed`` forms need none).
 =============  ===========================================================================
 
 A malformed line raises :class:`PatternError` naming the file and the line.
@@ -52,9 +54,9 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 from ..errors import QuotesError
 
 KINDS = ("quote", "cue", "source", "pronoun", "title", "determiner", "preposition", "skip",
-         "reported", "predicative", "utterance", "abbreviation")
+         "reported", "predicative", "utterance", "abbreviation", "verb")
 WORD_KINDS = ("pronoun", "title", "determiner", "preposition", "skip", "reported", "predicative", "utterance",
-              "abbreviation")
+              "abbreviation", "verb")
 
 
 class PatternError(QuotesError, ValueError):
