@@ -56,6 +56,7 @@ class Attributor:
         self.source_first = {key[0] for key in patterns.sources}
         self.reported = patterns.of("reported")
         self.verbs = patterns.of("verb")
+        self.number_noun = NUMBER_NOUN.get(lang)
         self.function = self.dets | self.preps | self.skips | self.cue_first | patterns.of("reported")
 
     # -- noun phrases -------------------------------------------------------------------
@@ -73,8 +74,7 @@ class Attributor:
 
     def _number_noun(self, item: Item) -> bool:
         """A noun written with a number ("der 58-Jährige", "the 45-year-old")."""
-        pattern = NUMBER_NOUN.get(self.lang)
-        return pattern is not None and pattern.match(item.text) is not None
+        return self.number_noun is not None and self.number_noun.match(item.text) is not None
 
     def _english_verb(self, item: Item) -> bool:
         """An English verb ending a noun phrase ("the company issued", "Lee spoke"); never a German word."""
