@@ -41,7 +41,7 @@ def load_texts() -> List[str]:
 
 def floor_run(texts: List[str], lang: str) -> float:
     """Seconds to tokenize and write Prodigy tokens."""
-    from recipes.tasks import tokens_of
+    from prodigy_quotes.tasks import tokens_of
 
     nlp = spacy.blank(lang)
     start = time.perf_counter()
@@ -53,8 +53,8 @@ def floor_run(texts: List[str], lang: str) -> float:
 
 def extract_run(texts: List[str], lang: str) -> float:
     """Seconds for the full extract path: rules, task building, hashing, writing."""
-    from recipes.extract import extract_tasks
-    from recipes.pipeline import load_quote_pipeline
+    from prodigy_quotes.extract import extract_tasks
+    from prodigy_quotes.pipeline import load_quote_pipeline
 
     nlp = load_quote_pipeline(f"blank:{lang}")
     source = [{"text": t, "meta": {}} for t in texts]
@@ -69,7 +69,7 @@ def peak_memory_mb(path: Path, lang: str) -> float:
     """Peak resident memory of a fresh ``quotes extract`` process over ``path``."""
     code = (
         "import resource, sys\n"
-        "from recipes.extract import quotes_extract\n"
+        "from prodigy_quotes.extract import quotes_extract\n"
         f"quotes_extract('blank:{lang}', sys.argv[1], output=sys.argv[2])\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )

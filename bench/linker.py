@@ -22,14 +22,13 @@ from spacy.training import Example
 from thinc.api import Adam, fix_random_seed
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 CORPUS = ROOT.parent / "shared" / "data" / "wikinews-de"
 
 
 def load(nlp: spacy.language.Language, split: str) -> List[Example]:
     """Examples whose predicted side holds the rules' quotes (links and speakers kept aside as features)."""
-    from recipes.model.components import stash_rules
-    from recipes.training import tasks_to_docbin
+    from prodigy_quotes.model.components import stash_rules
+    from prodigy_quotes.training import tasks_to_docbin
 
     finder = nlp.get_pipe("quote_finder")
     examples = []
@@ -42,7 +41,7 @@ def load(nlp: spacy.language.Language, split: str) -> List[Example]:
 
 def quotes_only(examples: List[Example]) -> None:
     """Reset the predicted docs to the rules' quotes without links, as the detector leaves them."""
-    from recipes.schema import QUOTE, SPANS_KEY
+    from prodigy_quotes.schema import QUOTE, SPANS_KEY
 
     for eg in examples:
         eg.predicted.spans[SPANS_KEY] = [s for s in eg.predicted.spans["quotes_rules"] if s.label_ == QUOTE]
@@ -51,15 +50,15 @@ def quotes_only(examples: List[Example]) -> None:
 
 def e2e(examples: List[Example]) -> Dict[str, float]:
     """score.py's end-to-end quote→speaker figures on the predicted docs."""
-    from recipes.model.components import score_examples
+    from prodigy_quotes.model.components import score_examples
 
     return score_examples(examples)["attribution_e2e"]
 
 
 def rules_e2e(examples: List[Example]) -> Dict[str, float]:
     """The rules' own links on the same quotes."""
-    from recipes.model.components import RULE_LINKS
-    from recipes.schema import SPANS_KEY
+    from prodigy_quotes.model.components import RULE_LINKS
+    from prodigy_quotes.schema import SPANS_KEY
 
     for eg in examples:
         eg.predicted.spans[SPANS_KEY] = list(eg.predicted.spans["quotes_rules"])
@@ -99,8 +98,8 @@ def main() -> None:
     if not (CORPUS / "train.tasks.jsonl").exists():
         print(f"skipped: {CORPUS} not present (the corpus is not distributed with the project)")
         return
-    import recipes.model  # noqa: F401  (registers the factories)
-    from recipes.finder import add_quote_finder
+    import prodigy_quotes.model  # noqa: F401  (registers the factories)
+    from prodigy_quotes.finder import add_quote_finder
 
     nlp = add_quote_finder(spacy.blank("de"))
     train, dev = load(nlp, "train"), load(nlp, "dev")

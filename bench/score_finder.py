@@ -19,7 +19,6 @@ import spacy
 import srsly
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "data" / "wikinews-de"
 SCORER = SHARED / "tools" / "score.py"
@@ -27,8 +26,8 @@ SCORER = SHARED / "tools" / "score.py"
 
 def predict(gold: Path, out: Path, patterns: str | None) -> float:
     """Write one predicted task per gold document; return documents per second."""
-    from recipes.finder import add_quote_finder
-    from recipes.tasks import doc_to_task
+    from prodigy_quotes.finder import add_quote_finder
+    from prodigy_quotes.tasks import doc_to_task
 
     nlp = add_quote_finder(spacy.blank("de"), patterns_dir=patterns)
     docs = list(srsly.read_jsonl(gold))

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SUBJECTS = ["Die Ministerin", "Der Trainer", "Eine Sprecherin", "Der Bürgermeister", "Die Forscherin",
             "Ein Anwohner", "Die Gewerkschaft", "Der Kapitän", "Die Richterin", "Ein Polizeisprecher"]
@@ -159,9 +158,9 @@ def main() -> int:
     import spacy
     import uvicorn
 
-    from recipes.compat import connect
-    from recipes.server.serve import bind, build_app
-    from recipes.tasks import doc_to_task
+    from prodigy_quotes.compat import connect
+    from prodigy_quotes.server.serve import bind, build_app
+    from prodigy_quotes.tasks import doc_to_task
 
     nlp = spacy.blank("de")
     t0 = time.perf_counter()

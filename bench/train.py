@@ -18,7 +18,6 @@ import spacy
 import srsly
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "data" / "wikinews-de"
 SCORE = SHARED / "tools" / "score.py"
@@ -26,7 +25,7 @@ SCORE = SHARED / "tools" / "score.py"
 
 def predict(nlp: spacy.language.Language, tasks: list, path: Path) -> float:
     """Write predicted tasks for the dev texts; return articles per second."""
-    from recipes.tasks import doc_to_task
+    from prodigy_quotes.tasks import doc_to_task
 
     texts = [t["text"] for t in tasks]
     started = time.time()
@@ -53,9 +52,9 @@ def main() -> None:
     if not (CORPUS / "train.tasks.jsonl").exists() or not SCORE.exists():
         print(f"skipped: {CORPUS} or {SCORE} not present")
         return
-    import recipes.model  # noqa: F401
-    from recipes.pipeline import load_quote_pipeline
-    from recipes.training import split_eval, train_pipeline
+    import prodigy_quotes.model  # noqa: F401
+    from prodigy_quotes.pipeline import load_quote_pipeline
+    from prodigy_quotes.training import split_eval, train_pipeline
 
     out = Path(a.out or tempfile.mkdtemp(prefix="quotes-bench-"))
     train = list(srsly.read_jsonl(CORPUS / "train.tasks.jsonl"))

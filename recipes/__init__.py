@@ -1,7 +1,8 @@
 """prodigy-quotes: find direct quotes, their speakers and cue words in news text.
 
-The package holds the Prodigy recipes (``recipes.quotes``), the rule-based quote finder
-(``recipes.finder``), the trainable model (``recipes.model``), the dataset store
-(``recipes.store``) and the bundled annotation server (``recipes.server``).
+Installed as ``prodigy_quotes`` from the folder ``recipes/``. The package holds the Prodigy
+recipes (``prodigy_quotes.quotes``), the rule-based quote finder (``prodigy_quotes.finder``),
+the trainable model (``prodigy_quotes.model``), the dataset store (``prodigy_quotes.store``)
+and the bundled annotation server (``prodigy_quotes.server``).
 """
 __version__ = "0.1.0"

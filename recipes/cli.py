@@ -3,7 +3,7 @@
 ``quotes.manual`` becomes ``quotes manual`` with the same arguments, options and help text as
 under Prodigy. A recipe that returns components with a stream starts an annotation session
 (Prodigy's server when installed, ours otherwise); CLI-only commands (``db-in`` ...) come from
-:data:`recipes.compat.COMMANDS`.
+:data:`prodigy_quotes.compat.COMMANDS`.
 """
 import inspect
 import shlex

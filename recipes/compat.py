@@ -134,14 +134,14 @@ def _pick(module_name: str, attr: str, fallback_module: str) -> Callable:
 
 def set_hashes(task: Dict[str, Any], *args: Any, **kwargs: Any) -> Dict[str, Any]:
     """``prodigy.util.set_hashes`` when installed, else our identical implementation."""
-    return _pick("prodigy.util", "set_hashes", "recipes.hashing")(task, *args, **kwargs)
+    return _pick("prodigy.util", "set_hashes", "prodigy_quotes.hashing")(task, *args, **kwargs)
 
 
 def connect(*args: Any, **kwargs: Any) -> Any:
     """``prodigy.components.db.connect`` when installed, else our SQLite store."""
-    return _pick("prodigy.components.db", "connect", "recipes.store")(*args, **kwargs)
+    return _pick("prodigy.components.db", "connect", "prodigy_quotes.store")(*args, **kwargs)
 
 
 def get_stream(source: Any, *args: Any, **kwargs: Any) -> Any:
     """``prodigy.components.stream.get_stream`` when installed, else our loaders."""
-    return _pick("prodigy.components.stream", "get_stream", "recipes.loaders")(source, *args, **kwargs)
+    return _pick("prodigy.components.stream", "get_stream", "prodigy_quotes.loaders")(source, *args, **kwargs)

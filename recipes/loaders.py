@@ -9,7 +9,7 @@ Source formats:
 - ``-``: standard input, JSONL (or, when its first line is not a JSON object, one text document).
 - ``dataset:NAME``: the examples stored in a dataset of the database.
 
-Bad input raises :class:`~recipes.errors.InputError` naming the file and line; with
+Bad input raises :class:`~prodigy_quotes.errors.InputError` naming the file and line; with
 ``skip_invalid`` the line is skipped and counted in :attr:`Source.skipped` instead.
 An empty text gives no document.
 """

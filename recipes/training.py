@@ -83,7 +83,7 @@ def tasks_to_docbin(nlp: Language, tasks: Sequence[Task]) -> DocBin:
 
 def make_config(lang: str, base_model: Optional[str], max_steps: int, eval_frequency: int) -> Any:
     """The spaCy training config: rule finder as features, then the three trainable components."""
-    import recipes.model  # noqa: F401  (registers the factories)
+    import prodigy_quotes.model  # noqa: F401  (registers the factories)
 
     if base_model and not base_model.startswith("blank:"):
         base = spacy.load(base_model)
@@ -143,7 +143,7 @@ def train_pipeline(output_dir: Path, train: List[Task], dev: List[Task], base_mo
         eval_frequency = max(10, min(150, len(train) // 16))
     from spacy.cli.train import train as spacy_train
 
-    import recipes.model  # noqa: F401
+    import prodigy_quotes.model  # noqa: F401
 
     output_dir.mkdir(parents=True, exist_ok=True)
     lang = (base_model or "blank:de").split(":", 1)[1] if (base_model or "blank:de").startswith("blank:") else "de"

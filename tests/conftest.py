@@ -4,7 +4,7 @@ from typing import Iterator
 
 import pytest
 
-from recipes.store import disconnect_all
+from prodigy_quotes.store import disconnect_all
 
 
 @pytest.fixture(autouse=True)

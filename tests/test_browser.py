@@ -45,7 +45,7 @@ class Server:
         for var in ("PRODIGY_CONFIG", "PRODIGY_CONFIG_OVERRIDES", "PRODIGY_ALLOWED_SESSIONS",
                     "PRODIGY_BASIC_AUTH_USER", "PRODIGY_BASIC_AUTH_PASS", "PRODIGY_HOST"):
             self.env.pop(var, None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "recipes.cli", *args], cwd=ROOT, env=self.env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "prodigy_quotes.cli", *args], cwd=ROOT, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: "queue.Queue[str]" = queue.Queue()
         self.output: List[str] = []
@@ -87,7 +87,7 @@ class Server:
 
 
 def quotes(args: List[str], env: Dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "recipes.cli", *args], cwd=ROOT, env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "prodigy_quotes.cli", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout

@@ -70,11 +70,11 @@ STANDIN = {
 SCRIPT = """
     import json, sys
     import prodigy
-    from recipes import compat
+    from prodigy_quotes import compat
     assert compat.HAS_PRODIGY
-    import recipes.quotes  # registers everything, with the stand-in too
-    from recipes.annotate import quotes_manual
-    from recipes.dbcommands import db_in, db_out
+    import prodigy_quotes.quotes  # registers everything, with the stand-in too
+    from prodigy_quotes.annotate import quotes_manual
+    from prodigy_quotes.dbcommands import db_in, db_out
 
     registered = sorted(prodigy.REGISTERED)
     func, args = prodigy.REGISTERED["quotes.manual"]

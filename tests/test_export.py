@@ -6,11 +6,11 @@ from typing import Any, Dict, List
 import pytest
 from spacy.tokens import DocBin
 
-from recipes.dbcommands import db_in, db_out, drop, stats
-from recipes.errors import QuotesError
-from recipes.export import export_dataset, quote_records, quotes_export
-from recipes.schema import SPANS_KEY
-from recipes.store import connect
+from prodigy_quotes.dbcommands import db_in, db_out, drop, stats
+from prodigy_quotes.errors import QuotesError
+from prodigy_quotes.export import export_dataset, quote_records, quotes_export
+from prodigy_quotes.schema import SPANS_KEY
+from prodigy_quotes.store import connect
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikinews-de"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from recipes.cli import app
-from recipes.hashing import set_hashes
-from recipes.tasks import validate_task
+from prodigy_quotes.cli import app
+from prodigy_quotes.hashing import set_hashes
+from prodigy_quotes.tasks import validate_task
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 runner = CliRunner()
@@ -87,7 +87,7 @@ def test_missing_source_is_a_clear_error(tmp_path):
 
 def test_stdin_to_stdout_with_two_processes(tmp_path):
     lines = "".join(json.dumps({"text": f"„Satz {i}“, sagte Kim.", "meta": {"i": i}}) + "\n" for i in range(6))
-    proc = subprocess.run([sys.executable, "-m", "recipes.cli", "extract", "blank:de", "-", "--n-process", "2"],
+    proc = subprocess.run([sys.executable, "-m", "prodigy_quotes.cli", "extract", "blank:de", "-", "--n-process", "2"],
                           input=lines, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     tasks = [json.loads(line) for line in proc.stdout.splitlines()]

@@ -8,9 +8,9 @@ from typing import List, Tuple
 import pytest
 import spacy
 
-from recipes.finder import PatternError, add_quote_finder, load_patterns
-from recipes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, linked
-from recipes.tasks import doc_to_task, validate_task
+from prodigy_quotes.finder import PatternError, add_quote_finder, load_patterns
+from prodigy_quotes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, linked
+from prodigy_quotes.tasks import doc_to_task, validate_task
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "wikinews-de"

@@ -4,9 +4,9 @@ from typing import List, Tuple
 import pytest
 import spacy
 
-from recipes.finder import add_quote_finder
-from recipes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, linked
-from recipes.tasks import doc_to_task, validate_task
+from prodigy_quotes.finder import add_quote_finder
+from prodigy_quotes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, linked
+from prodigy_quotes.tasks import doc_to_task, validate_task
 
 Row = Tuple[str, List[str], List[str]]
 

@@ -4,7 +4,7 @@ import json
 import murmurhash
 import pytest
 
-from recipes.hashing import murmurhash3_32, review_hash, set_hashes
+from prodigy_quotes.hashing import murmurhash3_32, review_hash, set_hashes
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from recipes.errors import InputError
-from recipes.loaders import Source, get_stream
+from prodigy_quotes.errors import InputError
+from prodigy_quotes.loaders import Source, get_stream
 
 
 def test_jsonl_keeps_meta_and_skips_blank_lines_and_empty_texts(tmp_path):

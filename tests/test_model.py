@@ -6,10 +6,10 @@ import pytest
 import spacy
 import srsly
 
-import recipes.model  # noqa: F401  (registers the factories before spacy.load)
-from recipes.errors import QuotesError
-from recipes.schema import QUOTE, SPANS_KEY, SPEAKER
-from recipes.training import load_examples, split_datasets, tasks_to_docbin, train_pipeline
+import prodigy_quotes.model  # noqa: F401  (registers the factories before spacy.load)
+from prodigy_quotes.errors import QuotesError
+from prodigy_quotes.schema import QUOTE, SPANS_KEY, SPEAKER
+from prodigy_quotes.training import load_examples, split_datasets, tasks_to_docbin, train_pipeline
 
 SENTENCES = [
     ("„Der Zug fährt heute nicht“, sagte Lena Vogt.", "„Der Zug fährt heute nicht“", "Lena Vogt"),
@@ -83,7 +83,7 @@ def test_eval_prefix_splits_datasets():
 
 
 def _with_rules(nlp: spacy.language.Language, text: str) -> spacy.tokens.Doc:
-    from recipes.finder import add_quote_finder
+    from prodigy_quotes.finder import add_quote_finder
 
     finder = add_quote_finder(spacy.blank("de")).get_pipe("quote_finder")
     return finder(nlp.make_doc(text))
@@ -121,7 +121,7 @@ def test_speaker_linker_can_choose_no_speaker(monkeypatch):
 
 
 def test_linker_features_use_a_pipelines_parse_when_there_is_one():
-    from recipes.model.features import candidate_features
+    from prodigy_quotes.model.features import candidate_features
 
     words = ["„", "Ja", "“", ",", "sagte", "Kim", "."]
     doc = spacy.tokens.Doc(spacy.blank("de").vocab, words=words, spaces=[False] * 7,

@@ -8,12 +8,12 @@ import pytest
 import spacy
 from typer.testing import CliRunner
 
-from recipes.annotate import quotes_correct, quotes_manual, split_ranges
-from recipes.compat import COMMANDS, RECIPES
-from recipes.errors import QuotesError
-from recipes.review import before_db_one, quotes_review
-from recipes.store import connect
-from recipes.tasks import validate_task
+from prodigy_quotes.annotate import quotes_correct, quotes_manual, split_ranges
+from prodigy_quotes.compat import COMMANDS, RECIPES
+from prodigy_quotes.errors import QuotesError
+from prodigy_quotes.review import before_db_one, quotes_review
+from prodigy_quotes.store import connect
+from prodigy_quotes.tasks import validate_task
 
 ARTICLE = "„Wir sind bereit“, sagte Kim. Der Rat tagt morgen."
 OTHER = "Die Stadt plant einen Park. „Das wird schön“, sagte Lea."
@@ -154,7 +154,7 @@ def test_correct_needs_a_pipeline_that_predicts_quotes(tmp_path: Path) -> None:
     src = _source(tmp_path, [{"text": ARTICLE}])
     with pytest.raises(QuotesError, match="doesn't predict quotes"):
         quotes_correct("ds", "blank:de", src)
-    from recipes.finder import add_quote_finder
+    from prodigy_quotes.finder import add_quote_finder
 
     nlp = add_quote_finder(spacy.blank("de"))
     components = quotes_correct("ds", nlp, src)
@@ -222,7 +222,7 @@ MY_COMMANDS = ("db-in", "db-out", "stats", "drop")
 
 
 def test_recipes_and_commands_are_registered() -> None:
-    import recipes.quotes  # noqa: F401  (the -F module registers everything)
+    import prodigy_quotes.quotes  # noqa: F401  (the -F module registers everything)
 
     assert set(MY_RECIPES) <= set(RECIPES) and set(MY_COMMANDS) <= set(COMMANDS)
     assert RECIPES["quotes.manual"].args["exclude"].short == "-e"
@@ -231,7 +231,7 @@ def test_recipes_and_commands_are_registered() -> None:
 
 @pytest.mark.parametrize("name", [n.split(".", 1)[1] for n in MY_RECIPES] + list(MY_COMMANDS))
 def test_cli_help(name: str) -> None:
-    from recipes.cli import app
+    from prodigy_quotes.cli import app
 
     result = CliRunner().invoke(app, [name, "--help"])
     assert result.exit_code == 0, result.output
@@ -241,7 +241,7 @@ def test_cli_help(name: str) -> None:
 
 
 def test_cli_db_round_trip(tmp_path: Path) -> None:
-    from recipes.cli import app
+    from prodigy_quotes.cli import app
 
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"text": ARTICLE, "answer": "accept", "spans": [{"start": 0, "end": 17, "label": "QUOTE"}]}, ensure_ascii=False) + "\n", encoding="utf8")
@@ -262,7 +262,7 @@ def test_cli_db_round_trip(tmp_path: Path) -> None:
 def test_entry_points_resolve_from_the_installed_package() -> None:
     from importlib import metadata
 
-    import recipes.quotes  # noqa: F401
+    import prodigy_quotes.quotes  # noqa: F401
 
     points = {ep.name: ep for ep in metadata.entry_points(group="prodigy_recipes")}
     assert set(MY_RECIPES) <= set(points), "reinstall with `pip install -e .` to refresh the entry points"
@@ -309,7 +309,7 @@ def test_patterns_folder_replaces_the_built_in_patterns(tmp_path: Path) -> None:
 
 
 def test_correct_loads_a_pipeline_from_a_folder(tmp_path: Path) -> None:
-    from recipes.finder import add_quote_finder
+    from prodigy_quotes.finder import add_quote_finder
 
     add_quote_finder(spacy.blank("de")).to_disk(tmp_path / "model")
     components = quotes_correct("ds", str(tmp_path / "model"), _source(tmp_path, [{"text": ARTICLE}]), wrap=True)

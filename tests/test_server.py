@@ -9,13 +9,13 @@ import pytest
 import spacy
 from fastapi.testclient import TestClient
 
-from recipes.annotate import quotes_manual
-from recipes.compat import connect
-from recipes.errors import QuotesError
-from recipes.server.app import STATIC_DIR
-from recipes.server.serve import bind, build_app, host_and_port, resolve_config
-from recipes.server.writer import AnswerWriter
-from recipes.tasks import doc_to_task
+from prodigy_quotes.annotate import quotes_manual
+from prodigy_quotes.compat import connect
+from prodigy_quotes.errors import QuotesError
+from prodigy_quotes.server.app import STATIC_DIR
+from prodigy_quotes.server.serve import bind, build_app, host_and_port, resolve_config
+from prodigy_quotes.server.writer import AnswerWriter
+from prodigy_quotes.tasks import doc_to_task
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 NLP = spacy.blank("de")
@@ -372,7 +372,7 @@ def test_a_taken_port_is_a_clear_error() -> None:
 
 
 def test_routes_work_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
-    from recipes.server import app as app_module
+    from prodigy_quotes.server import app as app_module
 
     monkeypatch.setattr(app_module, "orjson", None)
     with client(components(make_tasks(2))) as c:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from recipes.errors import QuotesError
-from recipes.hashing import set_hashes
-from recipes.store import connect, disconnect_all
+from prodigy_quotes.errors import QuotesError
+from prodigy_quotes.hashing import set_hashes
+from prodigy_quotes.store import connect, disconnect_all
 
 
 def _eg(text: str, **extra) -> dict:
@@ -244,7 +244,7 @@ def test_store_reads_what_peewee_wrote(tmp_path: Path) -> None:
 
 
 def test_config_precedence(prodigy_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from recipes.config import get_config
+    from prodigy_quotes.config import get_config
 
     project = tmp_path / "project"
     project.mkdir()

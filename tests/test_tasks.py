@@ -2,9 +2,9 @@
 import spacy
 from spacy.tokens import DocBin, Span
 
-from recipes.hashing import set_hashes
-from recipes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, add_link, linked
-from recipes.tasks import doc_to_task, task_to_doc, validate_task
+from prodigy_quotes.hashing import set_hashes
+from prodigy_quotes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, add_link, linked
+from prodigy_quotes.tasks import doc_to_task, task_to_doc, validate_task
 
 TEXT = "„Hinter euch stehen Pjöngjang und Moskau“, sagte Kim.\n\nEr lachte."
 

@@ -1,7 +1,7 @@
 """The ``quote_finder`` spaCy component: rule-based quotes, speakers and cues.
 
 Writes QUOTE, SPEAKER and CUE spans to ``doc.spans["quotes"]`` and links each quote to its
-speaker and cue with :func:`recipes.schema.add_link`. Its patterns are saved with the
+speaker and cue with :func:`prodigy_quotes.schema.add_link`. Its patterns are saved with the
 pipeline, so a saved pipeline loads without this repository.
 """
 from pathlib import Path

@@ -198,7 +198,7 @@ def default_patterns_dir(lang: str) -> Path:
     checkout = Path(__file__).resolve().parents[2] / "patterns" / lang
     if checkout.is_dir():
         return checkout
-    installed = Path(str(resources.files("recipes") / "_patterns" / lang))
+    installed = Path(str(resources.files("prodigy_quotes") / "_patterns" / lang))
     if installed.is_dir():
         return installed
     raise PatternError(
