@@ -1,4 +1,4 @@
-"""Prodigy's task hashes, reproduced exactly (contract §2.4).
+"""Prodigy's task hashes, reproduced exactly (the formula and test vectors Prodigy publishes).
 
 ``_input_hash = mmh3("text=" + json.dumps(text))``; the task hash prefixes the input hash to
 the task keys present, or to the whole task minus ignored keys when none is present.
@@ -6,6 +6,8 @@ the task keys present, or to the whole task minus ignored keys when none is pres
 """
 import json
 from typing import Any, Dict, Iterable, Optional
+
+import murmurhash
 
 INPUT_HASH_ATTR = "_input_hash"
 TASK_HASH_ATTR = "_task_hash"
@@ -18,42 +20,10 @@ IGNORE_HASH_KEYS = (
 # What our review and export treat as "the same answer": relations count (as in Prodigy's review).
 REVIEW_TASK_KEYS = ("spans", "label", "accept", "audio_spans", "relations")
 
-_MASK = 0xFFFFFFFF
-
-
-def murmurhash3_32(data: bytes, seed: int = 0) -> int:
-    """MurmurHash3_x86_32 as a signed int, identical to ``murmurhash.hash``."""
-    c1, c2, h, n = 0xCC9E2D51, 0x1B873593, seed & _MASK, len(data)
-    for i in range(n // 4):
-        k = int.from_bytes(data[4 * i : 4 * i + 4], "little")
-        k = (k * c1) & _MASK
-        k = ((k << 15) | (k >> 17)) & _MASK
-        k = (k * c2) & _MASK
-        h ^= k
-        h = ((h << 13) | (h >> 19)) & _MASK
-        h = (h * 5 + 0xE6546B64) & _MASK
-    tail, k = data[n - n % 4 :], 0
-    if len(tail) >= 3:
-        k ^= tail[2] << 16
-    if len(tail) >= 2:
-        k ^= tail[1] << 8
-    if len(tail) >= 1:
-        k ^= tail[0]
-        k = (k * c1) & _MASK
-        k = ((k << 15) | (k >> 17)) & _MASK
-        k = (k * c2) & _MASK
-        h ^= k
-    h ^= n
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & _MASK
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & _MASK
-    h ^= h >> 16
-    return h - (1 << 32) if h & 0x80000000 else h
-
 
 def _hash_str(text: str) -> int:
-    return murmurhash3_32(text.encode("utf8"))
+    """MurmurHash3_x86_32 of the UTF-8 bytes as a signed int, the hash Prodigy uses (spaCy installs the library)."""
+    return murmurhash.hash(text)
 
 
 def _keyed(task: Dict[str, Any], keys: Iterable[str]) -> str:
