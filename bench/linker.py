@@ -50,7 +50,7 @@ def quotes_only(examples: List[Example]) -> None:
 
 def e2e(examples: List[Example]) -> Dict[str, float]:
     """score.py's end-to-end quote→speaker figures on the predicted docs."""
-    from prodigy_quotes.model.components import score_examples
+    from prodigy_quotes.scoring import score_examples
 
     return score_examples(examples)["attribution_e2e"]
 

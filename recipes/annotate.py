@@ -17,6 +17,7 @@ from spacy.language import Language
 from .compat import Arg, connect, get_stream, recipe, set_hashes, split_string
 from .config import get_config
 from .errors import InputError, QuotesError
+from .finder import add_quote_finder
 from .loaders import DATASET_PREFIX
 from .pipeline import load_nlp
 from .schema import CUE, QUOTE, RELATION_LABELS, SPAN_LABELS, SPANS_KEY, SPEAKER
@@ -209,8 +210,6 @@ def components(dataset: str, nlp: Language, stream: Iterator[Task], exclude: Seq
 def _with_finder(nlp: Language, patterns: Optional[str]) -> Language:
     if "quote_finder" in nlp.pipe_names:
         return nlp
-    from .finder import add_quote_finder
-
     return add_quote_finder(nlp, patterns_dir=patterns)
 
 

@@ -109,7 +109,7 @@ def _serve(name: str, components: Dict[str, Any]) -> None:
     if HAS_PRODIGY and hasattr(prodigy, "serve"):
         prodigy.serve(" ".join([name] + [shlex.quote(a) for a in sys.argv[2:]]))
         return
-    from .server.serve import serve
+    from .server.serve import serve  # FastAPI and uvicorn load only for a session
 
     serve(components)
 

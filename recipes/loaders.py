@@ -9,6 +9,9 @@ Source formats:
 - ``-``: standard input, JSONL (or, when its first line is not a JSON object, one text document).
 - ``dataset:NAME``: the examples stored in a dataset of the database.
 
+Gold tasks for training and evaluation come from :func:`read_tasks`: a ``.jsonl`` file of
+Prodigy tasks, or a dataset name.
+
 Bad input raises :class:`~prodigy_quotes.errors.InputError` naming the file and line; with
 ``skip_invalid`` the line is skipped and counted in :attr:`Source.skipped` instead.
 An empty text gives no document.
@@ -16,12 +19,16 @@ An empty text gives no document.
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any, Dict, Iterator, List, Optional, Tuple
+from typing import IO, Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-from .errors import InputError
+import srsly
+
+from .compat import connect
+from .errors import InputError, QuotesError
 from .hashing import set_hashes
 
 DATASET_PREFIX = "dataset:"
+Task = Dict[str, Any]
 
 
 class Source:
@@ -119,8 +126,6 @@ class Source:
         return task
 
     def _dataset(self, name: str) -> Iterator[Dict[str, Any]]:
-        from .compat import connect
-
         db = connect()
         if name not in db:
             raise InputError(DATASET_PREFIX + name, None, f"no dataset named '{name}'; see `quotes stats` for the datasets")
@@ -147,3 +152,21 @@ def get_stream(source: Any, loader: Optional[str] = None, rehash: bool = False, 
                 continue
             seen.add(task["_task_hash"])
         yield task
+
+
+def accepted(tasks: Iterable[Task]) -> List[Task]:
+    """Tasks a person accepted (tasks without an answer count as gold files)."""
+    return [t for t in tasks if t.get("answer", "accept") == "accept"]
+
+
+def read_tasks(source: str) -> List[Task]:
+    """Tasks from a .jsonl file, or from a dataset in the database (Prodigy's, when installed)."""
+    path = Path(source)
+    if path.suffix == ".jsonl" or path.exists():
+        if not path.exists():
+            raise QuotesError(f"Can't find {source}", "Give an existing .jsonl file of tasks or a dataset name.")
+        return list(srsly.read_jsonl(path))
+    db = connect()
+    if source not in db:
+        raise QuotesError(f"Can't find the dataset '{source}'", "Check the name with `quotes db-list` or pass a .jsonl file.")
+    return db.get_dataset_examples(source)

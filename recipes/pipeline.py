@@ -5,7 +5,9 @@ from typing import Union
 import spacy
 from spacy.language import Language
 
+from . import model  # noqa: F401  (registers our factories, also where entry points are not installed)
 from .errors import QuotesError
+from .finder import add_quote_finder
 
 
 def load_nlp(model: Union[str, Path, Language]) -> Language:
@@ -19,8 +21,6 @@ def load_nlp(model: Union[str, Path, Language]) -> Language:
             return spacy.blank(lang)
         except (ImportError, KeyError) as err:
             raise QuotesError(f"Unknown language '{lang}' in '{name}'", "Use a spaCy language code such as blank:de or blank:en.") from err
-    from . import finder, model  # noqa: F401  (our factories, also where entry points are not installed)
-
     try:
         return spacy.load(name)
     except OSError as err:
@@ -43,8 +43,6 @@ def has_quote_components(nlp: Language) -> bool:
 
 def load_quote_pipeline(model: Union[str, Path, Language], patterns_dir: Union[str, Path, None] = None) -> Language:
     """A pipeline that finds quotes: ``patterns:de`` = rules on blank:de; others get the rules if they lack a quote model."""
-    from .finder import add_quote_finder
-
     name = model if isinstance(model, Language) else str(model)
     if isinstance(name, str) and name.startswith(PATTERNS_PREFIX):
         name = "blank:" + name[len(PATTERNS_PREFIX):]

@@ -17,8 +17,10 @@ from spacy.tokens import DocBin
 
 from .compat import Arg, recipe
 from .errors import QuotesError
-from .evaluate import accepted, read_tasks
-from .schema import SPAN_LABELS, SPANS_KEY, Link
+from . import model  # noqa: F401  (registers the factories the config names)
+from .loaders import accepted, read_tasks
+from .schema import LINKS_ATTR, SPAN_LABELS, SPANS_KEY, Link
+from .tasks import task_to_doc
 
 Task = Dict[str, Any]
 MODEL_COMPONENTS = ("quote_detector", "quote_speaker_linker", "quote_cue_linker")
@@ -65,16 +67,14 @@ def load_examples(names: Sequence[str]) -> List[Task]:
 
 def tasks_to_docbin(nlp: Language, tasks: Sequence[Task]) -> DocBin:
     """Docs with QUOTE/SPEAKER/CUE spans and their links (other labels and their links dropped)."""
-    from .tasks import task_to_doc
-
     db = DocBin(store_user_data=True)
     for task in tasks:
         doc = task_to_doc(nlp, task)
         spans = [s for s in doc.spans[SPANS_KEY] if s.label_ in SPAN_LABELS]
         keep = {(s.start, s.end, s.label_) for s in spans}
-        links = [Link(*l) for l in doc.user_data.get("quote_links", [])]
+        links = [Link(*l) for l in doc.user_data.get(LINKS_ATTR, [])]
         doc.spans[SPANS_KEY] = spans
-        doc.user_data["quote_links"] = [tuple(l) for l in links
+        doc.user_data[LINKS_ATTR] = [tuple(l) for l in links
                                         if (l.head_start, l.head_end, "QUOTE") in keep
                                         and (l.child_start, l.child_end, l.label) in keep]
         db.add(doc)
@@ -83,8 +83,6 @@ def tasks_to_docbin(nlp: Language, tasks: Sequence[Task]) -> DocBin:
 
 def make_config(lang: str, base_model: Optional[str], max_steps: int, eval_frequency: int) -> Any:
     """The spaCy training config: rule finder as features, then the three trainable components."""
-    import prodigy_quotes.model  # noqa: F401  (registers the factories)
-
     if base_model and not base_model.startswith("blank:"):
         base = spacy.load(base_model)
         nlp = spacy.blank(base.lang)
@@ -141,9 +139,7 @@ def train_pipeline(output_dir: Path, train: List[Task], dev: List[Task], base_mo
     """
     if eval_frequency is None:
         eval_frequency = max(10, min(150, len(train) // 16))
-    from spacy.cli.train import train as spacy_train
-
-    import prodigy_quotes.model  # noqa: F401
+    from spacy.cli.train import train as spacy_train  # spaCy's CLI is slow to import: only when training
 
     output_dir.mkdir(parents=True, exist_ok=True)
     lang = (base_model or "blank:de").split(":", 1)[1] if (base_model or "blank:de").startswith("blank:") else "de"

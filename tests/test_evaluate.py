@@ -8,7 +8,8 @@ import pytest
 import srsly
 
 from prodigy_quotes.errors import QuotesError
-from prodigy_quotes.evaluate import evaluate, gold_parts, label_scores, score_tasks
+from prodigy_quotes.evaluate import evaluate
+from prodigy_quotes.scoring import gold_parts, label_scores, score_tasks
 
 SCORE_PY = Path(__file__).resolve().parents[2] / "shared" / "tools" / "score.py"
 

@@ -13,7 +13,10 @@ from spacy.training import Example
 from spacy.vocab import Vocab
 from thinc.api import Model, Optimizer
 
-from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, Link
+from ..finder.marks import MarkScanner
+from ..finder.patterns import default_patterns_dir, load_patterns
+from ..schema import CUE, LINKS_ATTR, QUOTE, SPANS_KEY, SPEAKER, Link
+from ..scoring import cue_accuracy, score_examples
 from .features import SENT_END, candidate_features, hashed, null_features, quote_features
 from .thinc_model import build_candidate_scorer
 
@@ -26,7 +29,7 @@ def stash_rules(doc: Doc) -> None:
     if RULES_KEY in doc.spans:
         return
     doc.spans[RULES_KEY] = list(doc.spans.get(SPANS_KEY, []))
-    doc.user_data[RULE_LINKS] = [tuple(link) for link in doc.user_data.get("quote_links", [])]
+    doc.user_data[RULE_LINKS] = [tuple(link) for link in doc.user_data.get(LINKS_ATTR, [])]
 
 
 def rule_links(doc: Doc) -> List[Link]:
@@ -34,10 +37,7 @@ def rule_links(doc: Doc) -> List[Link]:
     return [Link(*link) for link in doc.user_data.get(RULE_LINKS, [])]
 
 
-def _scanner(lang: str) -> Any:
-    from ..finder.marks import MarkScanner
-    from ..finder.patterns import default_patterns_dir, load_patterns
-
+def _scanner(lang: str) -> MarkScanner:
     return MarkScanner(load_patterns(default_patterns_dir(lang)).pairs)
 
 
@@ -175,7 +175,7 @@ class QuoteDetector(_Scored):
         """Replace the spans in doc.spans["quotes"] with the accepted quotes (links are set by the linkers)."""
         for doc, spans in zip(docs, quotes):
             doc.spans[SPANS_KEY] = [Span(doc, s.start, s.end, label=QUOTE) for s in spans]
-            doc.user_data["quote_links"] = []
+            doc.user_data[LINKS_ATTR] = []
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
         """Direct-quote exact and overlap F1 as score.py counts them."""
@@ -243,7 +243,7 @@ class QuoteLinker(_Scored):
             ref = eg.reference
             quotes = sorted({(s.start, s.end) for s in ref.spans.get(SPANS_KEY, []) if s.label_ == QUOTE})
             gold: Dict[Tuple[int, int], Set[int]] = {}
-            for link in ref.user_data.get("quote_links", []):
+            for link in ref.user_data.get(LINKS_ATTR, []):
                 link = Link(*link)
                 if link.label == self.label:
                     gold.setdefault((link.head_start, link.head_end), set()).update(range(link.child_start, link.child_end))
@@ -314,12 +314,12 @@ class QuoteLinker(_Scored):
         """Add the chosen spans and their links from each quote."""
         for doc, found in zip(docs, pairs):
             spans = {(s.start, s.end, s.label_): s for s in doc.spans.get(SPANS_KEY, [])}
-            links = [Link(*link) for link in doc.user_data.get("quote_links", [])]
+            links = [Link(*link) for link in doc.user_data.get(LINKS_ATTR, [])]
             for quote, child in found:
                 spans.setdefault((child.start, child.end, child.label_), child)
                 links.append(Link(quote.start, quote.end, child.start, child.end, self.label))
             doc.spans[SPANS_KEY] = list(spans.values())
-            doc.user_data["quote_links"] = [tuple(link) for link in dict.fromkeys(links)]
+            doc.user_data[LINKS_ATTR] = [tuple(link) for link in dict.fromkeys(links)]
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
         """End-to-end quote→speaker F1 (speaker linker) or cue accuracy on found quotes (cue linker)."""
@@ -328,34 +328,6 @@ class QuoteLinker(_Scored):
             result = score_examples(examples)
             return {"quote_speaker_f": result["attribution_e2e"]["f"], "speaker_acc": result["speaker_acc_on_found"]}
         return {"quote_cue_acc": cue_accuracy(examples)}
-
-
-def score_examples(examples: Iterable[Example]) -> Dict[str, Any]:
-    """score.py's figures over predicted vs reference docs."""
-    from ..evaluate import score_tasks
-    from ..tasks import doc_to_task
-
-    gold, pred = [], []
-    for n, eg in enumerate(examples):
-        gold.append(doc_to_task(eg.reference, meta={"id": n}, hashes=False))
-        pred.append(doc_to_task(eg.predicted, meta={"id": n}, hashes=False))
-    return score_tasks(gold, pred)
-
-
-def cue_accuracy(examples: Iterable[Example]) -> float:
-    """Share of gold quotes found exactly whose predicted cue overlaps a gold cue."""
-    ok = total = 0
-    for eg in examples:
-        gold = [Link(*l) for l in eg.reference.user_data.get("quote_links", []) if l[4] == CUE]
-        pred = [Link(*l) for l in eg.predicted.user_data.get("quote_links", []) if l[4] == CUE]
-        heads = {(l.head_start, l.head_end) for l in gold}
-        for h in heads:
-            total += 1
-            g = [l for l in gold if (l.head_start, l.head_end) == h]
-            p = [l for l in pred if (l.head_start, l.head_end) == h]
-            if any(a.child_start < b.child_end and b.child_start < a.child_end for a in g for b in p):
-                ok += 1
-    return round(ok / total, 4) if total else 0.0
 
 
 @Language.factory("quote_detector", default_config={"width": 64, "n_hash": 262144, "threshold": 0.0, "rule_prior": 3.0,

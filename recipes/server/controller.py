@@ -21,6 +21,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Set
 
+from ..compat import connect
 from ..hashing import INPUT_HASH_ATTR, TASK_HASH_ATTR, set_hashes
 from .writer import AnswerWriter
 
@@ -145,8 +146,6 @@ class Controller:
             return None
         if db_setting is not True:
             return db_setting  # a Database object given by the recipe
-        from ..compat import connect
-
         return connect()
 
     def _hashes(self, *names: str) -> Set[int]:
