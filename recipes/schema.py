@@ -29,30 +29,32 @@ class Link(NamedTuple):
     label: str
 
 
-def _get_links(doc: Doc) -> List[Link]:
+def get_links(doc: Doc) -> List[Link]:
+    """The doc's links (``doc._.quote_links``)."""
     return [Link(*link) for link in doc.user_data.get(LINKS_ATTR, [])]
 
 
-def _set_links(doc: Doc, links: List[Link]) -> None:
+def set_links(doc: Doc, links: List[Link]) -> None:
+    """Replace the doc's links."""
     doc.user_data[LINKS_ATTR] = [tuple(link) for link in links]
 
 
 if not Doc.has_extension(LINKS_ATTR):
-    Doc.set_extension(LINKS_ATTR, getter=_get_links, setter=_set_links)
+    Doc.set_extension(LINKS_ATTR, getter=get_links, setter=set_links)
 
 
 def add_link(doc: Doc, head: Span, child: Span, label: str) -> None:
     """Link ``head`` (a quote) to ``child`` (its speaker or cue), once."""
     link = Link(head.start, head.end, child.start, child.end, label)
-    links = doc._.quote_links
+    links = get_links(doc)
     if link not in links:
-        _set_links(doc, links + [link])
+        set_links(doc, links + [link])
 
 
 def linked(doc: Doc, quote: Span, label: str) -> List[Span]:
     """The spans that ``quote`` is linked to with ``label``."""
     return [
         doc[link.child_start : link.child_end]
-        for link in doc._.quote_links
+        for link in get_links(doc)
         if link.label == label and (link.head_start, link.head_end) == (quote.start, quote.end)
     ]

@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from .hashing import set_hashes
-from .schema import EXTRA_QUOTE_LABELS, RELATION_LABELS, SPAN_LABELS, SPANS_KEY, Link, add_link
+from .schema import EXTRA_QUOTE_LABELS, RELATION_LABELS, SPAN_LABELS, SPANS_KEY, Link, add_link, get_links
 
 Task = Dict[str, Any]
 KNOWN_SPAN_LABELS = SPAN_LABELS + EXTRA_QUOTE_LABELS
@@ -55,7 +55,7 @@ def relations_of(doc: Doc) -> List[Dict[str, Any]]:
     for s in _sorted_spans(doc):
         labels.setdefault((s.start, s.end), []).append(s.label_)
     relations = []
-    for link in doc._.quote_links:
+    for link in get_links(doc):
         head, child = doc[link.head_start : link.head_end], doc[link.child_start : link.child_end]
         at_head = labels.get((head.start, head.end), [])
         head_labels = [lb for lb in at_head if lb not in RELATION_LABELS] or at_head[:1] or ["QUOTE"]
@@ -188,4 +188,4 @@ def validate_task(task: Any, span_labels: Iterable[str] = KNOWN_SPAN_LABELS,
 
 def links_of(doc: Doc) -> List[Link]:
     """The doc's quote links (re-exported for callers that only import tasks)."""
-    return list(doc._.quote_links)
+    return get_links(doc)

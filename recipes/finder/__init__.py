@@ -15,12 +15,16 @@ __all__ = ["add_quote_finder", "QuoteFinder", "make_quote_finder", "PatternError
 
 
 def add_quote_finder(nlp: Language, patterns_dir: Optional[Union[str, Path]] = None, name: str = "quote_finder") -> Language:
-    """Add (or replace) the rule-based quote finder; it needs no parser or sentence splitter."""
-    # report a missing folder, an unsupported language or a bad line now, not at the first document
-    load_patterns(patterns_dir if patterns_dir is not None else default_patterns_dir(nlp.lang))
-    config = {"patterns_dir": str(patterns_dir) if patterns_dir is not None else None}
+    """Add (or replace) the rule-based quote finder; it needs no parser or sentence splitter.
+
+    The patterns are read now (a missing folder, an unsupported language or a bad line is reported
+    here, not at the first document) and given to the component, so a saved pipeline carries them
+    and its config names no folder of this machine.
+    """
+    patterns = load_patterns(patterns_dir if patterns_dir is not None else default_patterns_dir(nlp.lang))
     if name in nlp.pipe_names:
-        nlp.replace_pipe(name, "quote_finder", config=config)
+        finder = nlp.replace_pipe(name, "quote_finder")
     else:
-        nlp.add_pipe("quote_finder", name=name, config=config, last=True)
+        finder = nlp.add_pipe("quote_finder", name=name, last=True)
+    finder.set_patterns(patterns)
     return nlp

@@ -1,8 +1,9 @@
 """Speaker and cue of a sentence from its words: cue verbs, source markers and noun phrases.
 
 No parser: a speaker is the noun phrase (or pronoun) next to a cue verb that is not inside a
-prepositional phrase, looked for on the subject side first. German noun phrases are found by
-capitalisation; English ones by stopping at function words.
+prepositional phrase, looked for on the subject side first. In a language whose nouns are
+capitalised (German) noun phrases are found by capitalisation, elsewhere (English) by stopping
+at function words. Every word list and language setting comes from the pattern files.
 """
 import re
 from typing import List, NamedTuple, Optional, Sequence, Tuple
@@ -12,23 +13,7 @@ from .sentences import Item
 
 Span = Tuple[int, int]  # character offsets, end exclusive
 
-# Finite auxiliaries (and a few fillers) stepped over next to a cue; German ones also mark the
-# verb-second position before a participle cue ("Merkel hatte … betont").
-AUXILIARIES = {
-    "de": frozenset("hat habe hatte hatten haben ist war waren sind wurde wurden wird werden sei hätte würde "
-                    "soll sollen sollte will wollte kann konnte muss musste mochte möchte es".split()),
-    "en": frozenset("has have had is was were are been be will would could should can may might did does do "
-                    "also then later earlier".split()),
-}
 CLAUSE_STOPS = frozenset(":;")
-PASSIVE_AUXILIARIES = frozenset("wird werden wurde wurden worden is are was were been".split())
-AGENT_PREPOSITIONS = frozenset("von vom by".split())
-RELATIVES = frozenset("der die das dem den deren dessen welcher welche welches who which that".split())
-ADVERB_ENDINGS = ("end", "weise", "lich")
-OBLIQUE_ARTICLES = frozenset("den dem einen einem diesen diesem".split())  # never a singular subject
-CONJUNCTIONS = frozenset("und aber sondern oder doch and but".split())
-NUMBER_NOUN = {"de": re.compile(r"\d+(?:[.,]\d+)*-[^\W\d_a-zäöüß]"),  # "58-Jährige", "100-Meter-Läufer"
-               "en": re.compile(r"\d+(?:[.,]\d+)*-[^\W\d_]")}  # "the 45-year-old"
 
 
 class Attribution(NamedTuple):
@@ -45,18 +30,31 @@ class Attributor:
     def __init__(self, patterns: Patterns, lang: str) -> None:
         self.p = patterns
         self.lang = lang
-        self.caps = lang == "de"
+        settings = patterns.language
+        self.caps = bool(settings.get("capitalised_nouns", False))
+        self.adverb_suffixes = tuple(settings.get("adverb_suffixes", ()))
+        self.verb_suffixes = tuple(settings.get("verb_suffixes", ()))
+        self.not_verb_suffixes = tuple(settings.get("not_verb_suffixes", ()))
+        self.gerund_suffixes = tuple(settings.get("gerund_suffixes", ()))
+        oblique_adjective = settings.get("oblique_adjective") or {}
+        self.oblique_adjective = (str(oblique_adjective.get("article", "")).lower(), str(oblique_adjective.get("suffix", "")))
         self.dets = patterns.of("determiner")
         self.preps = patterns.of("preposition")
         self.pronouns = patterns.of("pronoun")
-        self.nominative = frozenset({"er", "ich", "wir"}) & self.pronouns
-        self.auxiliaries = AUXILIARIES.get(lang, frozenset()) - {"es", "sei", "also", "then", "later", "earlier"}
-        self.skips = patterns.of("skip") | AUXILIARIES.get(lang, frozenset())
+        self.nominative = patterns.of("nominative") & self.pronouns
+        self.auxiliaries = patterns.of("auxiliary")
+        self.passives = patterns.of("passive")
+        self.agents = patterns.of("agent")
+        self.relatives = patterns.of("relative")
+        self.conjunctions = patterns.of("conjunction")
+        self.oblique_articles = patterns.of("oblique")
+        self.genitives = patterns.of("genitive")
+        self.skips = patterns.of("skip") | self.auxiliaries
         self.cue_first = {key[0] for key in patterns.cues}
         self.source_first = {key[0] for key in patterns.sources}
         self.reported = patterns.of("reported")
         self.verbs = patterns.of("verb")
-        self.number_noun = NUMBER_NOUN.get(lang)
+        self.number_noun = re.compile(settings["number_noun"]) if settings.get("number_noun") else None
         self.function = self.dets | self.preps | self.skips | self.cue_first | patterns.of("reported")
 
     # -- noun phrases -------------------------------------------------------------------
@@ -68,18 +66,19 @@ class Attributor:
             return True
         if self.caps:
             return (item.text[0].isupper() or self._number_noun(item)) and item.low not in self.function \
-                and not item.low.endswith(ADVERB_ENDINGS)
+                and not (self.adverb_suffixes and item.low.endswith(self.adverb_suffixes))
         return item.low not in self.function and (item.text[0].isalpha() or self._number_noun(item)) and not (
-            item.text[0].islower() and item.low.endswith("ing"))  # "dismissing": a verb, not a noun
+            item.text[0].islower() and self.gerund_suffixes and item.low.endswith(self.gerund_suffixes))  # "dismissing"
 
     def _number_noun(self, item: Item) -> bool:
         """A noun written with a number ("der 58-Jährige", "the 45-year-old")."""
         return self.number_noun is not None and self.number_noun.match(item.text) is not None
 
     def _english_verb(self, item: Item) -> bool:
-        """An English verb ending a noun phrase ("the company issued", "Lee spoke"); never a German word."""
-        return not self.caps and item.text.islower() and (item.low in self.verbs or len(item.low) >= 5
-                                                          and item.low.endswith("ed") and not item.low.endswith("eed"))
+        """A verb ending a noun phrase ("the company issued", "Lee spoke"), where nouns are not capitalised."""
+        return not self.caps and item.text.islower() and (
+            item.low in self.verbs or bool(self.verb_suffixes) and len(item.low) >= 5 and item.low.endswith(self.verb_suffixes)
+            and not (self.not_verb_suffixes and item.low.endswith(self.not_verb_suffixes)))
 
     @staticmethod
     def _named_quote(item: Item) -> bool:
@@ -112,7 +111,7 @@ class Attributor:
             if not self.caps:
                 return (i, e)
             # genitive attachment: "der Chef der Bundesagentur"
-            if e + 1 < n and items[e].low in ("der", "des", "eines", "einer") and self._nounish(items[e + 1]):
+            if e + 1 < n and items[e].low in self.genitives and self._nounish(items[e + 1]):
                 g = e + 1
                 while g < n and self._nounish(items[g]) and items[g].kind == "W" and g - e < 5:
                     g += 1
@@ -159,7 +158,7 @@ class Attributor:
                     return None
                 j = s - 2  # inside a prepositional phrase: keep looking left
                 continue
-            if self.caps and items[s].low in ("der", "des") and s - 1 >= floor and self._nounish(items[s - 1]):
+            if self.caps and items[s].low in self.genitives and s - 1 >= floor and self._nounish(items[s - 1]):
                 j = s - 1  # genitive attachment ("die Gefahren des Eises"): continue to its head
                 continue
             return (s, e)
@@ -303,7 +302,7 @@ class Attributor:
             if np is not None:
                 return np
         floor = self._clause_floor(items, i)
-        if prev is not None and prev.kind == "W" and prev.low in CONJUNCTIONS:
+        if prev is not None and prev.kind == "W" and prev.low in self.conjunctions:
             np = self._first_np(items, floor, i - 1)  # "Die Firma bestätigte X nicht und nannte sie …"
             if np is not None:
                 return np
@@ -348,23 +347,24 @@ class Attributor:
         np = self._np_right(items, floor, comma)
         return np if np is not None and np[1] == comma and not self._oblique(items, np[0]) else None
 
-    @staticmethod
-    def _oblique(items: Sequence[Item], k: int) -> bool:
-        """Whether the German noun phrase at ``k`` cannot be a subject: "dem/den …", or "der" with an adjective
-        in -en ("Der englischen Zeitung sagte Kim"): a nominative "der" takes "-e" ("der alte Mann")."""
-        if items[k].low in OBLIQUE_ARTICLES:
+    def _oblique(self, items: Sequence[Item], k: int) -> bool:
+        """Whether the noun phrase at ``k`` cannot be a subject: an oblique article ("dem/den …"), or the
+        language's oblique adjective rule (German "der" with an adjective in -en, "Der englischen Zeitung sagte
+        Kim": a nominative "der" takes "-e", "der alte Mann")."""
+        if items[k].low in self.oblique_articles:
             return True
+        article, suffix = self.oblique_adjective
         nxt = items[k + 1] if k + 1 < len(items) else None
-        return items[k].low == "der" and nxt is not None and nxt.kind == "W" and nxt.text[:1].islower() \
-            and nxt.low.endswith("en")
+        return bool(article) and items[k].low == article and nxt is not None and nxt.kind == "W" \
+            and nxt.text[:1].islower() and nxt.low.endswith(suffix)
 
     def _passive_agent(self, items: Sequence[Item], floor: int, i: int) -> Optional[Tuple[int, int]]:
         """The agent ("von X", "by X") of a passive cue: "wurde von X als „…“ bezeichnet"."""
-        aux = next((a for a in range(floor, i) if items[a].kind == "W" and items[a].low in PASSIVE_AUXILIARIES), None)
+        aux = next((a for a in range(floor, i) if items[a].kind == "W" and items[a].low in self.passives), None)
         if aux is None:
             return None
         for k in range(aux + 1, i + 3 if not self.caps else i):
-            if k < len(items) and items[k].kind == "W" and items[k].low in AGENT_PREPOSITIONS:
+            if k < len(items) and items[k].kind == "W" and items[k].low in self.agents:
                 np = self._np_right(items, k + 1, len(items), bare=True)
                 if np is not None:
                     return np
@@ -375,7 +375,7 @@ class Attributor:
         k = comma - 1
         while k > 0 and items[k].text != ",":
             k -= 1
-        return k > 0 and k + 1 < comma and items[k + 1].kind == "W" and items[k + 1].low in RELATIVES
+        return k > 0 and k + 1 < comma and items[k + 1].kind == "W" and items[k + 1].low in self.relatives
 
     def _first_np(self, items: Sequence[Item], i: int, end: int) -> Optional[Tuple[int, int]]:
         """The first noun phrase in ``items[i:end]`` that is not inside a prepositional phrase."""

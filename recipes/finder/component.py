@@ -5,13 +5,13 @@ speaker and cue with :func:`prodigy_quotes.schema.add_link`. Its patterns are sa
 pipeline, so a saved pipeline loads without this repository.
 """
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
 import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, Link, add_link
+from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, Link, add_link, set_links
 from .patterns import Patterns, build_patterns, default_patterns_dir, load_patterns
 from .rules import QuoteRules
 
@@ -58,7 +58,7 @@ class QuoteFinder:
             quote = self._span(doc, found.quote, QUOTE, spans)
             if quote is None:
                 continue
-            speaker_chars = _parsed_subject(doc, found.cue) if parsed else None
+            speaker_chars = _parsed_subject(doc, found.cue, self.rules.patterns.of("impersonal")) if parsed else None
             if speaker_chars is None and found.speaker is not None:
                 speaker_chars = _snap(found.speaker, ents)
             if speaker_chars is not None:
@@ -75,7 +75,7 @@ class QuoteFinder:
                 add_link(doc, head, child, label)
         else:  # one assignment instead of one list copy per link
             unique = dict.fromkeys(Link(h.start, h.end, c.start, c.end, label) for h, c, label in links)
-            doc._.quote_links = list(unique)
+            set_links(doc, list(unique))
         return doc
 
     @staticmethod
@@ -112,15 +112,16 @@ class QuoteFinder:
         return self
 
 
-def _parsed_subject(doc: Doc, cues: List[Tuple[int, int]]) -> Optional[Tuple[int, int]]:
-    """The subject of the cue verb from the pipeline's parser (its noun phrase, at most 8 tokens)."""
+def _parsed_subject(doc: Doc, cues: List[Tuple[int, int]], impersonal: FrozenSet[str]) -> Optional[Tuple[int, int]]:
+    """The subject of the cue verb from the pipeline's parser (its noun phrase, at most 8 tokens); an
+    impersonal subject ("heißt es") is no speaker."""
     if not cues:
         return None
     cue = doc.char_span(cues[0][0], cues[0][1], alignment_mode="expand")
     if cue is None or not len(cue):
         return None
     for child in cue.root.children:
-        if child.dep_.lower() in SUBJECT_DEPS and child.lower_ not in ("es", "man"):  # "heißt es": no speaker
+        if child.dep_.lower() in SUBJECT_DEPS and child.lower_ not in impersonal:
             start = child.left_edge.i if child.i - child.left_edge.i < 8 else child.i
             end = child.right_edge.i + 1 if child.right_edge.i - child.i < 8 else child.i + 1
             return (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))

@@ -41,11 +41,37 @@ utterance      ``text``: nouns naming something said or written (``Parole``, ``A
 abbreviation   ``text``: abbreviations whose full stop does not end a sentence (``Dr.``).
 verb           ``text``: finite verbs that end a noun phrase where the case of the word does not
                tell (English irregular past forms: ``spoke``, ``gave``; ``-ed`` forms need none).
+auxiliary      ``text``: finite auxiliaries and modals stepped over next to a cue; in a language
+               with capitalised nouns they also mark the verb-second slot before a participle cue
+               (``Merkel hatte … betont``).
+passive        ``text``: auxiliaries of the passive (``wurde``, ``was``), whose agent is the speaker.
+agent          ``text``: the preposition naming a passive's agent (``von``, ``by``).
+relative       ``text``: relative pronouns opening a clause that is not the speaker's (``, der …``).
+conjunction    ``text``: conjunctions before a second cue of the same subject (``… und nannte``).
+coordinator    ``text``: conjunctions that join a new clause between a quote and a later cue
+               (``„…“, und rief …``), so that cue is not the quote's.
+oblique        ``text``: articles that never open a subject (``den``, ``dem``).
+genitive       ``text``: articles of a genitive attached to a noun (``der Chef der Partei``).
+nominative     ``text``: pronouns that can only be subjects (``er``, ``wir``).
+impersonal     ``text``: subjects that name nobody (``heißt es``, ``man``).
+naming         ``text``: words after a quoted name that say it is a name (``genannt``, ``called``).
+aside          ``text``: words opening a naming aside after a quote (``„X“, wie … genannt``).
+comparison     ``text``: ``wie``/``like``: a quote after an utterance noun and one of these is speech.
+language       no ``text``; one line of settings for the language, each optional:
+               ``capitalised_nouns`` (true: nouns are found by their capital letter, as in
+               German), ``number_noun`` (a regular expression for nouns written with a number,
+               ``58-Jährige``), ``adverb_suffixes`` (capitalised words ending so are no nouns),
+               ``oblique_adjective`` (``{"article": "der", "suffix": "en"}``: that article with a
+               lower-case word in that ending opens no subject), ``verb_suffixes`` and
+               ``not_verb_suffixes`` (lower-case words of five letters or more ending so are verbs
+               that end a noun phrase: ``-ed`` but not ``-eed``), ``gerund_suffixes`` (lower-case
+               words ending so are no nouns: ``-ing``).
 =============  ===========================================================================
 
 A malformed line raises :class:`PatternError` naming the file and the line.
 """
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -53,10 +79,12 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
 from ..errors import QuotesError
 
-KINDS = ("quote", "cue", "source", "pronoun", "title", "determiner", "preposition", "skip",
-         "reported", "predicative", "utterance", "abbreviation", "verb")
 WORD_KINDS = ("pronoun", "title", "determiner", "preposition", "skip", "reported", "predicative", "utterance",
-              "abbreviation", "verb")
+              "abbreviation", "verb", "auxiliary", "passive", "agent", "relative", "conjunction", "coordinator",
+              "oblique", "genitive", "nominative", "impersonal", "naming", "aside", "comparison")
+KINDS = ("quote", "cue", "source", "language") + WORD_KINDS
+LANGUAGE_SETTINGS = {"capitalised_nouns": bool, "number_noun": str, "adverb_suffixes": list, "oblique_adjective": dict,
+                     "verb_suffixes": list, "not_verb_suffixes": list, "gerund_suffixes": list}
 
 
 class PatternError(QuotesError, ValueError):
@@ -93,6 +121,7 @@ class Patterns:
     cues: Dict[Tuple[str, ...], List[Cue]] = field(default_factory=dict)
     sources: Dict[Tuple[str, ...], Source] = field(default_factory=dict)
     words: Dict[str, FrozenSet[str]] = field(default_factory=dict)
+    language: Dict[str, Any] = field(default_factory=dict)  # the ``language`` line's settings
 
     def of(self, kind: str) -> FrozenSet[str]:
         """The lower-cased single words of a word kind (``pronoun``, ``title``, ...)."""
@@ -120,6 +149,18 @@ def _check_entry(entry: Any, where: str) -> Dict[str, Any]:
             raise PatternError(f'{where}: a quote pair needs "open": one character, got {entry.get("open")!r}')
         if not isinstance(closes, list) or not closes or not all(isinstance(c, str) and len(c) == 1 for c in closes):
             raise PatternError(f'{where}: a quote pair needs "close": a character or a list of them, got {close!r}')
+        return entry
+    if kind == "language":
+        for key, value in entry.items():
+            if key != "kind" and not isinstance(value, LANGUAGE_SETTINGS.get(key, type(None))):
+                expected = LANGUAGE_SETTINGS.get(key)
+                raise PatternError(f'{where}: unknown language setting {key!r}; use one of {", ".join(LANGUAGE_SETTINGS)}'
+                                   if expected is None else f"{where}: {key!r} must be a {expected.__name__}, got {value!r}")
+        if "number_noun" in entry:
+            try:
+                re.compile(entry["number_noun"])
+            except re.error as err:
+                raise PatternError(f'{where}: "number_noun" is not a regular expression ({err})') from None
         return entry
     _texts(entry, where)
     if kind == "cue" and entry.get("speaker", "subject") not in ("subject", "object", "phrase", "clause"):
@@ -158,6 +199,9 @@ def build_patterns(entries: Iterable[Dict[str, Any]]) -> Patterns:
         if kind == "quote":
             close = entry["close"]
             pairs.setdefault(entry["open"], set()).update([close] if isinstance(close, str) else close)
+            continue
+        if kind == "language":
+            pats.language.update({k: v for k, v in entry.items() if k != "kind"})
             continue
         for text in _texts(entry, "pattern"):
             key = tuple(text.lower().split())

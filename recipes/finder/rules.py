@@ -13,8 +13,6 @@ from .patterns import Patterns
 from .sentences import Item, sentence_items, split_sentences
 
 LONG_QUOTE_WORDS = 8  # quotes this long are speech even without a frame
-NAMING_WORDS = frozenset({"genannt", "genannte", "genannten", "heißt", "hieß", "nennt", "nennen", "nannte", "nannten",
-                          "bekannt", "bekannte", "bekannten", "bekanntes", "called", "named", "dubbed", "known"})
 CARRY_SENTENCES = 2  # how far back a quote without a cue may take its speaker from
 _END_PUNCT = re.compile(r"[.!?…]\W*$")
 _WORDS = re.compile(r"\w+")
@@ -42,6 +40,10 @@ class QuoteRules:
         self.reported = patterns.of("reported")
         self.predicative = patterns.of("predicative")
         self.utterance = patterns.of("utterance")
+        self.naming = patterns.of("naming")
+        self.asides = patterns.of("aside")
+        self.comparisons = patterns.of("comparison")
+        self.coordinators = patterns.of("coordinator")
         titles = sorted(patterns.of("title"), key=len, reverse=True)
         long_titles = [re.escape(t) for t in titles if len(t) >= 4 and " " not in t]
         self.title_suffix = re.compile("(?:" + "|".join(long_titles) + ")$") if long_titles else None
@@ -56,8 +58,7 @@ class QuoteRules:
             return True
         return bool(self.title_suffix and word.text[0].isupper() and self.title_suffix.search(word.low))
 
-    @staticmethod
-    def _named(items: Sequence[Item], k: int) -> bool:
+    def _named(self, items: Sequence[Item], k: int) -> bool:
         """A naming word right after the quote (possibly after a bracketed abbreviation), or a naming
         aside: „X“ – so werden … genannt / „X“, wie sich … nennt."""
         j = k + 1
@@ -65,13 +66,13 @@ class QuoteRules:
             while j < len(items) and j < k + 6 and items[j].text != ")":
                 j += 1
             j += 1
-        if j < len(items) and items[j].kind == "W" and items[j].low in NAMING_WORDS:
+        if j < len(items) and items[j].kind == "W" and items[j].low in self.naming:
             return True
-        if k + 2 < len(items) and items[k + 1].text in ",–-(" and items[k + 2].low in ("so", "wie", "as"):
+        if k + 2 < len(items) and items[k + 1].text in ",–-(" and items[k + 2].low in self.asides:
             for it in items[k + 3 : k + 14]:
                 if it.kind == "Q" or it.text in ".;:":
                     return False
-                if it.kind == "W" and it.low in NAMING_WORDS:
+                if it.kind == "W" and it.low in self.naming:
                     return True
         return False
 
@@ -103,7 +104,7 @@ class QuoteRules:
             return False  # a nickname inside a name: Dwayne “The Rock” Johnson
         if self._named(items, k):
             return False  # a name: „X“ genannt, sich „X“ (AIE) nennt, als „X“ bekannt
-        if prev is not None and prev.kind == "W" and (prev.low in self.utterance or prev.low in ("wie", "like") and k > 1
+        if prev is not None and prev.kind == "W" and (prev.low in self.utterance or prev.low in self.comparisons and k > 1
                                                        and items[k - 2].low in self.utterance):
             return True  # mit der Parole „…“, Sprüche wie „…“
         if cued and prev is not None and prev.kind == "W" and prev.low in self.predicative:
@@ -119,7 +120,7 @@ class QuoteRules:
                                    (prev.low in self.attributor.dets or prev.low in self.attributor.preps))
         initial = prev is None or prev.text == ":"
         if n <= 4 and nxt is not None and nxt.kind == "W" and nxt.low in self.attributor.cue_first and \
-                prev is not None and prev.kind == "W" and (prev.low in self.attributor.dets or prev.low in ("wie", "as")):
+                prev is not None and prev.kind == "W" and (prev.low in self.attributor.dets or prev.low in self.comparisons):
             return False  # the quoted name is the subject: Wie „heise online“ berichtet
         if context and (inner[-1] in ",?!" or self._framed_after(items, k)):
             return True  # "Yes," he said. / „Ja“, sagte er.
@@ -128,12 +129,11 @@ class QuoteRules:
             return n >= 4 and (context or initial) or n >= 3 and initial and context
         return context or n >= 3
 
-    @staticmethod
-    def _separated(items: Sequence[Item], cue: int, quote: int) -> bool:
+    def _separated(self, items: Sequence[Item], cue: int, quote: int) -> bool:
         """Whether a coordinated clause ("…, und rief …") lies between a cue after the quote and the quote."""
         if cue < quote:
             return False
-        return any(it.kind == "W" and it.low in ("und", "and") for it in items[quote + 1 : cue])
+        return any(it.kind == "W" and it.low in self.coordinators for it in items[quote + 1 : cue])
 
     # -- the whole text ---------------------------------------------------------------------
     def find(self, text: str) -> List[Found]:

@@ -3,7 +3,7 @@
 Both read the rule finder's output (when a ``quote_finder`` runs before them) as features, keep a copy of it in
 ``doc.spans["quotes_rules"]``, and write their own QUOTE/SPEAKER/CUE spans and links to ``doc.spans["quotes"]``.
 """
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import numpy
 from spacy.language import Language
@@ -18,7 +18,7 @@ from ..finder.patterns import default_patterns_dir, load_patterns
 from ..schema import CUE, LINKS_ATTR, QUOTE, SPANS_KEY, SPEAKER, Link
 from ..scoring import cue_accuracy, score_examples
 from .features import SENT_END, candidate_features, hashed, null_features, quote_features
-from .thinc_model import build_candidate_scorer
+from .thinc_model import ARCHITECTURE
 
 RULES_KEY = "quotes_rules"
 RULE_LINKS = "quote_rules_links"
@@ -119,8 +119,8 @@ class QuoteDetector(_Scored):
         self.margin = margin
         self._scan: Any = None
 
-    def candidates(self, doc: Doc) -> Tuple[List[Span], List[numpy.ndarray]]:
-        """Quoted stretches of ``doc`` and their features."""
+    def candidates(self, doc: Doc) -> Tuple[List[Span], List[numpy.ndarray], numpy.ndarray]:
+        """Quoted stretches of ``doc``, their features and the rules' prior for each (+/- ``rule_prior``)."""
         stash_rules(doc)
         if self._scan is None:
             self._scan = _scanner(self.lang)
@@ -138,17 +138,17 @@ class QuoteDetector(_Scored):
         counts: Dict[str, int] = {}
         for s in cands:
             counts[s.text] = counts.get(s.text, 0) + 1
-        self._prior = numpy.asarray([self.rule_prior if (c.start, c.end) in rule_quotes else -self.rule_prior
-                                     for c in cands], dtype="f")
-        return cands, [hashed(quote_features(doc, s, rule_quotes, rule_tokens, counts)) for s in cands]
+        prior = numpy.asarray([self.rule_prior if (c.start, c.end) in rule_quotes else -self.rule_prior
+                               for c in cands], dtype="f")
+        return cands, [hashed(quote_features(doc, s, rule_quotes, rule_tokens, counts)) for s in cands], prior
 
     def _gradient(self, examples: List[Example]) -> Tuple[List[numpy.ndarray], Callable]:
         feats, truth, priors = [], [], []
         for eg in examples:
             gold = {(s.start, s.end) for s in eg.reference.spans.get(SPANS_KEY, []) if s.label_ == QUOTE}
-            cands, f = self.candidates(eg.predicted)
+            cands, f, prior_of_doc = self.candidates(eg.predicted)
             feats.extend(f)
-            priors.extend(self._prior.tolist())
+            priors.extend(prior_of_doc.tolist())
             truth.extend(1.0 if (c.start, c.end) in gold else 0.0 for c in cands)
         y = numpy.asarray(truth, dtype="f").reshape(-1, 1)
         prior = numpy.asarray(priors, dtype="f").reshape(-1, 1)
@@ -164,10 +164,10 @@ class QuoteDetector(_Scored):
         """The accepted quotes of each doc."""
         out = []
         for doc in docs:
-            cands, feats = self.candidates(doc)
-            scores = self._scores(feats) + self._prior
+            cands, feats, prior = self.candidates(doc)
+            scores = self._scores(feats) + prior
             # against the rules' decision only when sure: by more than ``margin`` beyond the threshold
-            bar = self.threshold + numpy.where(self._prior > 0, -self.margin, self.margin)
+            bar = self.threshold + numpy.where(prior > 0, -self.margin, self.margin)
             out.append([c for c, s, b in zip(cands, scores, bar) if s > b])
         return out
 
@@ -186,9 +186,11 @@ class QuoteDetector(_Scored):
 class QuoteLinker(_Scored):
     """Links each quote to its speaker (or cue): ranks the tokens around it, the sentences before and after included."""
 
-    def __init__(self, vocab: Vocab, model: Model, name: str, label: str, window: int, min_prob: float = 0.0,
+    def __init__(self, vocab: Vocab, model: Model, name: str, lang: str, label: str, window: int, min_prob: float = 0.0,
                  abstain_with_rules: bool = False, null: bool = False) -> None:
         super().__init__(vocab, model, name)
+        self.lang = lang
+        self._pronouns: Optional[FrozenSet[str]] = None
         self.label = label
         self.window = window
         self.min_prob = min_prob
@@ -220,12 +222,19 @@ class QuoteLinker(_Scored):
                      "rule_spk": i in ctx.speakers, "rule_cue": i in ctx.cues, "in_quote": bool(quoted[i]),
                      "rule_prev_spk": i in prev_spk, "named_spk": tok.norm_ in ctx.speaker_norms and i not in ctx.speakers}
             idx.append(i)
-            feats.append(hashed(candidate_features(doc, quote, i, marks, quoted, ctx.parsed)))
+            feats.append(hashed(candidate_features(doc, quote, i, marks, quoted, self.pronouns, ctx.parsed)))
         if self.null:
             rule_quote = (quote.start, quote.end) in ctx.quotes
             idx.append(-1)
             feats.append(hashed(null_features(doc, quote, bool(linked_here), bool(cue_here), rule_quote)))
         return idx, feats
+
+    @property
+    def pronouns(self) -> FrozenSet[str]:
+        """The language's pronouns, from its built-in pattern files (loaded on first use)."""
+        if self._pronouns is None:
+            self._pronouns = load_patterns(default_patterns_dir(self.lang)).of("pronoun")
+        return self._pronouns
 
     def _doc_candidates(self, doc: Doc, quotes: Sequence[Tuple[int, int]]) -> List[Tuple[List[int], List[numpy.ndarray]]]:
         stash_rules(doc)
@@ -330,32 +339,40 @@ class QuoteLinker(_Scored):
         return {"quote_cue_acc": cue_accuracy(examples)}
 
 
-@Language.factory("quote_detector", default_config={"width": 64, "n_hash": 262144, "threshold": 0.0, "rule_prior": 3.0,
-                                                    "margin": 4.0},
+def _model_config(width: int, n_hash: int, seed: int) -> Dict[str, Any]:
+    """The ``model`` block of a factory's default config: the registered candidate scorer."""
+    return {"@architectures": ARCHITECTURE, "width": width, "n_hash": n_hash, "seed": seed}
+
+
+ASSIGNS = ["doc.spans", f"doc._.{LINKS_ATTR}"]
+
+
+@Language.factory("quote_detector", assigns=ASSIGNS,
+                  default_config={"model": _model_config(64, 262144, 11), "threshold": 0.0, "rule_prior": 3.0,
+                                  "margin": 4.0},
                   default_score_weights={"quote_exact_f": 0.3, "quote_overlap_f": 0.0})
-def make_quote_detector(nlp: Language, name: str, width: int, n_hash: int, threshold: float,
-                        rule_prior: float, margin: float) -> QuoteDetector:
+def make_quote_detector(nlp: Language, name: str, model: Model, threshold: float, rule_prior: float,
+                        margin: float) -> QuoteDetector:
     """Trainable detector of direct quotes: learns corrections to the rules' decision (added to the logit as
     +/- ``rule_prior``, so a few hundred articles cannot talk it out of what the rules get right); it overrules
     the rules only by more than ``margin``."""
-    return QuoteDetector(nlp.vocab, build_candidate_scorer(width, n_hash, seed=11), name, nlp.lang, threshold, rule_prior,
-                         margin)
+    return QuoteDetector(nlp.vocab, model, name, nlp.lang, threshold, rule_prior, margin)
 
 
-@Language.factory("quote_speaker_linker", default_config={"width": 64, "n_hash": 262144, "window": 80, "min_prob": 0.0,
-                                                          "abstain_with_rules": False, "null_choice": True},
+@Language.factory("quote_speaker_linker", assigns=ASSIGNS,
+                  default_config={"model": _model_config(64, 262144, 13), "window": 80, "min_prob": 0.0,
+                                  "abstain_with_rules": False, "null_choice": True},
                   default_score_weights={"quote_speaker_f": 0.7, "speaker_acc": 0.0})
-def make_quote_speaker_linker(nlp: Language, name: str, width: int, n_hash: int, window: int,
-                              min_prob: float, abstain_with_rules: bool, null_choice: bool) -> QuoteLinker:
+def make_quote_speaker_linker(nlp: Language, name: str, model: Model, window: int, min_prob: float,
+                              abstain_with_rules: bool, null_choice: bool) -> QuoteLinker:
     """Trainable linker from each quote to its speaker (tokens up to ``window`` before, half after; no link below
     ``min_prob``). With ``null_choice`` it also learns when to leave a quote unlinked, from quotes without a speaker
     and the rules' false quotes."""
-    return QuoteLinker(nlp.vocab, build_candidate_scorer(width, n_hash, seed=13), name, SPEAKER, window, min_prob,
-                       abstain_with_rules, null_choice)
+    return QuoteLinker(nlp.vocab, model, name, nlp.lang, SPEAKER, window, min_prob, abstain_with_rules, null_choice)
 
 
-@Language.factory("quote_cue_linker", default_config={"width": 32, "n_hash": 131072, "window": 60},
+@Language.factory("quote_cue_linker", assigns=ASSIGNS, default_config={"model": _model_config(32, 131072, 17), "window": 60},
                   default_score_weights={"quote_cue_acc": 0.0})
-def make_quote_cue_linker(nlp: Language, name: str, width: int, n_hash: int, window: int) -> QuoteLinker:
+def make_quote_cue_linker(nlp: Language, name: str, model: Model, window: int) -> QuoteLinker:
     """Trainable linker from each quote to its cue word."""
-    return QuoteLinker(nlp.vocab, build_candidate_scorer(width, n_hash, seed=17), name, CUE, window)
+    return QuoteLinker(nlp.vocab, model, name, nlp.lang, CUE, window)

@@ -1,12 +1,11 @@
 """Hashed string features of quote candidates and of speaker/cue candidates, for the trainable components."""
-from typing import Dict, List, Sequence, Set, Tuple
+from typing import AbstractSet, Dict, List, Sequence, Set, Tuple
 
 import numpy
 from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 
 SENT_END = {".", "!", "?"}
-PRONOUNS = {"er", "sie", "es", "he", "she", "they", "ich", "wir", "i", "we"}
 
 
 def hashed(feats: Sequence[str]) -> numpy.ndarray:
@@ -54,8 +53,9 @@ def quote_features(doc: Doc, span: Span, rule_quotes: Set[Tuple[int, int]], rule
 
 
 def candidate_features(doc: Doc, quote: Span, i: int, marks: Dict[str, bool], quoted: numpy.ndarray,
-                       parsed: bool = False) -> List[str]:
-    """Features of token ``i`` as the speaker or cue of ``quote``; ``parsed``: add the pipeline's tags and parse."""
+                       pronouns: AbstractSet[str] = frozenset(), parsed: bool = False) -> List[str]:
+    """Features of token ``i`` as the speaker or cue of ``quote``; ``pronouns``: the language's (from its patterns);
+    ``parsed``: add the pipeline's tags and parse."""
     tok = doc[i]
     side = "L" if i < quote.start else "R"
     dist = quote.start - i if side == "L" else i - quote.end + 1
@@ -66,7 +66,7 @@ def candidate_features(doc: Doc, quote: Span, i: int, marks: Dict[str, bool], qu
     d = f"{side}{_bucket(dist)}"
     f = ["bias", f"d={d}", f"sents={side}{min(n_sent, 3)}", f"qbetween={min(n_quote, 3)}",
          f"norm={tok.norm_}", f"suf={tok.suffix_}", f"pre={tok.prefix_}", f"shape={tok.shape_[:4]}",
-         f"pron={tok.lower_ in PRONOUNS}|{d}", f"title={tok.is_title}|{side}{min(n_sent, 2)}",
+         f"pron={tok.lower_ in pronouns}|{d}", f"title={tok.is_title}|{side}{min(n_sent, 2)}",
          f"p1={_norm(doc, i - 1)}", f"n1={_norm(doc, i + 1)}", f"p2={_norm(doc, i - 2)}", f"n2={_norm(doc, i + 2)}",
          f"p1n1={_norm(doc, i - 1)}|{_norm(doc, i + 1)}", f"norm_d={tok.norm_}|{d}",
          f"qlast={_norm(doc, quote.end - 2)}|{side}"]
