@@ -1,6 +1,6 @@
 """``quotes.manual`` and ``quotes.correct``: pre-annotated quotes, speakers and cues to correct.
 
-Both stream one task per document in Prodigy's ``relations`` interface (contract §2.2, §3.1):
+Both stream one task per document in Prodigy's ``relations`` interface (tokens, spans and relations between spans):
 spans QUOTE/SPEAKER/CUE and relations SPEAKER/CUE from each quote to its speaker and cue.
 ``manual`` pre-annotates with the rule-based quote finder, ``correct`` with a trained pipeline;
 documents that already carry a ``spans`` list (e.g. ``dataset:NAME``) keep it instead. Documents longer

@@ -61,7 +61,7 @@ def _parameter(param: inspect.Parameter, spec: Optional[ArgSpec], hint: Any) -> 
         if spec and spec.short:
             names.append(spec.short)
         default = None if required else param.default
-        if cli_type is bool or (spec and spec.flag):
+        if cli_type is bool:
             cli_type, default = bool, bool(default)
         elif default is not None and converter is not None and not isinstance(default, str):
             default = ",".join(map(str, default)) if isinstance(default, (list, tuple)) else str(default)

@@ -39,14 +39,13 @@ if HAS_PRODIGY:  # prefer Prodigy's own Arg so its CLI understands our recipes
 
 @dataclass
 class ArgSpec:
-    """An argument as the CLI needs it, from either annotation style."""
+    """An argument as the CLI needs it."""
 
     name: str
     positional: bool
     option: Optional[str] = None
     short: Optional[str] = None
     help: str = ""
-    flag: bool = False
     converter: Optional[Callable[[str], Any]] = None
 
 
@@ -64,19 +63,7 @@ COMMANDS: Dict[str, RecipeSpec] = {}
 
 
 def _arg_spec(name: str, annotation: Any) -> ArgSpec:
-    """Read a radicli ``Arg`` or a plac tuple ``(help, kind, short, converter)``."""
-    if isinstance(annotation, tuple):
-        help_text, kind, short, converter = (tuple(annotation) + (None,) * 4)[:4]
-        kind = kind or "positional"
-        return ArgSpec(
-            name=name,
-            positional=kind == "positional",
-            option=None if kind == "positional" else "--" + name.replace("_", "-"),
-            short=f"-{short}" if short and not str(short).startswith("-") else short,
-            help=help_text or "",
-            flag=kind == "flag",
-            converter=None if converter in (str, bool) else converter,
-        )
+    """Read a radicli-style ``Arg`` (ours or Prodigy's): no ``option`` means positional."""
     option = getattr(annotation, "option", None)
     short = getattr(annotation, "short", None)
     return ArgSpec(

@@ -1,4 +1,4 @@
-"""Prodigy-style settings: ``prodigy.json`` files and environment overrides (contract §4.3).
+"""Prodigy-style settings: ``prodigy.json`` files and environment overrides, read in Prodigy's order.
 
 Later sources win: ``$PRODIGY_HOME/prodigy.json`` (global), ``./prodigy.json`` (project), the
 file named by ``$PRODIGY_CONFIG``, then the JSON object in ``$PRODIGY_CONFIG_OVERRIDES``.

@@ -1,4 +1,4 @@
-"""CLI-only data commands (contract §5.1): ``db-in``, ``db-out``, ``stats`` and ``drop``.
+"""CLI-only data commands, as Prodigy's own: ``db-in``, ``db-out``, ``stats`` and ``drop``.
 
 They work on whatever ``connect()`` gives: Prodigy's database when Prodigy is installed, the
 built-in SQLite store otherwise. ``db-in`` checks every task before it writes anything, and

@@ -2,7 +2,7 @@
 
 Answers from the input datasets are grouped by ``_input_hash``; answers that agree on spans,
 relations and answer form one *version* listing its sessions (relations count, as in
-Prodigy's ``review`` recipe, contract §5.1). Each review task pre-fills the most common
+Prodigy's ``review`` recipe). Each review task pre-fills the most common
 version, carries all versions in ``versions`` (Prodigy's review interface shows them) and
 names what the versions disagree on in ``diff`` and ``meta``. The reviewer's answer is stored
 once per input; inputs already reviewed are skipped.

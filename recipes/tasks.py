@@ -1,6 +1,6 @@
 """Convert between spaCy docs and Prodigy tasks, and check tasks against the contract.
 
-A task (contract §2.1, §2.2) is ``{"text", "tokens", "spans", "relations", "meta",
+A task, in Prodigy's format, is ``{"text", "tokens", "spans", "relations", "meta",
 "_input_hash", "_task_hash"}``. Tokens carry ``text/start/end/id/ws``; spans carry character
 offsets (end exclusive) and *inclusive* ``token_start``/``token_end``; a relation's
 ``head``/``child`` is the ``token_end`` of its head/child span, with full copies of both spans in

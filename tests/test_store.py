@@ -186,7 +186,7 @@ def test_second_process_sees_committed_writes(prodigy_home: Path) -> None:
 
 
 def _peewee_models(path: Path):
-    """Prodigy's peewee models as the contract (§4.2) describes them, bound to ``path``."""
+    """Prodigy's peewee models as Prodigy defines them (dataset, example, link), bound to ``path``."""
     orm = pytest.importorskip("peewee")
     database = orm.SqliteDatabase(str(path))
 

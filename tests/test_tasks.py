@@ -1,4 +1,4 @@
-"""The task format of contract §2: tokens, inclusive token_end, relations on last tokens."""
+"""Prodigy's task format: tokens, inclusive token_end, relations on last tokens."""
 import spacy
 from spacy.tokens import DocBin, Span
 

@@ -1,4 +1,4 @@
-"""The FastAPI app: Prodigy's web-app routes (contract §6) around a :class:`Controller`, plus the page.
+"""The FastAPI app: Prodigy's web-app routes (/project, /get_session_questions, /give_answers, ...) around a :class:`Controller`, plus the page.
 
 Controller calls run in FastAPI's thread pool when they may take long (a lazy stream that runs a
 model, an ``update`` callback); otherwise directly on the event loop, which saves two thread

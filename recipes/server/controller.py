@@ -1,6 +1,6 @@
 """The feed behind the annotation server: sessions, routing, exclusion and storage of answers.
 
-One :class:`Controller` holds a recipe's components (contract §1.2) and hands tasks to sessions:
+One :class:`Controller` holds a recipe's components (the dict a Prodigy recipe returns: dataset, stream, view_id, config, ...) and hands tasks to sessions:
 
 * ``feed_overlap: false`` (default): every task goes to exactly one session; a task handed out
   stays with that session until it is answered or the session ends.

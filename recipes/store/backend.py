@@ -17,7 +17,7 @@ from ..errors import QuotesError
 
 MEMORY = ":memory:"
 
-# The tables Prodigy's peewee models create (contract §4.2), spelled as peewee spells them for
+# The tables Prodigy's peewee models create (dataset, example, link), spelled as peewee spells them for
 # SQLite, so a Prodigy installation pointed at the same file reads our datasets.
 SCHEMA = (
     'CREATE TABLE IF NOT EXISTS "dataset" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL, '

@@ -1,4 +1,4 @@
-"""Prodigy's ``Database`` API (contract §4.1) on Prodigy's own tables (§4.2).
+"""Prodigy's ``Database`` API on Prodigy's own tables (dataset, example, link).
 
 Every annotation is an ``example`` row holding the full task as JSON; ``link`` rows put it in
 one or more datasets, normally the target dataset and the session's own dataset
