@@ -10,10 +10,10 @@ otherwise the sample articles in seeds/.
 
     python bench/extract.py [--lang de] [--rounds 3]
 """
+
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -74,8 +74,12 @@ def peak_memory_mb(path: Path, lang: str) -> float:
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run([sys.executable, "-c", code, str(path), str(Path(tmp) / "out.jsonl")],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(path), str(Path(tmp) / "out.jsonl")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 

@@ -8,10 +8,10 @@ cleanly when it is absent.
 
     python bench/linker.py [--seeds 0,1,2] [--epochs 2]
 """
+
 import argparse
 import json
 import random
-import sys
 from pathlib import Path
 from typing import Dict, List
 
@@ -66,8 +66,9 @@ def rules_e2e(examples: List[Example]) -> Dict[str, float]:
     return e2e(examples)
 
 
-def train_seed(nlp: spacy.language.Language, train: List[Example], dev: List[Example], seed: int,
-               epochs: int) -> List[Dict[str, float]]:
+def train_seed(
+    nlp: spacy.language.Language, train: List[Example], dev: List[Example], seed: int, epochs: int
+) -> List[Dict[str, float]]:
     """Train one linker; dev figures (with averaged weights) after every half epoch."""
     fix_random_seed(seed)
     linker = nlp.add_pipe("quote_speaker_linker", name=f"linker_{seed}", config={})
@@ -104,17 +105,31 @@ def main() -> None:
     nlp = add_quote_finder(spacy.blank("de"))
     train, dev = load(nlp, "train"), load(nlp, "dev")
     rules = rules_e2e(dev)
-    print(f"rules: e2e F1 {rules['f']:.4f} (P {rules['p']:.3f} R {rules['r']:.3f}, {rules['tp']} of {rules['gold']} pairs,"
-          f" {rules['pred']} predicted)")
+    print(
+        f"rules: e2e F1 {rules['f']:.4f} (P {rules['p']:.3f} R {rules['r']:.3f}, {rules['tp']} of {rules['gold']} pairs,"
+        f" {rules['pred']} predicted)"
+    )
     finals = []
     for seed in (int(s) for s in args.seeds.split(",")):
         curve = train_seed(nlp, train, dev, seed, args.epochs)
         finals.append(curve[-1]["f"])
-        print(f"seed {seed}: e2e F1 per half epoch " + " ".join(f"{c['f']:.3f}" for c in curve)
-              + f" | last: tp {curve[-1]['tp']}, predicted {curve[-1]['pred']}", flush=True)
-    print(json.dumps({"rules_f": rules["f"], "linker_f_last": finals, "linker_f_mean": round(float(numpy.mean(finals)), 4),
-                      "linker_f_std": round(float(numpy.std(finals)), 4),
-                      "gain_mean": round(float(numpy.mean(finals)) - rules["f"], 4)}))
+        print(
+            f"seed {seed}: e2e F1 per half epoch "
+            + " ".join(f"{c['f']:.3f}" for c in curve)
+            + f" | last: tp {curve[-1]['tp']}, predicted {curve[-1]['pred']}",
+            flush=True,
+        )
+    print(
+        json.dumps(
+            {
+                "rules_f": rules["f"],
+                "linker_f_last": finals,
+                "linker_f_mean": round(float(numpy.mean(finals)), 4),
+                "linker_f_std": round(float(numpy.std(finals)), 4),
+                "gain_mean": round(float(numpy.mean(finals)) - rules["f"], 4),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ a message when the data or the scorer is absent.
 
     python bench/score_finder.py [--split dev] [--patterns patterns/de] [--keep pred.jsonl]
 """
+
 import argparse
 import json
 import subprocess
@@ -52,7 +53,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pred = Path(args.keep) if args.keep else Path(tmp) / "pred.jsonl"
         speed = predict(gold, pred, args.patterns)
-        out = subprocess.run([sys.executable, str(SCORER), str(gold), str(pred)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, str(SCORER), str(gold), str(pred)], capture_output=True, text=True, check=True
+        )
     figures = json.loads(out.stdout)
     figures["split"] = args.split
     figures["docs_per_second"] = round(speed, 1)

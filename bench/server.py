@@ -16,6 +16,7 @@ routes; /project is shown too (once per page load, all 20 connecting at the same
     python bench/server.py [--sessions 20] [--tasks 2000] [--batch-size 10] [--answers-per-request 1]
                            [--lazy-stream]
 """
+
 import argparse
 import http.client
 import json
@@ -34,13 +35,29 @@ from typing import Any, Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SUBJECTS = ["Die Ministerin", "Der Trainer", "Eine Sprecherin", "Der Bürgermeister", "Die Forscherin",
-            "Ein Anwohner", "Die Gewerkschaft", "Der Kapitän", "Die Richterin", "Ein Polizeisprecher"]
+SUBJECTS = [
+    "Die Ministerin",
+    "Der Trainer",
+    "Eine Sprecherin",
+    "Der Bürgermeister",
+    "Die Forscherin",
+    "Ein Anwohner",
+    "Die Gewerkschaft",
+    "Der Kapitän",
+    "Die Richterin",
+    "Ein Polizeisprecher",
+]
 VERBS = ["sagte", "erklärte", "betonte", "warnte", "meinte", "kündigte an", "räumte ein"]
-CLAIMS = ["Wir haben keine Zeit zu verlieren", "Das Projekt wird pünktlich fertig",
-          "Niemand hat mit diesem Ergebnis gerechnet", "Die Lage bleibt angespannt",
-          "Wir arbeiten an einer Lösung", "Das war ein guter Tag für die Stadt",
-          "Die Zahlen sprechen für sich", "Wir lassen uns nicht unter Druck setzen"]
+CLAIMS = [
+    "Wir haben keine Zeit zu verlieren",
+    "Das Projekt wird pünktlich fertig",
+    "Niemand hat mit diesem Ergebnis gerechnet",
+    "Die Lage bleibt angespannt",
+    "Wir arbeiten an einer Lösung",
+    "Das war ein guter Tag für die Stadt",
+    "Die Zahlen sprechen für sich",
+    "Wir lassen uns nicht unter Druck setzen",
+]
 PLACES = ["in Hamburg", "am Montag", "vor Journalisten", "im Rathaus", "nach der Sitzung", "in Bremen"]
 
 
@@ -51,8 +68,10 @@ def synthetic_texts(n: int, seed: int = 13) -> List[str]:
     for i in range(n):
         subject, verb, claim = rng.choice(SUBJECTS), rng.choice(VERBS), rng.choice(CLAIMS)
         place = rng.choice(PLACES)
-        texts.append(f"„{claim}“, {verb} {subject.lower() if i % 3 else subject} {place}. "
-                     f"Meldung Nummer {i}: Die Beratungen gehen {rng.choice(['morgen', 'bald', 'heute'])} weiter.")
+        texts.append(
+            f"„{claim}“, {verb} {subject.lower() if i % 3 else subject} {place}. "
+            f"Meldung Nummer {i}: Die Beratungen gehen {rng.choice(['morgen', 'bald', 'heute'])} weiter."
+        )
     return texts
 
 
@@ -83,8 +102,15 @@ class Http:
         self.conn.close()
 
 
-def annotator(base: str, name: str, per_request: int, timings: Dict[str, List[float]],
-              received: Dict[str, List[int]], acked: Dict[str, List[int]], errors: List[str]) -> None:
+def annotator(
+    base: str,
+    name: str,
+    per_request: int,
+    timings: Dict[str, List[float]],
+    received: Dict[str, List[int]],
+    acked: Dict[str, List[int]],
+    errors: List[str],
+) -> None:
     """One annotator session: load the project, then fetch, answer, send, until no task is left."""
     t0 = time.perf_counter()  # the page's first call; it also opens the connection
     client = Http(base)
@@ -107,10 +133,11 @@ def annotator(base: str, name: str, per_request: int, timings: Dict[str, List[fl
             received[name] += [t["_task_hash"] for t in tasks]
             for start in range(0, len(tasks), per_request):
                 answers = []
-                for task in tasks[start:start + per_request]:
+                for task in tasks[start : start + per_request]:
                     tok = task["tokens"][0]
-                    task["spans"] = task.get("spans", []) + [{"start": tok["start"], "end": tok["end"], "token_start": 0,
-                                                              "token_end": 0, "label": "CUE"}]
+                    task["spans"] = task.get("spans", []) + [
+                        {"start": tok["start"], "end": tok["end"], "token_start": 0, "token_end": 0, "label": "CUE"}
+                    ]
                     answers.append(dict(task, answer="accept"))
                 t0 = time.perf_counter()
                 status, raw = client.call("POST", "/give_answers", {"answers": answers, "session_id": name})
@@ -129,8 +156,9 @@ def run_annotators(base: str, names: List[str], per_request: int) -> Tuple[Dict,
     received: Dict[str, List[int]] = defaultdict(list)
     acked: Dict[str, List[int]] = defaultdict(list)
     errors: List[str] = []
-    workers = [threading.Thread(target=annotator, args=(base, n, per_request, timings, received, acked, errors))
-               for n in names]
+    workers = [
+        threading.Thread(target=annotator, args=(base, n, per_request, timings, received, acked, errors)) for n in names
+    ]
     for w in workers:
         w.start()
     for w in workers:
@@ -145,19 +173,26 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=10)
     parser.add_argument("--answers-per-request", type=int, default=1)
     parser.add_argument("--target-p95-ms", type=float, default=50.0)
-    parser.add_argument("--lazy-stream", action="store_true",
-                        help="Give the stream as a generator (server then works in its thread pool)")
+    parser.add_argument(
+        "--lazy-stream",
+        action="store_true",
+        help="Give the stream as a generator (server then works in its thread pool)",
+    )
     args = parser.parse_args()
 
     home = tempfile.mkdtemp(prefix="bench-server-")
     os.environ["PRODIGY_HOME"] = home
-    for var in ("PRODIGY_CONFIG", "PRODIGY_CONFIG_OVERRIDES", "PRODIGY_ALLOWED_SESSIONS",
-                "PRODIGY_BASIC_AUTH_USER", "PRODIGY_BASIC_AUTH_PASS"):
+    for var in (
+        "PRODIGY_CONFIG",
+        "PRODIGY_CONFIG_OVERRIDES",
+        "PRODIGY_ALLOWED_SESSIONS",
+        "PRODIGY_BASIC_AUTH_USER",
+        "PRODIGY_BASIC_AUTH_PASS",
+    ):
         os.environ.pop(var, None)
 
     import spacy
     import uvicorn
-
     from prodigy_quotes.compat import connect
     from prodigy_quotes.server.serve import bind, build_app
     from prodigy_quotes.tasks import doc_to_task
@@ -170,9 +205,17 @@ def main() -> int:
     print(f"{args.tasks} tasks made in {time.perf_counter() - t0:.1f}s; SQLite in {home}")
 
     # A list, as quotes.manual's stream is (auto_count_stream): the server knows the total.
-    components = {"dataset": "bench", "view_id": "relations", "stream": tasks,
-                  "config": {"labels": ["SPEAKER", "CUE"], "relations_span_labels": ["QUOTE", "SPEAKER", "CUE"],
-                             "batch_size": args.batch_size, "feed_overlap": False}}
+    components = {
+        "dataset": "bench",
+        "view_id": "relations",
+        "stream": tasks,
+        "config": {
+            "labels": ["SPEAKER", "CUE"],
+            "relations_span_labels": ["QUOTE", "SPEAKER", "CUE"],
+            "batch_size": args.batch_size,
+            "feed_overlap": False,
+        },
+    }
     if args.lazy_stream:
         components["stream"] = iter(tasks)
     app = build_app(components, config={**components["config"], "host": "127.0.0.1", "port": 0})
@@ -207,9 +250,11 @@ def main() -> int:
     session_rows = sum(db.count_dataset(f"bench-{n}") for n in names if f"bench-{n}" in db)
     wrong_session = sum(1 for eg in stored if not str(eg.get("_session_id", "")).startswith("bench-annotator"))
 
-    print(f"\n{args.sessions} sessions, {args.tasks} tasks, batch {args.batch_size}, "
-          f"{args.answers_per_request} answer(s) per request, wall {wall:.1f}s "
-          f"({len(stored) / wall:.0f} answers/s)")
+    print(
+        f"\n{args.sessions} sessions, {args.tasks} tasks, batch {args.batch_size}, "
+        f"{args.answers_per_request} answer(s) per request, wall {wall:.1f}s "
+        f"({len(stored) / wall:.0f} answers/s)"
+    )
     print(f"{'route':<26}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     worst_p95 = 0.0
     for route in ("/project", "/get_session_questions", "/give_answers"):
@@ -225,10 +270,18 @@ def main() -> int:
     print(f"losses: {losses}")
     if errors:
         print("errors:\n  " + "\n  ".join(errors[:10]))
-    ok = (not errors and duplicates == 0 and losses == 0 and len(stored) == args.tasks
-          and session_rows == args.tasks and worst_p95 < args.target_p95_ms)
-    print(f"\n{'PASS' if ok else 'FAIL'}: p95 of the annotation routes < {args.target_p95_ms:.0f} ms, "
-          "no lost or duplicated answers")
+    ok = (
+        not errors
+        and duplicates == 0
+        and losses == 0
+        and len(stored) == args.tasks
+        and session_rows == args.tasks
+        and worst_p95 < args.target_p95_ms
+    )
+    print(
+        f"\n{'PASS' if ok else 'FAIL'}: p95 of the annotation routes < {args.target_p95_ms:.0f} ms, "
+        "no lost or duplicated answers"
+    )
     return 0 if ok else 1
 
 

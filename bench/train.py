@@ -6,6 +6,7 @@ alone, and pre-annotation speed in articles per second.
 
     python bench/train.py [--max-steps 400] [--select-on dev|train] [--out /tmp/quotes-bench]
 """
+
 import argparse
 import json
 import subprocess
@@ -37,8 +38,9 @@ def predict(nlp: spacy.language.Language, tasks: list, path: Path) -> float:
 
 def score(pred: Path) -> dict:
     """Figures of the reference scorer on dev."""
-    out = subprocess.run([sys.executable, str(SCORE), str(CORPUS / "dev.jsonl"), str(pred)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(SCORE), str(CORPUS / "dev.jsonl"), str(pred)], capture_output=True, text=True, check=True
+    ).stdout
     return json.loads(out)
 
 
@@ -46,8 +48,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-steps", type=int, default=400)
     ap.add_argument("--out", default=None)
-    ap.add_argument("--select-on", choices=["dev", "train"], default="dev",
-                    help="pick model-best on dev (as tuning does), or on 20%% of train so dev stays unseen")
+    ap.add_argument(
+        "--select-on",
+        choices=["dev", "train"],
+        default="dev",
+        help="pick model-best on dev (as tuning does), or on 20%% of train so dev stays unseen",
+    )
     a = ap.parse_args()
     if not (CORPUS / "train.tasks.jsonl").exists() or not SCORE.exists():
         print(f"skipped: {CORPUS} or {SCORE} not present")
@@ -70,12 +76,25 @@ def main() -> None:
     rules = load_quote_pipeline("patterns:de")
     rules_speed = predict(rules, dev, out / "dev.rules.jsonl")
     m, r = score(out / "dev.model.jsonl"), score(out / "dev.rules.jsonl")
-    print(json.dumps({"train_seconds": round(train_seconds, 1), "train_docs": len(train), "dev_docs": len(dev),
-                      "model": m, "rules": r, "model_articles_per_s": round(model_speed, 1),
-                      "rules_articles_per_s": round(rules_speed, 1)}, indent=1))
-    print(f"train {train_seconds:.0f}s | model exact F1 {m['quote_exact']['f']:.4f} e2e F1 {m['attribution_e2e']['f']:.4f}"
-          f" | rules exact F1 {r['quote_exact']['f']:.4f} e2e F1 {r['attribution_e2e']['f']:.4f}"
-          f" | {model_speed:.1f} articles/s")
+    print(
+        json.dumps(
+            {
+                "train_seconds": round(train_seconds, 1),
+                "train_docs": len(train),
+                "dev_docs": len(dev),
+                "model": m,
+                "rules": r,
+                "model_articles_per_s": round(model_speed, 1),
+                "rules_articles_per_s": round(rules_speed, 1),
+            },
+            indent=1,
+        )
+    )
+    print(
+        f"train {train_seconds:.0f}s | model exact F1 {m['quote_exact']['f']:.4f} e2e F1 {m['attribution_e2e']['f']:.4f}"
+        f" | rules exact F1 {r['quote_exact']['f']:.4f} e2e F1 {r['attribution_e2e']['f']:.4f}"
+        f" | {model_speed:.1f} articles/s"
+    )
 
 
 if __name__ == "__main__":

@@ -5,4 +5,5 @@ recipes (``prodigy_quotes.quotes``), the rule-based quote finder (``prodigy_quot
 the trainable model (``prodigy_quotes.model``), the dataset store (``prodigy_quotes.store``)
 and the bundled annotation server (``prodigy_quotes.server``).
 """
+
 __version__ = "0.1.0"

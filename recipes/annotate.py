@@ -8,6 +8,7 @@ than ``--max-tokens`` are split at paragraph boundaries (``meta.part``/``parts``
 Inputs already answered in the dataset or in ``--exclude`` datasets are skipped, so a
 restarted session continues where it stopped.
 """
+
 import re
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
@@ -35,6 +36,7 @@ _REBUILT = frozenset({"text", "tokens", "spans", "relations", "meta", "answer"})
 
 # -- splitting long documents ----------------------------------------------------------------
 
+
 def _paragraphs(text: str) -> List[Tuple[int, int]]:
     """Character ranges of the paragraphs (blank-line separated, else line separated)."""
     pattern = _PARAGRAPH_BREAK if _PARAGRAPH_BREAK.search(text) else _LINE_BREAK
@@ -48,8 +50,9 @@ def _paragraphs(text: str) -> List[Tuple[int, int]]:
     return ranges
 
 
-def split_ranges(text: str, count_tokens: Callable[[str], int], max_tokens: int,
-                 keep_together: Sequence[Tuple[int, int]] = ()) -> List[Tuple[int, int]]:
+def split_ranges(
+    text: str, count_tokens: Callable[[str], int], max_tokens: int, keep_together: Sequence[Tuple[int, int]] = ()
+) -> List[Tuple[int, int]]:
     """Group paragraphs into parts of at most ``max_tokens`` tokens (a longer paragraph stays whole).
 
     No part boundary falls inside a range of ``keep_together`` (existing spans).
@@ -84,14 +87,18 @@ def part_task(task: Task, start: int, end: int, index: int, total: int) -> Task:
     if total == 1:
         return task
     inside = lambda s: start <= s["start"] and s["end"] <= end  # noqa: E731
-    part: Task = {"text": task["text"][start:end], "meta": {**(task.get("meta") or {}), "part": index + 1, "parts": total, "offset": start}}
+    part: Task = {
+        "text": task["text"][start:end],
+        "meta": {**(task.get("meta") or {}), "part": index + 1, "parts": total, "offset": start},
+    }
     if "spans" not in task:  # raw text: the pipeline annotates it
         return part
     part["spans"] = [_shift_span(s, start) for s in task.get("spans") or [] if inside(s)]
     part["relations"] = [
         {**r, "head_span": _shift_span(r["head_span"], start), "child_span": _shift_span(r["child_span"], start)}
         for r in task.get("relations") or []
-        if inside(r.get("head_span", {"start": -1, "end": -1})) and inside(r.get("child_span", {"start": -1, "end": -1}))
+        if inside(r.get("head_span", {"start": -1, "end": -1}))
+        and inside(r.get("child_span", {"start": -1, "end": -1}))
     ]
     for key in ("head", "child"):
         for r in part["relations"]:
@@ -100,6 +107,7 @@ def part_task(task: Task, start: int, end: int, index: int, total: int) -> Task:
 
 
 # -- the stream ------------------------------------------------------------------------------
+
 
 def check_source(source: Any) -> None:
     """Fail before serving when the source can't be read (the stream itself is lazy)."""
@@ -113,7 +121,9 @@ def check_source(source: Any) -> None:
         if name not in connect():
             raise InputError(text, None, f"no dataset named '{name}'; see `quotes stats -l` for the datasets")
     elif not Path(text).exists():
-        raise InputError(text, None, "no such file or folder; give a .jsonl or .txt file, a folder of them, - or dataset:NAME")
+        raise InputError(
+            text, None, "no such file or folder; give a .jsonl or .txt file, a folder of them, - or dataset:NAME"
+        )
 
 
 def _docs_to_tasks(nlp: Language, tasks: Iterable[Task], max_tokens: int) -> Iterator[Task]:
@@ -136,8 +146,9 @@ def _docs_to_tasks(nlp: Language, tasks: Iterable[Task], max_tokens: int) -> Ite
             yield set_hashes(out)
 
 
-def annotation_stream(nlp: Language, source: Any, dataset: str, exclude: Sequence[str] = (),
-                      max_tokens: int = DEFAULT_MAX_TOKENS) -> Iterator[Task]:
+def annotation_stream(
+    nlp: Language, source: Any, dataset: str, exclude: Sequence[str] = (), max_tokens: int = DEFAULT_MAX_TOKENS
+) -> Iterator[Task]:
     """Lazily pre-annotated tasks, skipping inputs answered in ``dataset`` or ``exclude``.
 
     With ``feed_overlap`` every annotator sees every input, so answers in ``dataset`` only
@@ -156,15 +167,21 @@ def annotation_stream(nlp: Language, source: Any, dataset: str, exclude: Sequenc
 
 # -- answers ---------------------------------------------------------------------------------
 
+
 def answer_problems(eg: Task, span_labels: Sequence[str]) -> List[str]:
     """What is wrong with an accepted answer: bad spans, relations to missing or wrong spans."""
     problems = validate_task(eg, span_labels=span_labels, relation_labels=RELATION_LABELS)
     labels = {(s.get("start"), s.get("end")): s.get("label") for s in eg.get("spans") or []}
     for i, rel in enumerate(eg.get("relations") or []):
         head, child = rel.get("head_span") or {}, rel.get("child_span") or {}
-        head_label, child_label = labels.get((head.get("start"), head.get("end"))), labels.get((child.get("start"), child.get("end")))
+        head_label, child_label = (
+            labels.get((head.get("start"), head.get("end"))),
+            labels.get((child.get("start"), child.get("end"))),
+        )
         if head_label in (SPEAKER, CUE):
-            problems.append(f"relation {i} starts at a {head_label} span; draw {rel.get('label')} relations from the quote")
+            problems.append(
+                f"relation {i} starts at a {head_label} span; draw {rel.get('label')} relations from the quote"
+            )
         if child_label is not None and rel.get("label") in RELATION_LABELS and child_label != rel.get("label"):
             problems.append(f"relation {i} is labelled {rel.get('label')} but points at a {child_label} span")
     return problems
@@ -185,8 +202,15 @@ def make_validate_answer(span_labels: Sequence[str]) -> Callable[[Task], None]:
     return validate_answer
 
 
-def components(dataset: str, nlp: Language, stream: Iterator[Task], exclude: Sequence[str], wrap: bool,
-               span_labels: Sequence[str], hide_arrow_heads: bool = False) -> Dict[str, Any]:
+def components(
+    dataset: str,
+    nlp: Language,
+    stream: Iterator[Task],
+    exclude: Sequence[str],
+    wrap: bool,
+    span_labels: Sequence[str],
+    hide_arrow_heads: bool = False,
+) -> Dict[str, Any]:
     """The Prodigy components dict shared by quotes.manual and quotes.correct."""
     return {
         "dataset": dataset,
@@ -202,7 +226,10 @@ def components(dataset: str, nlp: Language, stream: Iterator[Task], exclude: Seq
             "wrap_relations": wrap,
             "hide_relation_arrow": hide_arrow_heads,
             "auto_count_stream": True,
-            "custom_theme": {"cardMaxWidth": "90%", "labels": {k: v for k, v in LABEL_COLOURS.items() if k in span_labels}},
+            "custom_theme": {
+                "cardMaxWidth": "90%",
+                "labels": {k: v for k, v in LABEL_COLOURS.items() if k in span_labels},
+            },
         },
     }
 
@@ -229,20 +256,34 @@ _SHARED_ARGS = dict(
     exclude=Arg("--exclude", "-e", help="Comma-separated datasets whose inputs to skip", converter=split_string),
     wrap=Arg("--wrap", "-W", help="Wrap the text over several lines instead of one long row"),
     max_tokens=Arg("--max-tokens", "-mt", help="Split longer documents at paragraph boundaries (0: never split)"),
-    span_label=Arg("--span-label", "-sl", help="Comma-separated span labels (default QUOTE,SPEAKER,CUE)", converter=split_string),
+    span_label=Arg(
+        "--span-label", "-sl", help="Comma-separated span labels (default QUOTE,SPEAKER,CUE)", converter=split_string
+    ),
     hide_arrow_heads=Arg("--hide-arrow-heads", "-HA", help="Draw relations without arrow heads"),
 )
 
 
 @recipe(
     "quotes.manual",
-    spacy_model=Arg(help="spaCy pipeline for tokens (blank:de, blank:en, a package or folder); its parser/NER help when present"),
-    patterns=Arg("--patterns", "-pt", help="Folder of quote-finder pattern files (default: the built-in ones for the language)"),
+    spacy_model=Arg(
+        help="spaCy pipeline for tokens (blank:de, blank:en, a package or folder); its parser/NER help when present"
+    ),
+    patterns=Arg(
+        "--patterns", "-pt", help="Folder of quote-finder pattern files (default: the built-in ones for the language)"
+    ),
     **_SHARED_ARGS,
 )
-def quotes_manual(dataset: str, spacy_model: str, source: str, patterns: Optional[str] = None,
-                  exclude: Optional[List[str]] = None, wrap: bool = False, max_tokens: int = DEFAULT_MAX_TOKENS,
-                  span_label: Optional[List[str]] = None, hide_arrow_heads: bool = False) -> Dict[str, Any]:
+def quotes_manual(
+    dataset: str,
+    spacy_model: str,
+    source: str,
+    patterns: Optional[str] = None,
+    exclude: Optional[List[str]] = None,
+    wrap: bool = False,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    span_label: Optional[List[str]] = None,
+    hide_arrow_heads: bool = False,
+) -> Dict[str, Any]:
     """Correct rule-based quotes, speakers and cues in the relations interface, one task per document."""
     check_source(source)
     nlp = _with_finder(load_nlp(spacy_model), patterns)
@@ -257,9 +298,16 @@ def quotes_manual(dataset: str, spacy_model: str, source: str, patterns: Optiona
     model=Arg(help="Trained pipeline (folder or package) that predicts quotes, speakers and cues"),
     **_SHARED_ARGS,
 )
-def quotes_correct(dataset: str, model: str, source: str, exclude: Optional[List[str]] = None, wrap: bool = False,
-                   max_tokens: int = DEFAULT_MAX_TOKENS, span_label: Optional[List[str]] = None,
-                   hide_arrow_heads: bool = False) -> Dict[str, Any]:
+def quotes_correct(
+    dataset: str,
+    model: str,
+    source: str,
+    exclude: Optional[List[str]] = None,
+    wrap: bool = False,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    span_label: Optional[List[str]] = None,
+    hide_arrow_heads: bool = False,
+) -> Dict[str, Any]:
     """Correct a trained pipeline's quotes, speakers and cues in the relations interface."""
     check_source(source)
     nlp = load_nlp(model)

@@ -5,6 +5,7 @@ under Prodigy. A recipe that returns components with a stream starts an annotati
 (Prodigy's server when installed, ours otherwise); CLI-only commands (``db-in`` ...) come from
 :data:`prodigy_quotes.compat.COMMANDS`.
 """
+
 import inspect
 import shlex
 import sys
@@ -47,7 +48,9 @@ def _cli_type(hint: Any) -> Tuple[Any, Optional[Callable[[str], Any]]]:
     return str, None  # Language and other objects: recipes accept the name as a string
 
 
-def _parameter(param: inspect.Parameter, spec: Optional[ArgSpec], hint: Any) -> Tuple[inspect.Parameter, Optional[Callable]]:
+def _parameter(
+    param: inspect.Parameter, spec: Optional[ArgSpec], hint: Any
+) -> Tuple[inspect.Parameter, Optional[Callable]]:
     cli_type, converter = _cli_type(hint)
     if spec is not None and spec.converter is not None:
         cli_type, converter = str, spec.converter
@@ -132,7 +135,11 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit.")) -> None:
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
     """Find direct quotes, their speakers and cue words in news text, and annotate them."""
 
 

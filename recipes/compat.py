@@ -4,6 +4,7 @@
 signatures, so recipe modules never check whether Prodigy is there. Every recipe is also kept
 in :data:`RECIPES`, from which the ``quotes`` command line builds one sub-command per recipe.
 """
+
 import importlib
 from dataclasses import dataclass, field
 from types import ModuleType

@@ -4,6 +4,7 @@ Later sources win: ``$PRODIGY_HOME/prodigy.json`` (global), ``./prodigy.json`` (
 file named by ``$PRODIGY_CONFIG``, then the JSON object in ``$PRODIGY_CONFIG_OVERRIDES``.
 The store and the annotation server read the same merged dict, so one file configures both.
 """
+
 import json
 import os
 from pathlib import Path
@@ -24,11 +25,15 @@ def _read_json_file(path: Path) -> Dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig") or "{}")
     except json.JSONDecodeError as err:
-        raise QuotesError(f"Can't read the settings in {path}", f"Line {err.lineno}: {err.msg}. Fix the JSON or remove the file.") from err
+        raise QuotesError(
+            f"Can't read the settings in {path}", f"Line {err.lineno}: {err.msg}. Fix the JSON or remove the file."
+        ) from err
     except OSError as err:
         raise QuotesError(f"Can't read the settings in {path}", str(err)) from err
     if not isinstance(data, dict):
-        raise QuotesError(f"Can't read the settings in {path}", "The file must hold one JSON object, e.g. {\"port\": 8080}.")
+        raise QuotesError(
+            f"Can't read the settings in {path}", 'The file must hold one JSON object, e.g. {"port": 8080}.'
+        )
     return data
 
 
@@ -40,7 +45,9 @@ def env_overrides() -> Dict[str, Any]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as err:
-        raise QuotesError("PRODIGY_CONFIG_OVERRIDES is not valid JSON", f"{err.msg} at column {err.colno}; e.g. '{{\"port\": 8081}}'.") from err
+        raise QuotesError(
+            "PRODIGY_CONFIG_OVERRIDES is not valid JSON", f"{err.msg} at column {err.colno}; e.g. '{{\"port\": 8081}}'."
+        ) from err
     if not isinstance(data, dict):
         raise QuotesError("PRODIGY_CONFIG_OVERRIDES must be a JSON object", "For example '{\"port\": 8081}'.")
     return data
@@ -64,7 +71,9 @@ def config_files(cwd: Optional[Path] = None) -> list:
     if explicit:
         path = Path(explicit).expanduser()
         if not path.is_file():
-            raise QuotesError(f"PRODIGY_CONFIG names {path}, which is not a file", "Point it at a prodigy.json or unset it.")
+            raise QuotesError(
+                f"PRODIGY_CONFIG names {path}, which is not a file", "Point it at a prodigy.json or unset it."
+            )
         candidates.append(path)
     seen, files = set(), []
     for path in candidates:

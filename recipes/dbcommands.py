@@ -4,6 +4,7 @@ They work on whatever ``connect()`` gives: Prodigy's database when Prodigy is in
 built-in SQLite store otherwise. ``db-in`` checks every task before it writes anything, and
 writes all of them in one transaction, so a failed import leaves the dataset as it was.
 """
+
 import json
 import platform
 import sys
@@ -51,11 +52,15 @@ def require_dataset(db: Any, name: str) -> None:
     """Stop with a helpful message if ``name`` is not in the database."""
     if name not in db:
         known = ", ".join(db.datasets) or "none yet"
-        raise QuotesError(f"No dataset named '{name}'", f"Datasets in the database: {known}. Create one with `quotes db-in {name} FILE`.")
+        raise QuotesError(
+            f"No dataset named '{name}'",
+            f"Datasets in the database: {known}. Create one with `quotes db-in {name} FILE`.",
+        )
 
 
-def read_tasks(path: str, answer: str, rehash: bool, skip_invalid: bool,
-               labels: Tuple[str, ...]) -> Tuple[List[Dict[str, Any]], List[str]]:
+def read_tasks(
+    path: str, answer: str, rehash: bool, skip_invalid: bool, labels: Tuple[str, ...]
+) -> Tuple[List[Dict[str, Any]], List[str]]:
     """Load, check and hash every task in ``path``; raise listing the bad lines unless skipping them."""
     source = Source(path, skip_invalid=True)  # collect unreadable lines too, then decide
     tasks: List[Dict[str, Any]] = []
@@ -92,11 +97,22 @@ def _rejected(path: str, problems: List[str], valid: int) -> QuotesError:
     answer=Arg("--answer", "-a", help="Answer to set on tasks that have none (accept, reject, ignore)"),
     rehash=Arg("--rehash", "-rh", help="Recompute _input_hash/_task_hash even where the tasks have them"),
     skip_invalid=Arg("--skip-invalid", "-S", help="Skip and count invalid tasks instead of importing nothing"),
-    label=Arg("--label", "-l", help="Extra comma-separated span labels to accept besides QUOTE, SPEAKER, CUE, INDIRECT, REPORTED"),
+    label=Arg(
+        "--label",
+        "-l",
+        help="Extra comma-separated span labels to accept besides QUOTE, SPEAKER, CUE, INDIRECT, REPORTED",
+    ),
     dry=Arg("--dry", "-D", help="Check and count, but don't write to the database"),
 )
-def db_in(dataset: str, in_file: str, answer: str = "accept", rehash: bool = False, skip_invalid: bool = False,
-          label: Optional[List[str]] = None, dry: bool = False) -> Dict[str, Any]:
+def db_in(
+    dataset: str,
+    in_file: str,
+    answer: str = "accept",
+    rehash: bool = False,
+    skip_invalid: bool = False,
+    label: Optional[List[str]] = None,
+    dry: bool = False,
+) -> Dict[str, Any]:
     """Import annotations from a JSONL file into a dataset, checking spans, relations and labels first."""
     if answer not in ANSWERS:
         raise QuotesError(f"Invalid --answer '{answer}'", f"Use one of {', '.join(ANSWERS)}.")
@@ -112,8 +128,10 @@ def db_in(dataset: str, in_file: str, answer: str = "accept", rehash: bool = Fal
             db.add_dataset(session_id, session=True)
             db.add_examples(tasks, datasets=[dataset, session_id])
     verb = "Would import" if dry else "Imported"
-    typer.echo(f"✔ {verb} {len(tasks)} annotation(s) into '{dataset}' (session {session_id}) in {db.db_name}"
-               + (f"; skipped {len(problems)} invalid" if problems else ""))
+    typer.echo(
+        f"✔ {verb} {len(tasks)} annotation(s) into '{dataset}' (session {session_id}) in {db.db_name}"
+        + (f"; skipped {len(problems)} invalid" if problems else "")
+    )
     return {"imported": 0 if dry else len(tasks), "skipped": len(problems), "session_id": session_id}
 
 
@@ -140,7 +158,9 @@ def db_out(dataset: str, out: Optional[str] = None) -> int:
     stream, path = _output(out, dataset)
     count = 0
     try:
-        examples = db.iter_dataset_examples(dataset) if hasattr(db, "iter_dataset_examples") else db.get_dataset(dataset)
+        examples = (
+            db.iter_dataset_examples(dataset) if hasattr(db, "iter_dataset_examples") else db.get_dataset(dataset)
+        )
         for eg in examples:
             stream.write(json.dumps(eg, ensure_ascii=False) + "\n")
             count += 1
@@ -171,7 +191,9 @@ def dataset_stats(db: Any, name: str) -> Dict[str, Any]:
     created = meta.get("created")
     return {
         "dataset": name,
-        "created": datetime.fromtimestamp(created).strftime("%Y-%m-%d %H:%M:%S") if isinstance(created, (int, float)) else None,
+        "created": datetime.fromtimestamp(created).strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(created, (int, float))
+        else None,
         "annotations": total,
         "documents": len(inputs),
         "answers": dict(answers),
@@ -212,9 +234,15 @@ def stats(dataset: Optional[str] = None, list_datasets: bool = False, list_sessi
         "datasets": len(db.datasets),
         "sessions": len(db.sessions),
     }
-    rows = [("Version", info["version"]), ("Prodigy Home", info["prodigy_home"]), ("Platform", info["platform"]),
-            ("Python Version", info["python"]), ("spaCy Version", info["spacy"]), ("Database Name", info["database"]),
-            ("Database Id", info["database_id"])]
+    rows = [
+        ("Version", info["version"]),
+        ("Prodigy Home", info["prodigy_home"]),
+        ("Platform", info["platform"]),
+        ("Python Version", info["python"]),
+        ("spaCy Version", info["spacy"]),
+        ("Database Name", info["database"]),
+        ("Database Id", info["database_id"]),
+    ]
     if location:
         rows.append(("Database File", location))
     rows += [("Total Datasets", info["datasets"]), ("Total Sessions", info["sessions"])]
@@ -226,11 +254,21 @@ def stats(dataset: Optional[str] = None, list_datasets: bool = False, list_sessi
     if dataset:
         require_dataset(db, dataset)
         ds = info["dataset"] = dataset_stats(db, dataset)
-        typer.echo("\n" + _table([
-            ("Dataset", ds["dataset"]), ("Created", ds["created"] or "-"), ("Annotations", ds["annotations"]),
-            ("Documents", ds["documents"]), ("Answers", _counts(ds["answers"])), ("Spans", _counts(ds["spans"])),
-            ("Relations", _counts(ds["relations"])), ("Sessions", ", ".join(ds["sessions"]) or "-"),
-        ]))
+        typer.echo(
+            "\n"
+            + _table(
+                [
+                    ("Dataset", ds["dataset"]),
+                    ("Created", ds["created"] or "-"),
+                    ("Annotations", ds["annotations"]),
+                    ("Documents", ds["documents"]),
+                    ("Answers", _counts(ds["answers"])),
+                    ("Spans", _counts(ds["spans"])),
+                    ("Relations", _counts(ds["relations"])),
+                    ("Sessions", ", ".join(ds["sessions"]) or "-"),
+                ]
+            )
+        )
     return info
 
 

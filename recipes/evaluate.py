@@ -2,6 +2,7 @@
 
 The metric itself is in :mod:`.scoring`; gold tasks are read by :func:`.loaders.read_tasks`.
 """
+
 import json
 from typing import Any, Dict, List, Sequence
 
@@ -26,14 +27,28 @@ def predict_tasks(model: str, gold: Sequence[Task], batch_size: int = 32) -> Lis
 def format_table(result: Dict[str, Any]) -> str:
     """A plain text table of the figures."""
     rows = [("metric", "P", "R", "F1", "tp", "pred", "gold")]
-    for key, name in (("quote_exact", "QUOTE exact"), ("quote_overlap", "QUOTE overlap"),
-                      ("attribution_e2e", "QUOTE→SPEAKER e2e")):
+    for key, name in (
+        ("quote_exact", "QUOTE exact"),
+        ("quote_overlap", "QUOTE overlap"),
+        ("attribution_e2e", "QUOTE→SPEAKER e2e"),
+    ):
         v = result[key]
-        rows.append((name, f"{v['p']:.4f}", f"{v['r']:.4f}", f"{v['f']:.4f}", str(v["tp"]), str(v["pred"]), str(v["gold"])))
+        rows.append(
+            (name, f"{v['p']:.4f}", f"{v['r']:.4f}", f"{v['f']:.4f}", str(v["tp"]), str(v["pred"]), str(v["gold"]))
+        )
     for label, by_kind in result.get("labels", {}).items():
         for kind, v in by_kind.items():
-            rows.append((f"{label} spans {kind}", f"{v['p']:.4f}", f"{v['r']:.4f}", f"{v['f']:.4f}", str(v["tp"]),
-                         str(v["pred"]), str(v["gold"])))
+            rows.append(
+                (
+                    f"{label} spans {kind}",
+                    f"{v['p']:.4f}",
+                    f"{v['r']:.4f}",
+                    f"{v['f']:.4f}",
+                    str(v["tp"]),
+                    str(v["pred"]),
+                    str(v["gold"]),
+                )
+            )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     lines.append(f"SPEAKER accuracy on found quotes: {result['speaker_acc_on_found']:.4f}")

@@ -6,6 +6,7 @@ cue(s), the document's id and meta and the answer's session. ``tasks`` is ``db-o
 ``spacy`` writes the accepted answers as docs with ``doc.spans["quotes"]`` and
 ``doc._.quote_links`` (user data kept), ready for training.
 """
+
 import json
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Tuple
@@ -119,7 +120,9 @@ def export_dataset(dataset: str, output: str, format: str = "quotes", lang: str 
     try:
         spacy.util.get_lang_class(lang)
     except ImportError as err:
-        raise QuotesError(f"Unknown language '{lang}'", "Give a spaCy language code with --lang, e.g. de or en.") from err
+        raise QuotesError(
+            f"Unknown language '{lang}'", "Give a spaCy language code with --lang, e.g. de or en."
+        ) from err
     docs, spans = export_docbin(_accepted(db, dataset), path, lang)
     typer.echo(f"✔ Exported {docs} doc(s) with {spans} span(s) from '{dataset}' to {path}")
     return {"format": format, "output": str(path), "docs": docs, "spans": spans}

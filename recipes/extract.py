@@ -1,4 +1,5 @@
 """``quotes extract``: pre-annotate documents in bulk and write Prodigy tasks as JSONL."""
+
 import os
 import sys
 from pathlib import Path
@@ -21,7 +22,11 @@ def _as_tuples(source: Source) -> Iterator[Tuple[str, Dict[str, Any]]]:
 
 def _extra_keys(eg: Dict[str, Any]) -> Dict[str, Any]:
     """Keys of the input other than the ones the task is rebuilt from."""
-    return {k: v for k, v in eg.items() if k not in ("text", "meta", "tokens", "spans", "relations", "_input_hash", "_task_hash")}
+    return {
+        k: v
+        for k, v in eg.items()
+        if k not in ("text", "meta", "tokens", "spans", "relations", "_input_hash", "_task_hash")
+    }
 
 
 def extract_tasks(nlp: Any, source: Source, n_process: int = 1, batch_size: int = 32) -> Iterator[Dict[str, Any]]:
@@ -50,10 +55,19 @@ def _write(tasks: Iterator[Dict[str, Any]], out: IO[str], show: bool) -> int:
     patterns=Arg("--patterns", "-p", help="Folder of pattern files to use instead of the built-in ones"),
     n_process=Arg("--n-process", "-n", help="Number of processes"),
     batch_size=Arg("--batch-size", "-b", help="Documents per batch"),
-    skip_invalid=Arg("--skip-invalid", "-S", help="Skip invalid input lines (counted in a warning) instead of stopping"),
+    skip_invalid=Arg(
+        "--skip-invalid", "-S", help="Skip invalid input lines (counted in a warning) instead of stopping"
+    ),
 )
-def quotes_extract(model: str, source: str, output: str = "-", patterns: Optional[str] = None,
-                   n_process: int = 1, batch_size: int = 32, skip_invalid: bool = False) -> None:
+def quotes_extract(
+    model: str,
+    source: str,
+    output: str = "-",
+    patterns: Optional[str] = None,
+    n_process: int = 1,
+    batch_size: int = 32,
+    skip_invalid: bool = False,
+) -> None:
     """Find quotes, speakers and cues in documents and write one Prodigy task per document.
 
     Rules alone (blank:xx, patterns:xx or any pipeline without a quote model) or a trained

@@ -4,6 +4,7 @@
 the task keys present, or to the whole task minus ignored keys when none is present.
 ``json.dumps`` keeps Python's defaults (ASCII escaping), as Prodigy does.
 """
+
 import json
 from typing import Any, Dict, Iterable, Optional
 
@@ -14,8 +15,17 @@ TASK_HASH_ATTR = "_task_hash"
 INPUT_HASH_KEYS = ("text", "image", "html", "input")
 TASK_HASH_KEYS = ("spans", "label", "options", "arcs")
 IGNORE_HASH_KEYS = (
-    "score", "rank", "model", "source", "pattern", "priority", "path",
-    "_view_id", "_session_id", "_annotator_id", "answer",
+    "score",
+    "rank",
+    "model",
+    "source",
+    "pattern",
+    "priority",
+    "path",
+    "_view_id",
+    "_session_id",
+    "_annotator_id",
+    "answer",
 )
 # What our review and export treat as "the same answer": relations count (as in Prodigy's review).
 REVIEW_TASK_KEYS = ("spans", "label", "accept", "audio_spans", "relations")
@@ -36,15 +46,20 @@ def _whole_task(task: Dict[str, Any], ignore: Iterable[str]) -> str:
     return json.dumps(rest, sort_keys=True, separators=(",", ":"))
 
 
-def get_input_hash(task: Dict[str, Any], keys: Iterable[str] = INPUT_HASH_KEYS,
-                   ignore: Iterable[str] = IGNORE_HASH_KEYS) -> int:
+def get_input_hash(
+    task: Dict[str, Any], keys: Iterable[str] = INPUT_HASH_KEYS, ignore: Iterable[str] = IGNORE_HASH_KEYS
+) -> int:
     """Hash of what is annotated (the text), shared by all answers to the same input."""
     keyed = _keyed(task, keys)
     return _hash_str(keyed if keyed else _whole_task(task, ignore))
 
 
-def get_task_hash(task: Dict[str, Any], input_hash: int, keys: Iterable[str] = TASK_HASH_KEYS,
-                  ignore: Iterable[str] = IGNORE_HASH_KEYS) -> int:
+def get_task_hash(
+    task: Dict[str, Any],
+    input_hash: int,
+    keys: Iterable[str] = TASK_HASH_KEYS,
+    ignore: Iterable[str] = IGNORE_HASH_KEYS,
+) -> int:
     """Hash of the question asked about the input (its spans, label, ...)."""
     keyed = _keyed(task, keys)
     return _hash_str(str(input_hash) + (keyed if keyed else _whole_task(task, ignore)))

@@ -16,6 +16,7 @@ Bad input raises :class:`~prodigy_quotes.errors.InputError` naming the file and 
 ``skip_invalid`` the line is skipped and counted in :attr:`Source.skipped` instead.
 An empty text gives no document.
 """
+
 import json
 import sys
 from pathlib import Path
@@ -48,7 +49,11 @@ class Source:
             return
         path = Path(self.source)
         if not path.exists():
-            raise InputError(self.source, None, "no such file or folder; give a .jsonl or .txt file, a folder of them, or - for stdin")
+            raise InputError(
+                self.source,
+                None,
+                "no such file or folder; give a .jsonl or .txt file, a folder of them, or - for stdin",
+            )
         if path.is_dir() and not self._folder_files(path):
             raise InputError(self.source, None, "the folder holds no .txt or .jsonl files")
 
@@ -128,7 +133,9 @@ class Source:
     def _dataset(self, name: str) -> Iterator[Dict[str, Any]]:
         db = connect()
         if name not in db:
-            raise InputError(DATASET_PREFIX + name, None, f"no dataset named '{name}'; see `quotes stats` for the datasets")
+            raise InputError(
+                DATASET_PREFIX + name, None, f"no dataset named '{name}'; see `quotes stats` for the datasets"
+            )
         yield from db.get_dataset_examples(name)
 
 
@@ -137,8 +144,15 @@ def _chain(first: bytes, rest: IO[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def get_stream(source: Any, loader: Optional[str] = None, rehash: bool = False, dedup: bool = False,
-               input_key: str = "text", skip_invalid: bool = False, **_: Any) -> Iterator[Dict[str, Any]]:
+def get_stream(
+    source: Any,
+    loader: Optional[str] = None,
+    rehash: bool = False,
+    dedup: bool = False,
+    input_key: str = "text",
+    skip_invalid: bool = False,
+    **_: Any,
+) -> Iterator[Dict[str, Any]]:
     """Prodigy-style stream of hashed tasks from a source (see the module docstring)."""
     if not isinstance(source, (str, Path)):
         tasks = iter(source)
@@ -168,5 +182,7 @@ def read_tasks(source: str) -> List[Task]:
         return list(srsly.read_jsonl(path))
     db = connect()
     if source not in db:
-        raise QuotesError(f"Can't find the dataset '{source}'", "Check the name with `quotes db-list` or pass a .jsonl file.")
+        raise QuotesError(
+            f"Can't find the dataset '{source}'", "Check the name with `quotes db-list` or pass a .jsonl file."
+        )
     return db.get_dataset_examples(source)

@@ -1,11 +1,12 @@
 """Load the spaCy pipeline a user names on the command line."""
+
 from pathlib import Path
 from typing import Union
 
 import spacy
 from spacy.language import Language
 
-from . import model  # noqa: F401  (registers our factories, also where entry points are not installed)
+from . import model as _model  # noqa: F401  (registers our factories, also where entry points are not installed)
 from .errors import QuotesError
 from .finder import add_quote_finder
 
@@ -20,7 +21,9 @@ def load_nlp(model: Union[str, Path, Language]) -> Language:
         try:
             return spacy.blank(lang)
         except (ImportError, KeyError) as err:
-            raise QuotesError(f"Unknown language '{lang}' in '{name}'", "Use a spaCy language code such as blank:de or blank:en.") from err
+            raise QuotesError(
+                f"Unknown language '{lang}' in '{name}'", "Use a spaCy language code such as blank:de or blank:en."
+            ) from err
     try:
         return spacy.load(name)
     except OSError as err:
@@ -45,7 +48,7 @@ def load_quote_pipeline(model: Union[str, Path, Language], patterns_dir: Union[s
     """A pipeline that finds quotes: ``patterns:de`` = rules on blank:de; others get the rules if they lack a quote model."""
     name = model if isinstance(model, Language) else str(model)
     if isinstance(name, str) and name.startswith(PATTERNS_PREFIX):
-        name = "blank:" + name[len(PATTERNS_PREFIX):]
+        name = "blank:" + name[len(PATTERNS_PREFIX) :]
     nlp = load_nlp(name)
     if patterns_dir is not None or not has_quote_components(nlp):
         nlp = add_quote_finder(nlp, patterns_dir=patterns_dir)

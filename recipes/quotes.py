@@ -5,14 +5,16 @@ CLI-only command. The recipes themselves live in modules named for what they do.
 file from a checkout where the package is not installed, it first loads its own folder as the
 package ``prodigy_quotes``.
 """
+
 import importlib.util
 import sys
 from pathlib import Path
 
 if __package__ != "prodigy_quotes" and importlib.util.find_spec("prodigy_quotes") is None:
     _here = Path(__file__).resolve().parent
-    _spec = importlib.util.spec_from_file_location("prodigy_quotes", _here / "__init__.py",
-                                                   submodule_search_locations=[str(_here)])
+    _spec = importlib.util.spec_from_file_location(
+        "prodigy_quotes", _here / "__init__.py", submodule_search_locations=[str(_here)]
+    )
     assert _spec is not None and _spec.loader is not None
     sys.modules["prodigy_quotes"] = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(sys.modules["prodigy_quotes"])
@@ -26,6 +28,12 @@ from prodigy_quotes.review import quotes_review  # noqa: E402,F401
 from prodigy_quotes.training import quotes_train, quotes_train_curve  # noqa: E402,F401
 
 __all__ = [
-    "quotes_correct", "quotes_evaluate", "quotes_export", "quotes_extract", "quotes_manual", "quotes_review",
-    "quotes_train", "quotes_train_curve",
+    "quotes_correct",
+    "quotes_evaluate",
+    "quotes_export",
+    "quotes_extract",
+    "quotes_manual",
+    "quotes_review",
+    "quotes_train",
+    "quotes_train_curve",
 ]

@@ -7,6 +7,7 @@ version, carries all versions in ``versions`` (Prodigy's review interface shows 
 names what the versions disagree on in ``diff`` and ``meta``. The reviewer's answer is stored
 once per input; inputs already reviewed are skipped.
 """
+
 import copy
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, Iterator, List, Sequence, Tuple
@@ -102,7 +103,9 @@ def _describe(diff: Dict[str, List[Dict[str, Any]]]) -> str:
         parts.append(f"{span.get('label')} {span.get('start')}-{span.get('end')} only {','.join(entry['sessions'])}")
     for entry in diff["relations"]:
         rel = entry["item"]
-        parts.append(f"{rel.get('label')} link {rel['head_span'].get('start')}->{rel['child_span'].get('start')} only {','.join(entry['sessions'])}")
+        parts.append(
+            f"{rel.get('label')} link {rel['head_span'].get('start')}->{rel['child_span'].get('start')} only {','.join(entry['sessions'])}"
+        )
     if diff["answers"]:
         parts.append("answers differ")
     return "; ".join(parts)
@@ -127,8 +130,9 @@ def review_task(answers: Sequence[Tuple[str, Task]]) -> Task:
     return set_hashes(task, task_keys=REVIEW_TASK_KEYS)
 
 
-def review_stream(db: Any, dataset: str, in_datasets: Sequence[str], auto_accept: bool,
-                  accept_single: bool) -> Iterator[Task]:
+def review_stream(
+    db: Any, dataset: str, in_datasets: Sequence[str], auto_accept: bool, accept_single: bool
+) -> Iterator[Task]:
     """Review tasks for inputs not yet reviewed; agreed ones are stored directly with --auto-accept."""
     done = set(db.get_input_hashes(dataset))
     for input_hash, answers in group_answers(in_datasets, db).items():
@@ -161,11 +165,14 @@ def before_db_one(eg: Task) -> Task:
     dataset=Arg(help="Dataset to save the reviewed answers to"),
     in_datasets=Arg(help="Comma-separated datasets with the annotators' answers", converter=split_string),
     auto_accept=Arg("--auto-accept", "-A", help="Store inputs all annotators agree on without asking"),
-    accept_single=Arg("--accept-single", "-S", help="With --auto-accept, also store inputs only one annotator answered"),
+    accept_single=Arg(
+        "--accept-single", "-S", help="With --auto-accept, also store inputs only one annotator answered"
+    ),
     wrap=Arg("--wrap", "-W", help="Wrap the text over several lines instead of one long row"),
 )
-def quotes_review(dataset: str, in_datasets: List[str], auto_accept: bool = False, accept_single: bool = False,
-                  wrap: bool = False) -> Dict[str, Any]:
+def quotes_review(
+    dataset: str, in_datasets: List[str], auto_accept: bool = False, accept_single: bool = False, wrap: bool = False
+) -> Dict[str, Any]:
     """Review and merge several annotators' quotes, speakers and cues into one version per input."""
     names = split_string(in_datasets)
     if not names:

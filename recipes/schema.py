@@ -4,6 +4,7 @@ Spans live in ``doc.spans[SPANS_KEY]`` with the labels below. Links from a quote
 speaker or cue live in ``doc._.quote_links``: a list of :class:`Link` tuples of token
 offsets (end exclusive, as in spaCy), so they survive ``DocBin`` round trips.
 """
+
 from typing import List, NamedTuple
 
 from spacy.tokens import Doc, Span

@@ -6,6 +6,7 @@ overlaps a gold speaker. Gold and predictions are Prodigy tasks: QUOTE spans plu
 relations from quote to speaker. Kept apart from the ``quotes.evaluate`` recipe (as spaCy keeps
 ``scorer.py`` apart from its CLI) so the trainable components can score without the recipes.
 """
+
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from spacy.training import Example
@@ -90,7 +91,7 @@ def gold_parts(task: Task) -> Tuple[List[Offsets], List[List[Offsets]]]:
     quotes = sorted(_quote_speakers(task, "QUOTE").items())
     merged: List[List[Any]] = []  # [start, end, speakers]
     for (start, end), speakers in quotes:
-        gap = text[merged[-1][1]:start] if merged else ""
+        gap = text[merged[-1][1] : start] if merged else ""
         if merged and start >= merged[-1][1] and not gap.strip() and "\n" not in gap:
             merged[-1][1] = max(merged[-1][1], end)
             merged[-1][2].extend(speakers)
@@ -104,8 +105,18 @@ def gold_parts(task: Task) -> Tuple[List[Offsets], List[List[Offsets]]]:
 
 def new_totals() -> Dict[str, int]:
     """Zeroed counters, as score.py keeps them."""
-    return dict(q_tp_exact=0, q_tp_overlap=0, q_pred=0, q_gold=0, spk_gold=0, spk_ok=0,
-                pair_tp=0, pair_pred=0, pair_gold=0, missing_docs=0)
+    return dict(
+        q_tp_exact=0,
+        q_tp_overlap=0,
+        q_pred=0,
+        q_gold=0,
+        spk_gold=0,
+        spk_ok=0,
+        pair_tp=0,
+        pair_pred=0,
+        pair_gold=0,
+        missing_docs=0,
+    )
 
 
 def add_counts(tot: Dict[str, int], gold: Task, pred: Optional[Task]) -> None:
@@ -136,7 +147,8 @@ def add_counts(tot: Dict[str, int], gold: Task, pred: Optional[Task]) -> None:
 def figures(tot: Dict[str, int], docs: int) -> Dict[str, Any]:
     """The JSON object score.py prints."""
     return {
-        "docs": docs, "missing_docs": tot["missing_docs"],
+        "docs": docs,
+        "missing_docs": tot["missing_docs"],
         "quote_exact": prf(tot["q_tp_exact"], tot["q_pred"], tot["q_gold"]),
         "quote_overlap": prf(tot["q_tp_overlap"], tot["q_pred"], tot["q_gold"]),
         "speaker_acc_on_found": round(tot["spk_ok"] / tot["spk_gold"], 4) if tot["spk_gold"] else 0.0,
@@ -172,8 +184,11 @@ def _label_spans(task: Task, label: str, text: str) -> List[Offsets]:
     if label == "QUOTE":
         spans = [s for s in task.get("spans", []) if s.get("label") == label]
     else:
-        spans = [r["child_span"] for r in task.get("relations", [])
-                 if (r.get("head_span") or {}).get("label") == "QUOTE" and (r.get("child_span") or {}).get("label") == label]
+        spans = [
+            r["child_span"]
+            for r in task.get("relations", [])
+            if (r.get("head_span") or {}).get("label") == "QUOTE" and (r.get("child_span") or {}).get("label") == label
+        ]
     return sorted({trim(text, s["start"], s["end"]) for s in spans})
 
 
@@ -192,8 +207,10 @@ def label_scores(gold: Iterable[Task], pred: Iterable[Task]) -> Dict[str, Dict[s
             c["pred"] += len(ps)
             c["exact"] += len(match(gs, ps, True))
             c["overlap"] += len(match(gs, ps, False))
-    return {label: {"exact": prf(c["exact"], c["pred"], c["gold"]), "overlap": prf(c["overlap"], c["pred"], c["gold"])}
-            for label, c in counts.items()}
+    return {
+        label: {"exact": prf(c["exact"], c["pred"], c["gold"]), "overlap": prf(c["overlap"], c["pred"], c["gold"])}
+        for label, c in counts.items()
+    }
 
 
 def score_examples(examples: Iterable[Example]) -> Dict[str, Any]:

@@ -6,6 +6,7 @@ offsets (end exclusive) and *inclusive* ``token_start``/``token_end``; a relatio
 ``head``/``child`` is the ``token_end`` of its head/child span, with full copies of both spans in
 ``head_span``/``child_span``.
 """
+
 from typing import Any, Dict, Iterable, List, Optional, Union
 
 from spacy.language import Language
@@ -22,8 +23,7 @@ KNOWN_SPAN_LABELS = SPAN_LABELS + EXTRA_QUOTE_LABELS
 def tokens_of(doc: Doc) -> List[Dict[str, Any]]:
     """Prodigy token dicts for every token of ``doc``."""
     return [
-        {"text": t.text, "start": t.idx, "end": t.idx + len(t.text), "id": t.i, "ws": bool(t.whitespace_)}
-        for t in doc
+        {"text": t.text, "start": t.idx, "end": t.idx + len(t.text), "id": t.i, "ws": bool(t.whitespace_)} for t in doc
     ]
 
 
@@ -64,13 +64,15 @@ def relations_of(doc: Doc) -> List[Dict[str, Any]]:
         child_span = span_dict(child, child_label)
         for head_label in head_labels:
             head_span = span_dict(head, head_label)
-            relations.append({
-                "head": head_span["token_end"],
-                "child": child_span["token_end"],
-                "head_span": head_span,
-                "child_span": dict(child_span),
-                "label": link.label,
-            })
+            relations.append(
+                {
+                    "head": head_span["token_end"],
+                    "child": child_span["token_end"],
+                    "head_span": head_span,
+                    "child_span": dict(child_span),
+                    "label": link.label,
+                }
+            )
     return relations
 
 
@@ -126,7 +128,9 @@ def task_to_doc(nlp: Union[Language, Vocab], task: Task) -> Doc:
         by_offsets.setdefault((start, end), span)
 
     def find(ref: Dict[str, Any]) -> Optional[Span]:
-        return spans.get((ref["start"], ref["end"], ref.get("label") or "")) or by_offsets.get((ref["start"], ref["end"]))
+        return spans.get((ref["start"], ref["end"], ref.get("label") or "")) or by_offsets.get(
+            (ref["start"], ref["end"])
+        )
 
     for rel in task.get("relations", []):
         head, child = find(rel["head_span"]), find(rel["child_span"])
@@ -154,8 +158,9 @@ def _check_span(task: Task, span: Dict[str, Any], labels: Iterable[str], what: s
     return problems
 
 
-def validate_task(task: Any, span_labels: Iterable[str] = KNOWN_SPAN_LABELS,
-                  relation_labels: Iterable[str] = RELATION_LABELS) -> List[str]:
+def validate_task(
+    task: Any, span_labels: Iterable[str] = KNOWN_SPAN_LABELS, relation_labels: Iterable[str] = RELATION_LABELS
+) -> List[str]:
     """Everything wrong with a task, as sentences; an empty list means it is valid."""
     if not isinstance(task, dict):
         return [f"expected a JSON object, got {type(task).__name__}"]
@@ -165,7 +170,9 @@ def validate_task(task: Any, span_labels: Iterable[str] = KNOWN_SPAN_LABELS,
     problems = []
     for i, tok in enumerate(task.get("tokens") or []):
         if text[tok.get("start", 0) : tok.get("end", 0)] != tok.get("text"):
-            problems.append(f"token {i} {tok.get('text')!r} does not match the text at {tok.get('start')}..{tok.get('end')}")
+            problems.append(
+                f"token {i} {tok.get('text')!r} does not match the text at {tok.get('start')}..{tok.get('end')}"
+            )
             break
     span_labels, relation_labels = tuple(span_labels), tuple(relation_labels)
     known = set()
@@ -180,9 +187,13 @@ def validate_task(task: Any, span_labels: Iterable[str] = KNOWN_SPAN_LABELS,
             if not isinstance(span, dict):
                 problems.append(f"relation {i} has no {end}_span")
             elif (span.get("start"), span.get("end")) not in known:
-                problems.append(f"relation {i} {end} points at {span.get('start')}..{span.get('end')}, which is not a span of the task")
+                problems.append(
+                    f"relation {i} {end} points at {span.get('start')}..{span.get('end')}, which is not a span of the task"
+                )
             elif task.get("tokens") and rel.get(end) != span.get("token_end"):
-                problems.append(f"relation {i} {end}={rel.get(end)} is not the last token ({span.get('token_end')}) of its span")
+                problems.append(
+                    f"relation {i} {end}={rel.get(end)} is not the last token ({span.get('token_end')}) of its span"
+                )
     return problems
 
 

@@ -4,6 +4,7 @@ DATASETS names database datasets (comma-separated; ``eval:NAME`` marks evaluatio
 ``prodigy train``). A name ending in ``.jsonl`` is read as a tasks file instead (handy for
 development and tests).
 """
+
 import json
 import random
 import time
@@ -15,9 +16,9 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import DocBin
 
+from . import model  # noqa: F401  (registers the factories the config names)
 from .compat import Arg, recipe
 from .errors import QuotesError
-from . import model  # noqa: F401  (registers the factories the config names)
 from .loaders import accepted, read_tasks
 from .schema import LINKS_ATTR, SPAN_LABELS, SPANS_KEY, Link
 from .tasks import task_to_doc
@@ -59,8 +60,10 @@ def load_examples(names: Sequence[str]) -> List[Task]:
             raise QuotesError(f"No accepted examples in '{name}'", "Annotate and accept some examples first.")
         labelled = [t for t in found if any(s.get("label") in SPAN_LABELS for s in t.get("spans", []))]
         if not labelled:
-            raise QuotesError(f"No QUOTE, SPEAKER or CUE spans in '{name}'",
-                              "Train needs accepted examples with quote annotations (quotes.manual or quotes.correct).")
+            raise QuotesError(
+                f"No QUOTE, SPEAKER or CUE spans in '{name}'",
+                "Train needs accepted examples with quote annotations (quotes.manual or quotes.correct).",
+            )
         tasks.extend(found)
     return tasks
 
@@ -74,9 +77,11 @@ def tasks_to_docbin(nlp: Language, tasks: Sequence[Task]) -> DocBin:
         keep = {(s.start, s.end, s.label_) for s in spans}
         links = [Link(*l) for l in doc.user_data.get(LINKS_ATTR, [])]
         doc.spans[SPANS_KEY] = spans
-        doc.user_data[LINKS_ATTR] = [tuple(l) for l in links
-                                        if (l.head_start, l.head_end, "QUOTE") in keep
-                                        and (l.child_start, l.child_end, l.label) in keep]
+        doc.user_data[LINKS_ATTR] = [
+            tuple(l)
+            for l in links
+            if (l.head_start, l.head_end, "QUOTE") in keep and (l.child_start, l.child_end, l.label) in keep
+        ]
         db.add(doc)
     return db
 
@@ -108,8 +113,13 @@ def make_config(lang: str, base_model: Optional[str], max_steps: int, eval_frequ
     training["annotating_components"] = sourced + ["quote_finder"]
     training["batcher"] = {"@batchers": "spacy.batch_by_sequence.v1", "size": 8, "get_length": None}
     training["optimizer"] = {"@optimizers": "Adam.v1", "learn_rate": 0.002, "L2": 0.0, "use_averages": True}
-    training["score_weights"] = {"quote_exact_f": 0.3, "quote_overlap_f": 0.0, "quote_speaker_f": 0.7,
-                                 "speaker_acc": 0.0, "quote_cue_acc": 0.0}
+    training["score_weights"] = {
+        "quote_exact_f": 0.3,
+        "quote_overlap_f": 0.0,
+        "quote_speaker_f": 0.7,
+        "speaker_acc": 0.0,
+        "quote_cue_acc": 0.0,
+    }
     if sourced:
         config["initialize"]["vectors"] = base_model
     config["corpora"] = {
@@ -129,9 +139,15 @@ def split_eval(tasks: List[Task], eval_split: float, seed: int = 0) -> Tuple[Lis
     return shuffled[n_dev:], shuffled[:n_dev]
 
 
-def train_pipeline(output_dir: Path, train: List[Task], dev: List[Task], base_model: Optional[str] = "blank:de",
-                   max_steps: int = 600, eval_frequency: Optional[int] = None,
-                   config_path: Optional[Path] = None) -> Dict[str, Any]:
+def train_pipeline(
+    output_dir: Path,
+    train: List[Task],
+    dev: List[Task],
+    base_model: Optional[str] = "blank:de",
+    max_steps: int = 600,
+    eval_frequency: Optional[int] = None,
+    config_path: Optional[Path] = None,
+) -> Dict[str, Any]:
     """Write the corpora and config under ``output_dir``, train with spaCy's loop, return the best scores.
 
     By default the model is evaluated every half epoch (batches of 8 documents): on a few hundred
@@ -165,31 +181,54 @@ def train_pipeline(output_dir: Path, train: List[Task], dev: List[Task], base_mo
     "quotes.train",
     output_dir=Arg(help="Folder for model-best, model-last, config.cfg and scores.json"),
     datasets=Arg(help="Comma-separated datasets (or .jsonl task files); prefix eval: for evaluation data"),
-    base_model=Arg("--base-model", "-m", help="blank:de, blank:en, or an installed pipeline whose vectors/parser to use"),
+    base_model=Arg(
+        "--base-model", "-m", help="blank:de, blank:en, or an installed pipeline whose vectors/parser to use"
+    ),
     eval_split=Arg("--eval-split", "-es", help="Share held out for evaluation when no eval: dataset is given"),
     config=Arg("--config", "-c", help="A spaCy config file to use instead of the generated one"),
     max_steps=Arg("--max-steps", "-n", help="Training steps (batches of 8 documents)"),
 )
-def quotes_train(output_dir: str, datasets: str, base_model: str = "blank:de", eval_split: float = 0.2,
-                 config: Optional[str] = None, max_steps: int = 600) -> None:
+def quotes_train(
+    output_dir: str,
+    datasets: str,
+    base_model: str = "blank:de",
+    eval_split: float = 0.2,
+    config: Optional[str] = None,
+    max_steps: int = 600,
+) -> None:
     """Train the quote detector and speaker/cue linkers on accepted annotations (spaCy's training loop)."""
     train, dev = train_and_eval(datasets, eval_split)
-    scores = train_pipeline(Path(output_dir), train, dev, base_model=base_model, max_steps=max_steps,
-                            config_path=Path(config) if config else None)
+    scores = train_pipeline(
+        Path(output_dir),
+        train,
+        dev,
+        base_model=base_model,
+        max_steps=max_steps,
+        config_path=Path(config) if config else None,
+    )
     print(json.dumps(scores, indent=2))
 
 
-def curve(output_dir: Path, train: List[Task], dev: List[Task], base_model: str, max_steps: int) -> List[Dict[str, Any]]:
+def curve(
+    output_dir: Path, train: List[Task], dev: List[Task], base_model: str, max_steps: int
+) -> List[Dict[str, Any]]:
     """Train on 25, 50, 75 and 100 % of ``train`` and collect the best scores of each run."""
     rows = []
     shuffled = list(train)
     random.Random(0).shuffle(shuffled)
     for share in (0.25, 0.5, 0.75, 1.0):
         part = shuffled[: max(1, int(len(shuffled) * share))]
-        scores = train_pipeline(output_dir / f"{int(share * 100)}", part, dev, base_model=base_model, max_steps=max_steps)
+        scores = train_pipeline(
+            output_dir / f"{int(share * 100)}", part, dev, base_model=base_model, max_steps=max_steps
+        )
         perf = scores["performance"]
-        rows.append({"share": share, "examples": len(part), **{k: perf.get(k, 0.0) for k in
-                                                                 ("quote_exact_f", "quote_speaker_f", "speaker_acc")}})
+        rows.append(
+            {
+                "share": share,
+                "examples": len(part),
+                **{k: perf.get(k, 0.0) for k in ("quote_exact_f", "quote_speaker_f", "speaker_acc")},
+            }
+        )
     return rows
 
 
@@ -219,8 +258,9 @@ def plot_curve(rows: List[Dict[str, Any]], path: Path) -> None:
     eval_split=Arg("--eval-split", "-es", help="Share held out for evaluation when no eval: dataset is given"),
     max_steps=Arg("--max-steps", "-n", help="Training steps per run"),
 )
-def quotes_train_curve(output_dir: str, datasets: str, base_model: str = "blank:de", eval_split: float = 0.2,
-                       max_steps: int = 600) -> None:
+def quotes_train_curve(
+    output_dir: str, datasets: str, base_model: str = "blank:de", eval_split: float = 0.2, max_steps: int = 600
+) -> None:
     """Train on 25/50/75/100 % of the data to see whether more annotation will help."""
     train, dev = train_and_eval(datasets, eval_split)
     out = Path(output_dir)

@@ -1,9 +1,9 @@
 """Shared fixtures: every test gets its own PRODIGY_HOME, so nothing touches ~/.prodigy."""
+
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from prodigy_quotes.store import disconnect_all
 
 

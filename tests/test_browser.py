@@ -5,6 +5,7 @@ a speaker on the first seed article in the page, links it, accepts, saves, stops
 reads the answer back with ``quotes db-out``. Also checks that HTML in a task stays text and that
 a 1,500-token article stays responsive.
 """
+
 import json
 import os
 import queue
@@ -21,12 +22,22 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; .ci/run installs it)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; .ci/run installs it)",
+    ),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install -e '.[test]')")
 
@@ -42,11 +53,23 @@ class Server:
 
     def __init__(self, args: List[str], home: Path) -> None:
         self.env = {**os.environ, "PRODIGY_HOME": str(home), "PRODIGY_PORT": str(free_port()), "PYTHONUNBUFFERED": "1"}
-        for var in ("PRODIGY_CONFIG", "PRODIGY_CONFIG_OVERRIDES", "PRODIGY_ALLOWED_SESSIONS",
-                    "PRODIGY_BASIC_AUTH_USER", "PRODIGY_BASIC_AUTH_PASS", "PRODIGY_HOST"):
+        for var in (
+            "PRODIGY_CONFIG",
+            "PRODIGY_CONFIG_OVERRIDES",
+            "PRODIGY_ALLOWED_SESSIONS",
+            "PRODIGY_BASIC_AUTH_USER",
+            "PRODIGY_BASIC_AUTH_PASS",
+            "PRODIGY_HOST",
+        ):
             self.env.pop(var, None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "prodigy_quotes.cli", *args], cwd=ROOT, env=self.env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "prodigy_quotes.cli", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: "queue.Queue[str]" = queue.Queue()
         self.output: List[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -87,8 +110,14 @@ class Server:
 
 
 def quotes(args: List[str], env: Dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "prodigy_quotes.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "prodigy_quotes.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -137,9 +166,11 @@ def test_fix_speaker_link_accept_save_and_db_out(browser: object, tmp_path: Path
         task = current(page)
         assert task["meta"]["file"] == "hafen-streik.txt"
         text = task["text"]
-        quote = next(s for s in task["spans"] if s["label"] == "QUOTE" and "Arbeitgeber" in text[s["start"]:s["end"]])
+        quote = next(s for s in task["spans"] if s["label"] == "QUOTE" and "Arbeitgeber" in text[s["start"] : s["end"]])
         # The annotator's correction: whatever speaker the rules linked goes; "Maya Schwarz" becomes the speaker.
-        for rel in [r for r in task["relations"] if r["label"] == "SPEAKER" and r["head_span"]["start"] == quote["start"]]:
+        for rel in [
+            r for r in task["relations"] if r["label"] == "SPEAKER" and r["head_span"]["start"] == quote["start"]
+        ]:
             child = rel["child_span"]
             token(page, child["token_start"]).click()
             page.keyboard.press("Delete")
@@ -151,8 +182,10 @@ def test_fix_speaker_link_accept_save_and_db_out(browser: object, tmp_path: Path
         panel = page.locator("#quotes li", has_text="Arbeitgeber")
         assert "Maya Schwarz" in panel.inner_text()
         edited = current(page)
-        speakers = [r for r in edited["relations"] if r["label"] == "SPEAKER" and r["head_span"]["start"] == quote["start"]]
-        assert [text[r["child_span"]["start"]:r["child_span"]["end"]] for r in speakers] == ["Maya Schwarz"]
+        speakers = [
+            r for r in edited["relations"] if r["label"] == "SPEAKER" and r["head_span"]["start"] == quote["start"]
+        ]
+        assert [text[r["child_span"]["start"] : r["child_span"]["end"]] for r in speakers] == ["Maya Schwarz"]
         page.screenshot(path=str(tmp_path / "before-accept.png"))
         page.keyboard.press("a")
         page.wait_for_function("window.quotesApp.state.outbox.length === 1")
@@ -172,10 +205,11 @@ def test_fix_speaker_link_accept_save_and_db_out(browser: object, tmp_path: Path
     speakers = [r for r in answer["relations"] if r["label"] == "SPEAKER" and r["head_span"]["start"] == quote["start"]]
     assert len(speakers) == 1
     rel = speakers[0]
-    assert text[rel["child_span"]["start"]:rel["child_span"]["end"]] == "Maya Schwarz"
+    assert text[rel["child_span"]["start"] : rel["child_span"]["end"]] == "Maya Schwarz"
     assert rel["head"] == quote["token_end"] and rel["child"] == maya + 1
     assert {"start": rel["child_span"]["start"], "end": rel["child_span"]["end"], "label": "SPEAKER"}.items() <= next(
-        s for s in answer["spans"] if s["start"] == rel["child_span"]["start"]).items()
+        s for s in answer["spans"] if s["start"] == rel["child_span"]["start"]
+    ).items()
 
 
 def test_html_in_a_task_is_shown_as_text(browser: object, tmp_path: Path) -> None:
@@ -197,8 +231,10 @@ def test_html_in_a_task_is_shown_as_text(browser: object, tmp_path: Path) -> Non
 
 
 def test_a_1500_token_article_stays_responsive(browser: object, tmp_path: Path) -> None:
-    paragraph = ("„Wir bleiben dran und prüfen jeden Hinweis“, sagte die Sprecherin am Abend. "
-                 "Danach beriet der Ausschuss noch lange über die Pläne der Stadt und die Kosten.\n\n")
+    paragraph = (
+        "„Wir bleiben dran und prüfen jeden Hinweis“, sagte die Sprecherin am Abend. "
+        "Danach beriet der Ausschuss noch lange über die Pläne der Stadt und die Kosten.\n\n"
+    )
     source = tmp_path / "long.jsonl"
     source.write_text(json.dumps({"text": paragraph * 50}) + "\n", encoding="utf8")
     server = Server(["manual", "long", "blank:de", str(source), "--max-tokens", "0"], tmp_path / "home")
@@ -254,12 +290,20 @@ def test_keys_undo_relabel_unlink_and_validation_message(browser: object, tmp_pa
         page.locator("#quotes .unlink").first.click()
         assert len(current(page)["relations"]) == before - 1
         # A refusal from validate_answer is shown and the task stays.
-        page.route("**/validate_answer", lambda route: route.fulfill(
-            status=200, content_type="application/json", body=json.dumps({"valid": False, "error": "Please link a speaker"})))
+        page.route(
+            "**/validate_answer",
+            lambda route: route.fulfill(
+                status=200,
+                content_type="application/json",
+                body=json.dumps({"valid": False, "error": "Please link a speaker"}),
+            ),
+        )
         page.keyboard.press("a")
         page.wait_for_selector("#banner:not([hidden])")
         assert "Please link a speaker" in page.locator("#banner-text").inner_text()
-        assert current(page)["meta"]["file"] == first["meta"]["file"] and not page.evaluate("window.quotesApp.state.outbox.length")
+        assert current(page)["meta"]["file"] == first["meta"]["file"] and not page.evaluate(
+            "window.quotesApp.state.outbox.length"
+        )
         page.unroute("**/validate_answer")
         page.keyboard.press("x")  # reject
         page.wait_for_function("window.quotesApp.state.outbox.length === 1")
@@ -269,4 +313,6 @@ def test_keys_undo_relabel_unlink_and_validation_message(browser: object, tmp_pa
         server.stop()
     assert not errors, errors
     answers = [json.loads(line) for line in quotes(["db-out", "keys"], server.env).splitlines() if line.strip()]
-    assert [(a["answer"], a["meta"]["file"], a["_session_id"]) for a in answers] == [("reject", first["meta"]["file"], "keys-kim")]
+    assert [(a["answer"], a["meta"]["file"], a["_session_id"]) for a in answers] == [
+        ("reject", first["meta"]["file"], "keys-kim")
+    ]

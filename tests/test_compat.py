@@ -5,6 +5,7 @@ The stand-in package exposes only the documented API (``prodigy.recipe``,
 test fails if our code bypasses it or needs anything undocumented. It runs in a subprocess so
 the stand-in never leaks into other tests.
 """
+
 import json
 import os
 import subprocess
@@ -108,8 +109,14 @@ def test_standin_prodigy_is_used_when_importable(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[1]
     paths = [str(tmp_path), str(repo)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(SCRIPT), str(docs), str(answers)],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(SCRIPT), str(docs), str(answers)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert {"quotes.manual", "quotes.correct", "quotes.review", "quotes.export"} <= set(result["registered"])

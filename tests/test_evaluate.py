@@ -1,4 +1,5 @@
 """quotes.evaluate: figures as /work/shared/tools/score.py computes them, on our own small fixture."""
+
 import json
 import subprocess
 import sys
@@ -6,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import srsly
-
 from prodigy_quotes.errors import QuotesError
 from prodigy_quotes.evaluate import evaluate
 from prodigy_quotes.scoring import gold_parts, label_scores, score_tasks
@@ -35,8 +35,13 @@ def _gold():
     qb = _span(TEXT_B, "„Das war gut.“", "QUOTE")
     sb = _span(TEXT_B, "Tom Kern", "SPEAKER")
     return [
-        {"text": TEXT_A, "meta": {"id": "a"}, "answer": "accept", "spans": [qa1, qa2, sa],
-         "relations": [_rel(qa1, sa), _rel(qa2, sa)]},
+        {
+            "text": TEXT_A,
+            "meta": {"id": "a"},
+            "answer": "accept",
+            "spans": [qa1, qa2, sa],
+            "relations": [_rel(qa1, sa), _rel(qa2, sa)],
+        },
         {"text": TEXT_B, "meta": {"id": "b"}, "answer": "accept", "spans": [qb, sb], "relations": [_rel(qb, sb)]},
     ]
 
@@ -86,8 +91,13 @@ def _raw_gold(tasks):
             if s["label"] != "QUOTE":
                 continue
             spk = [r["child_span"] for r in t["relations"] if r["head_span"] == s]
-            quotes.append({"type": "direct", "spans": [{"start": s["start"], "end": s["end"]}],
-                           "speaker": [{"start": c["start"], "end": c["end"]} for c in spk]})
+            quotes.append(
+                {
+                    "type": "direct",
+                    "spans": [{"start": s["start"], "end": s["end"]}],
+                    "speaker": [{"start": c["start"], "end": c["end"]} for c in spk],
+                }
+            )
         out.append({"id": t["meta"]["id"], "text": t["text"], "quotes": quotes})
     return out
 
@@ -97,8 +107,12 @@ def test_agrees_with_reference_scorer(tmp_path):
         pytest.skip("reference scorer not present")
     srsly.write_jsonl(tmp_path / "gold.jsonl", _raw_gold(_gold()))
     srsly.write_jsonl(tmp_path / "pred.jsonl", _pred())
-    out = subprocess.run([sys.executable, str(SCORE_PY), str(tmp_path / "gold.jsonl"), str(tmp_path / "pred.jsonl")],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(SCORE_PY), str(tmp_path / "gold.jsonl"), str(tmp_path / "pred.jsonl")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert json.loads(out) == score_tasks(_gold(), _pred())
 
 

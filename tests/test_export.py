@@ -1,16 +1,16 @@
 """db-in, db-out, stats, drop and quotes.export on a small hand-written dataset (and the dev set)."""
+
 import json
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-from spacy.tokens import DocBin
-
 from prodigy_quotes.dbcommands import db_in, db_out, drop, stats
 from prodigy_quotes.errors import QuotesError
 from prodigy_quotes.export import export_dataset, quote_records, quotes_export
 from prodigy_quotes.schema import SPANS_KEY
 from prodigy_quotes.store import connect
+from spacy.tokens import DocBin
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikinews-de"
 
@@ -40,25 +40,39 @@ def fixture_tasks() -> List[Dict[str, Any]]:
     c2 = _span(TEXT_1, "fügte", "CUE")
     inner = _span(TEXT_1, "Bürgermeisterin", "SPEAKER")  # nested in s1, unlinked
     task1 = {
-        "text": TEXT_1, "meta": {"id": "a1"}, "answer": "accept", "_session_id": "news-alex",
+        "text": TEXT_1,
+        "meta": {"id": "a1"},
+        "answer": "accept",
+        "_session_id": "news-alex",
         "spans": [q1, c1, s1, inner, q2, c2, s2, q3],
-        "relations": [_rel(q1, s1, "SPEAKER"), _rel(q1, c1, "CUE"), _rel(q2, s2, "SPEAKER"), _rel(q3, s2, "SPEAKER"),
-                      _rel(q2, c2, "CUE"), _rel(q3, c2, "CUE")],
+        "relations": [
+            _rel(q1, s1, "SPEAKER"),
+            _rel(q1, c1, "CUE"),
+            _rel(q2, s2, "SPEAKER"),
+            _rel(q3, s2, "SPEAKER"),
+            _rel(q2, c2, "CUE"),
+            _rel(q3, c2, "CUE"),
+        ],
     }
     ind = _span(TEXT_2, "man werde prüfen", "INDIRECT")
     sp = _span(TEXT_2, "Der Minister", "SPEAKER")
     cu = _span(TEXT_2, "erklärte", "CUE")
     dq = _span(TEXT_2, '"Das dauert"', "QUOTE")
     task2 = {
-        "text": TEXT_2, "meta": {"id": "a2"}, "answer": "accept",
-        "spans": [sp, cu, ind, dq], "relations": [_rel(ind, sp, "SPEAKER"), _rel(ind, cu, "CUE")],
+        "text": TEXT_2,
+        "meta": {"id": "a2"},
+        "answer": "accept",
+        "spans": [sp, cu, ind, dq],
+        "relations": [_rel(ind, sp, "SPEAKER"), _rel(ind, cu, "CUE")],
     }
     task3 = {"text": "Niemand sagte etwas.", "meta": {"id": "a3"}, "answer": "reject", "spans": [], "relations": []}
     return [task1, task2, task3]
 
 
 def _write(path: Path, tasks: List[Any]) -> Path:
-    path.write_text("".join((t if isinstance(t, str) else json.dumps(t, ensure_ascii=False)) + "\n" for t in tasks), encoding="utf8")
+    path.write_text(
+        "".join((t if isinstance(t, str) else json.dumps(t, ensure_ascii=False)) + "\n" for t in tasks), encoding="utf8"
+    )
     return path
 
 
@@ -78,7 +92,9 @@ def test_db_in_db_out_round_trip_loses_nothing(tmp_path: Path) -> None:
     assert [_strip(eg) for eg in out] == tasks
     assert all(isinstance(eg["_input_hash"], int) and isinstance(eg["_task_hash"], int) for eg in out)
     db_out("news", str(tmp_path / "folder"))
-    assert (tmp_path / "folder" / "news.jsonl").read_text(encoding="utf8") == (tmp_path / "out.jsonl").read_text(encoding="utf8")
+    assert (tmp_path / "folder" / "news.jsonl").read_text(encoding="utf8") == (tmp_path / "out.jsonl").read_text(
+        encoding="utf8"
+    )
 
 
 def test_export_quotes_records(tmp_path: Path) -> None:
@@ -95,7 +111,10 @@ def test_export_quotes_records(tmp_path: Path) -> None:
     interrupted = [r for r in records if r["id"] == "a1"][1:]
     assert [r["speaker"]["text"] for r in interrupted] == ["sie", "sie"]
     second = [r for r in records if r["id"] == "a2"]
-    assert [(r["type"], r["speaker"] and r["speaker"]["text"]) for r in second] == [("INDIRECT", "Der Minister"), ("QUOTE", None)]
+    assert [(r["type"], r["speaker"] and r["speaker"]["text"]) for r in second] == [
+        ("INDIRECT", "Der Minister"),
+        ("QUOTE", None),
+    ]
     assert second[1]["cue"] is None and second[1]["speakers"] == [] and second[0]["session"] is None
 
 
@@ -123,9 +142,20 @@ def test_export_tasks_is_db_out_and_spacy_has_spans_and_links(tmp_path: Path) ->
         ({"text": "Kurz.", "spans": [{"start": 0, "end": 50, "label": "QUOTE"}]}, "outside the text"),
         ({"text": "Kurz.", "spans": [{"start": 0, "end": 4, "label": "QUOTE", "text": "Lang"}]}, "does not match"),
         ({"text": "Kurz.", "spans": [{"start": 0, "end": 4, "label": "PERSON"}]}, "unknown label"),
-        ({"text": "Er sagte.", "spans": [{"start": 0, "end": 2, "label": "SPEAKER"}],
-          "relations": [{"head_span": {"start": 3, "end": 8, "label": "QUOTE"}, "child_span": {"start": 0, "end": 2, "label": "SPEAKER"}, "label": "SPEAKER"}]},
-         "not a span of the task"),
+        (
+            {
+                "text": "Er sagte.",
+                "spans": [{"start": 0, "end": 2, "label": "SPEAKER"}],
+                "relations": [
+                    {
+                        "head_span": {"start": 3, "end": 8, "label": "QUOTE"},
+                        "child_span": {"start": 0, "end": 2, "label": "SPEAKER"},
+                        "label": "SPEAKER",
+                    }
+                ],
+            },
+            "not a span of the task",
+        ),
         ({"text": "Kurz.", "answer": "maybe"}, "answer"),
         ("{not json", "not valid JSON"),
         ({"meta": {}}, '"text"'),
@@ -199,11 +229,35 @@ def test_dev_set_round_trip_loses_nothing(tmp_path: Path) -> None:
     quotes_export("dev", str(tmp_path / "dev.quotes.jsonl"))
     records = [json.loads(line) for line in (tmp_path / "dev.quotes.jsonl").read_text(encoding="utf8").splitlines()]
     accepted = [t for t in original if t.get("answer", "accept") == "accept"]
-    quote_spans = [(t["meta"]["id"], s["start"], s["end"], s["label"]) for t in accepted for s in t["spans"] if s["label"] not in ("SPEAKER", "CUE")]
+    quote_spans = [
+        (t["meta"]["id"], s["start"], s["end"], s["label"])
+        for t in accepted
+        for s in t["spans"]
+        if s["label"] not in ("SPEAKER", "CUE")
+    ]
     assert sorted((r["id"], r["start"], r["end"], r["type"]) for r in records) == sorted(quote_spans)
-    relations = {label: sum(1 for t in accepted for r in t["relations"] if r["label"] == label) for label in ("SPEAKER", "CUE")}
-    distinct = {label: sum(len({(r["head_span"]["start"], r["head_span"]["end"], r["head_span"]["label"], r["child_span"]["start"], r["child_span"]["end"])
-                                for r in t["relations"] if r["label"] == label}) for t in accepted) for label in ("SPEAKER", "CUE")}
+    relations = {
+        label: sum(1 for t in accepted for r in t["relations"] if r["label"] == label) for label in ("SPEAKER", "CUE")
+    }
+    distinct = {
+        label: sum(
+            len(
+                {
+                    (
+                        r["head_span"]["start"],
+                        r["head_span"]["end"],
+                        r["head_span"]["label"],
+                        r["child_span"]["start"],
+                        r["child_span"]["end"],
+                    )
+                    for r in t["relations"]
+                    if r["label"] == label
+                }
+            )
+            for t in accepted
+        )
+        for label in ("SPEAKER", "CUE")
+    }
     assert sum(len(r["speakers"]) for r in records) == distinct["SPEAKER"] <= relations["SPEAKER"]
     assert sum(len(r["cues"]) for r in records) == distinct["CUE"] <= relations["CUE"]
     result = export_dataset("dev", str(tmp_path / "dev.spacy"), format="spacy")
@@ -215,7 +269,11 @@ def test_spacy_export_keeps_two_labels_on_one_stretch(tmp_path: Path) -> None:
     text = "Demnach sei alles gut."
     both = [{"start": 0, "end": 7, "label": "SPEAKER"}, {"start": 0, "end": 7, "label": "CUE"}]
     quote = {"start": 8, "end": 21, "label": "INDIRECT"}
-    task = {"text": text, "answer": "accept", "spans": both + [quote],
-            "relations": [_rel(quote, both[0], "SPEAKER"), _rel(quote, both[1], "CUE")]}
+    task = {
+        "text": text,
+        "answer": "accept",
+        "spans": both + [quote],
+        "relations": [_rel(quote, both[0], "SPEAKER"), _rel(quote, both[1], "CUE")],
+    }
     db_in("news", str(_write(tmp_path / "in.jsonl", [task])))
     assert export_dataset("news", str(tmp_path / "n.spacy"), format="spacy")["spans"] == 3

@@ -1,15 +1,15 @@
 """`quotes extract`: one task per document, streamed, with clear errors on bad input."""
+
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from prodigy_quotes.cli import app
 from prodigy_quotes.hashing import set_hashes
 from prodigy_quotes.tasks import validate_task
+from typer.testing import CliRunner
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 runner = CliRunner()
@@ -36,8 +36,11 @@ def test_extracts_the_seed_folder_as_valid_prodigy_tasks(tmp_path):
     kim = next(t for t in tasks if t["meta"]["file"] == "kim-soldaten.txt")
     quotes = {s["text"] for s in kim["spans"] if s["label"] == "QUOTE"}
     assert "„Hinter euch stehen Pjöngjang und Moskau“" in quotes
-    speakers = {r["head_span"]["start"]: kim["text"][r["child_span"]["start"]:r["child_span"]["end"]]
-                for r in kim["relations"] if r["label"] == "SPEAKER"}
+    speakers = {
+        r["head_span"]["start"]: kim["text"][r["child_span"]["start"] : r["child_span"]["end"]]
+        for r in kim["relations"]
+        if r["label"] == "SPEAKER"
+    }
     start = kim["text"].index("„Hinter")
     assert speakers[start] == "Kim"
 
@@ -45,8 +48,12 @@ def test_extracts_the_seed_folder_as_valid_prodigy_tasks(tmp_path):
 def test_jsonl_meta_and_extra_keys_are_kept_and_empty_texts_give_no_task(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text(
-        json.dumps({"text": "„Wir kommen wieder“, sagte Lena Berg.", "meta": {"id": "a"}, "source": "x"}) + "\n"
-        + json.dumps({"text": "", "meta": {"id": "empty"}}) + "\n", encoding="utf8")
+        json.dumps({"text": "„Wir kommen wieder“, sagte Lena Berg.", "meta": {"id": "a"}, "source": "x"})
+        + "\n"
+        + json.dumps({"text": "", "meta": {"id": "empty"}})
+        + "\n",
+        encoding="utf8",
+    )
     out = tmp_path / "out.jsonl"
     assert run("blank:de", src, "-o", out).exit_code == 0
     tasks = read_tasks(out)
@@ -74,7 +81,9 @@ def test_skip_invalid_counts_skipped_lines(tmp_path):
     assert "Skipped 1 invalid input lines" in result.output
 
 
-@pytest.mark.parametrize("model,message", [("blank:xx", "Unknown language"), ("no_such_pipeline", "Can't load the pipeline")])
+@pytest.mark.parametrize(
+    "model,message", [("blank:xx", "Unknown language"), ("no_such_pipeline", "Can't load the pipeline")]
+)
 def test_unknown_model_is_a_clear_error(tmp_path, model, message):
     result = run(model, SEEDS, "-o", tmp_path / "o.jsonl")
     assert result.exit_code == 1 and message in result.output
@@ -87,8 +96,13 @@ def test_missing_source_is_a_clear_error(tmp_path):
 
 def test_stdin_to_stdout_with_two_processes(tmp_path):
     lines = "".join(json.dumps({"text": f"„Satz {i}“, sagte Kim.", "meta": {"i": i}}) + "\n" for i in range(6))
-    proc = subprocess.run([sys.executable, "-m", "prodigy_quotes.cli", "extract", "blank:de", "-", "--n-process", "2"],
-                          input=lines, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "prodigy_quotes.cli", "extract", "blank:de", "-", "--n-process", "2"],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     tasks = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [t["meta"]["i"] for t in tasks] == list(range(6))

@@ -1,4 +1,5 @@
 """The rule-based quote finder on German news text written for these tests."""
+
 import json
 import subprocess
 import sys
@@ -7,7 +8,6 @@ from typing import List, Tuple
 
 import pytest
 import spacy
-
 from prodigy_quotes.finder import PatternError, add_quote_finder, load_patterns
 from prodigy_quotes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, linked
 from prodigy_quotes.tasks import doc_to_task, validate_task
@@ -60,13 +60,16 @@ def test_the_spans_and_links_make_a_valid_prodigy_task(nlp):
     assert {r["label"] for r in task["relations"]} == {SPEAKER, CUE}
 
 
-@pytest.mark.parametrize("text,quote", [
-    ("»Wir sind bereit«, sagte der Trainer.", "»Wir sind bereit«"),
-    ("«Wir sind bereit», sagte der Trainer.", "«Wir sind bereit»"),
-    ("‚Wir sind bereit‘, sagte der Trainer.", "‚Wir sind bereit‘"),
-    ('"Wir sind bereit", sagte der Trainer.', '"Wir sind bereit"'),
-    ("„Wir sind bereit”, sagte der Trainer.", "„Wir sind bereit”"),
-])
+@pytest.mark.parametrize(
+    "text,quote",
+    [
+        ("»Wir sind bereit«, sagte der Trainer.", "»Wir sind bereit«"),
+        ("«Wir sind bereit», sagte der Trainer.", "«Wir sind bereit»"),
+        ("‚Wir sind bereit‘, sagte der Trainer.", "‚Wir sind bereit‘"),
+        ('"Wir sind bereit", sagte der Trainer.', '"Wir sind bereit"'),
+        ("„Wir sind bereit”, sagte der Trainer.", "„Wir sind bereit”"),
+    ],
+)
 def test_german_quotation_mark_styles(nlp, text, quote):
     assert find(nlp, text) == [(quote, ["der Trainer"], ["sagte"])]
 
@@ -77,8 +80,11 @@ def test_source_marker_after_the_quote(nlp):
 
 
 def test_source_markers_before_the_quote(nlp):
-    rows = find(nlp, "Laut KCNA sind die Truppen „bereit für jeden Einsatz“. "
-                     "Der Agentur zufolge war der Besuch „ein voller Erfolg für beide Seiten“.")
+    rows = find(
+        nlp,
+        "Laut KCNA sind die Truppen „bereit für jeden Einsatz“. "
+        "Der Agentur zufolge war der Besuch „ein voller Erfolg für beide Seiten“.",
+    )
     assert rows[0][:2] == ("„bereit für jeden Einsatz“", ["KCNA"])
     assert rows[1][:2] == ("„ein voller Erfolg für beide Seiten“", ["Der Agentur"])
 
@@ -89,7 +95,10 @@ def test_speaker_before_the_verb_with_a_title(nlp):
 
 
 def test_speaker_after_the_verb_when_a_phrase_comes_first(nlp):
-    rows = find(nlp, "In einer Pressemitteilung kritisierte der Verband die Pläne: „Das ist ein Rückschritt für alle Beschäftigten.“")
+    rows = find(
+        nlp,
+        "In einer Pressemitteilung kritisierte der Verband die Pläne: „Das ist ein Rückschritt für alle Beschäftigten.“",
+    )
     assert rows[0][1] == ["der Verband"]
 
 
@@ -107,12 +116,16 @@ def test_separable_cue_verb(nlp):
 
 def test_multi_sentence_quote_is_one_span(nlp):
     rows = find(nlp, "„Der Hafen steht still. Kein Schiff wird entladen. Wir streiken weiter“, sagte Petra Lorenz.")
-    assert rows == [("„Der Hafen steht still. Kein Schiff wird entladen. Wir streiken weiter“", ["Petra Lorenz"], ["sagte"])]
+    assert rows == [
+        ("„Der Hafen steht still. Kein Schiff wird entladen. Wir streiken weiter“", ["Petra Lorenz"], ["sagte"])
+    ]
 
 
 def test_quote_continues_into_the_next_paragraph(nlp):
-    text = ("Der Bürgermeister sagte: „Die Brücke bleibt bis zum Sommer gesperrt.\n\n"
-            "Wir prüfen jeden Tag, ob eine Öffnung möglich ist.“\n\nDie Anwohner reagierten verärgert.")
+    text = (
+        "Der Bürgermeister sagte: „Die Brücke bleibt bis zum Sommer gesperrt.\n\n"
+        "Wir prüfen jeden Tag, ob eine Öffnung möglich ist.“\n\nDie Anwohner reagierten verärgert."
+    )
     rows = find(nlp, text)
     assert len(rows) == 1
     assert rows[0][0].startswith("„Die Brücke") and rows[0][0].endswith("möglich ist.“")
@@ -126,8 +139,10 @@ def test_reopened_quote_in_the_next_paragraph_continues(nlp):
 
 
 def test_unclosed_quote_ends_with_its_paragraph(nlp):
-    text = ("Der Trainer sagte: „Wir haben alles gegeben und trotzdem verloren.\n\n"
-            "Die Mannschaft fährt am Sonntag nach Hause. Der Kapitän sagte: „Wir kommen wieder.“")
+    text = (
+        "Der Trainer sagte: „Wir haben alles gegeben und trotzdem verloren.\n\n"
+        "Die Mannschaft fährt am Sonntag nach Hause. Der Kapitän sagte: „Wir kommen wieder.“"
+    )
     rows = find(nlp, text)
     assert rows[0][0] == "„Wir haben alles gegeben und trotzdem verloren."
     assert rows[1] == ("„Wir kommen wieder.“", ["Der Kapitän"], ["sagte"])
@@ -149,9 +164,11 @@ def test_partial_quote_in_reported_speech(nlp):
 
 
 def test_quoted_titles_and_names_are_not_quotes(nlp):
-    text = ("Das Schiff „Eagle“ verließ am Morgen den Hafen. Die Zeitung „La Gazzetta dello Sport“ berichtete "
-            "über das Spiel. Der Verein „Freunde des Stadtparks“ pflanzte neue Bäume. "
-            "Der Film „Das Boot“ läuft wieder im Kino.")
+    text = (
+        "Das Schiff „Eagle“ verließ am Morgen den Hafen. Die Zeitung „La Gazzetta dello Sport“ berichtete "
+        "über das Spiel. Der Verein „Freunde des Stadtparks“ pflanzte neue Bäume. "
+        "Der Film „Das Boot“ läuft wieder im Kino."
+    )
     assert find(nlp, text) == []
 
 
@@ -182,13 +199,18 @@ def test_custom_patterns_extend_the_rules(tmp_path):
     assert find(add_quote_finder(spacy.blank("de")), text)[0][1] == []
     with (tmp_path / "cues.jsonl").open("a", encoding="utf8") as f:
         f.write('{"kind": "cue", "text": ["grummelte"]}\n')
-    assert find(add_quote_finder(spacy.blank("de"), patterns_dir=tmp_path), text)[0][1:] == (["der Kassenwart"], ["grummelte"])
+    assert find(add_quote_finder(spacy.blank("de"), patterns_dir=tmp_path), text)[0][1:] == (
+        ["der Kassenwart"],
+        ["grummelte"],
+    )
 
 
 def test_saved_pipeline_keeps_its_patterns(tmp_path):
     patterns = tmp_path / "patterns"
     patterns.mkdir()
-    (patterns / "marks.jsonl").write_text('{"kind": "quote", "open": "»", "close": "«"}\n{"kind": "cue", "text": "meinte"}\n', encoding="utf8")
+    (patterns / "marks.jsonl").write_text(
+        '{"kind": "quote", "open": "»", "close": "«"}\n{"kind": "cue", "text": "meinte"}\n', encoding="utf8"
+    )
     nlp = add_quote_finder(spacy.blank("de"), patterns_dir=patterns)
     nlp.to_disk(tmp_path / "pipeline")
     for file in patterns.glob("*"):
@@ -208,26 +230,42 @@ def test_replacing_the_finder_keeps_one_component(tmp_path):
 def test_scores_on_the_german_wikinews_dev_set():
     if not (CORPUS / "dev.jsonl").exists() or not SCORER.exists():
         pytest.skip("German WikiNews corpus or reference scorer not available")
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "score_finder.py"), "--split", "dev"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "score_finder.py"), "--split", "dev"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["quote_exact"]["f"] >= 0.85
     assert figures["attribution_e2e"]["f"] >= 0.65
 
 
 def test_quote_inside_a_quote_with_the_same_marks(nlp):
-    rows = find(nlp, "„Wir haben viele Anfragen für „kleine Läden“ bekommen, die Nachfrage ist groß“, sagte die Sprecherin.")
-    assert rows == [("„Wir haben viele Anfragen für „kleine Läden“ bekommen, die Nachfrage ist groß“", ["die Sprecherin"], ["sagte"])]
+    rows = find(
+        nlp, "„Wir haben viele Anfragen für „kleine Läden“ bekommen, die Nachfrage ist groß“, sagte die Sprecherin."
+    )
+    assert rows == [
+        (
+            "„Wir haben viele Anfragen für „kleine Läden“ bekommen, die Nachfrage ist groß“",
+            ["die Sprecherin"],
+            ["sagte"],
+        )
+    ]
 
 
 def test_a_name_quoted_again_and_again_is_not_a_quote(nlp):
-    text = ("Die Astronauten bringen das Modul „Harmony“ zur Station. „Harmony“ soll im März angedockt werden, "
-            "sagte die Leiterin der Mission. Danach wird „Harmony“ getestet.")
+    text = (
+        "Die Astronauten bringen das Modul „Harmony“ zur Station. „Harmony“ soll im März angedockt werden, "
+        "sagte die Leiterin der Mission. Danach wird „Harmony“ getestet."
+    )
     assert find(nlp, text) == []
 
 
 def test_subject_before_the_auxiliary_of_a_participle_cue(nlp):
-    rows = find(nlp, "Schon im Frühjahr hatte die Landrätin auf einer Versammlung betont: „Die Fähre bleibt in Betrieb.“")
+    rows = find(
+        nlp, "Schon im Frühjahr hatte die Landrätin auf einer Versammlung betont: „Die Fähre bleibt in Betrieb.“"
+    )
     assert rows[0][1] == ["die Landrätin"]
 
 
@@ -239,7 +277,29 @@ def test_object_first_sentence_takes_the_pronoun_subject(nlp):
 def test_random_mark_soup_never_breaks_the_task(nlp):
     import random
 
-    pieces = ["„", "“", "”", '"', "’", "‚", "‘", "»", "«", "\n\n", " ", ". ", ", ", ": ", "sagte", "Kim", "er", "der", "(", ")", "laut"]
+    pieces = [
+        "„",
+        "“",
+        "”",
+        '"',
+        "’",
+        "‚",
+        "‘",
+        "»",
+        "«",
+        "\n\n",
+        " ",
+        ". ",
+        ", ",
+        ": ",
+        "sagte",
+        "Kim",
+        "er",
+        "der",
+        "(",
+        ")",
+        "laut",
+    ]
     rng = random.Random(7)
     for _ in range(300):
         text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 30)))
@@ -259,7 +319,21 @@ def test_a_parse_from_the_pipeline_gives_the_subject_of_the_cue():
     from spacy.tokens import Doc
 
     nlp = add_quote_finder(spacy.blank("de"))
-    words = ["Die", "Pläne", "kritisierte", "die", "Ministerin", ":", "„", "Wir", "bleiben", "hier", "bis", "Montag", "“"]
+    words = [
+        "Die",
+        "Pläne",
+        "kritisierte",
+        "die",
+        "Ministerin",
+        ":",
+        "„",
+        "Wir",
+        "bleiben",
+        "hier",
+        "bis",
+        "Montag",
+        "“",
+    ]
     spaces = [True, True, True, True, False, True, False, True, True, True, True, False, False]
     text = "".join(w + (" " if sp else "") for w, sp in zip(words, spaces))
     assert find(nlp, text)[0][1] == ["Die Pläne"]  # the rules alone take the object in first position
@@ -273,8 +347,11 @@ def test_a_parse_from_the_pipeline_gives_the_subject_of_the_cue():
 
 
 def test_cue_of_a_later_coordinated_clause_is_not_taken(nlp):
-    rows = find(nlp, "Die Trainerin nannte das Turnier eine Prüfung für die „junge Mannschaft“ und rief die Fans auf, "
-                     "zahlreich zu kommen.")
+    rows = find(
+        nlp,
+        "Die Trainerin nannte das Turnier eine Prüfung für die „junge Mannschaft“ und rief die Fans auf, "
+        "zahlreich zu kommen.",
+    )
     assert rows == [("„junge Mannschaft“", ["Die Trainerin"], ["nannte"])]
 
 
@@ -308,14 +385,18 @@ def test_subject_before_an_apposition(nlp):
 
 
 def test_quoted_name_in_an_apposition_does_not_frame_the_cue(nlp):
-    rows = find(nlp, "Eva Lind, Sprecherin des Vereins „Grüne Stadt“, kommentierte den Plan mit den Worten: "
-                     "„Das reicht nicht.“")
+    rows = find(
+        nlp, "Eva Lind, Sprecherin des Vereins „Grüne Stadt“, kommentierte den Plan mit den Worten: „Das reicht nicht.“"
+    )
     assert rows[0][1] == ["Eva Lind"]
 
 
 def test_oblique_first_phrase_far_from_the_cue(nlp):
-    rows = find(nlp, "Den Ärger der Anwohner über den Lärm brachte die Bürgermeisterin Ute Sommer zum Ausdruck: "
-                     "„So geht es nicht weiter.“")
+    rows = find(
+        nlp,
+        "Den Ärger der Anwohner über den Lärm brachte die Bürgermeisterin Ute Sommer zum Ausdruck: "
+        "„So geht es nicht weiter.“",
+    )
     assert rows[0][1] == ["die Bürgermeisterin Ute Sommer"]
 
 

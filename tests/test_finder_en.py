@@ -1,9 +1,9 @@
 """The rule-based quote finder on English news text written for these tests."""
+
 from typing import List, Tuple
 
 import pytest
 import spacy
-
 from prodigy_quotes.finder import add_quote_finder
 from prodigy_quotes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, linked
 from prodigy_quotes.tasks import doc_to_task, validate_task
@@ -25,17 +25,20 @@ def find(nlp, text: str) -> List[Row]:
 
 def test_name_before_the_verb_after_the_quote(nlp):
     assert find(nlp, "“We will rebuild the bridge by spring,” Mayor Ellen Park said on Monday.") == [
-        ("“We will rebuild the bridge by spring,”", ["Mayor Ellen Park"], ["said"])]
+        ("“We will rebuild the bridge by spring,”", ["Mayor Ellen Park"], ["said"])
+    ]
 
 
 def test_verb_before_the_name_after_the_quote(nlp):
     assert find(nlp, '"The talks were constructive," said Daniel Okafor, a spokesman for the union.') == [
-        ('"The talks were constructive,"', ["Daniel Okafor"], ["said"])]
+        ('"The talks were constructive,"', ["Daniel Okafor"], ["said"])
+    ]
 
 
 def test_speaker_and_colon_before_the_quote(nlp):
     assert find(nlp, "The health minister told reporters: “Hospitals are ready for the winter.”") == [
-        ("“Hospitals are ready for the winter.”", ["The health minister"], ["told"])]
+        ("“Hospitals are ready for the winter.”", ["The health minister"], ["told"])
+    ]
 
 
 def test_according_to(nlp):
@@ -56,8 +59,9 @@ def test_interrupted_quote_is_two_spans_with_one_speaker(nlp):
 
 
 def test_apostrophes_do_not_end_or_start_quotes(nlp):
-    rows = find(nlp, "“We don’t think Kim’s plan will work,” the senator’s aide said. "
-                     "‘It wasn’t the drivers’ fault,’ she said.")
+    rows = find(
+        nlp, "“We don’t think Kim’s plan will work,” the senator’s aide said. ‘It wasn’t the drivers’ fault,’ she said."
+    )
     assert rows[0][0] == "“We don’t think Kim’s plan will work,”"
     assert rows[1] == ("‘It wasn’t the drivers’ fault,’", ["she"], ["said"])
 
@@ -68,8 +72,10 @@ def test_single_quoted_headline_style_quote(nlp):
 
 
 def test_multi_paragraph_quote_reopened_in_each_paragraph(nlp):
-    text = ("The coach said: “We prepared for months.\n\n“Nobody expected the storm, and we had to adapt.”\n\n"
-            "The team flies home on Sunday.")
+    text = (
+        "The coach said: “We prepared for months.\n\n“Nobody expected the storm, and we had to adapt.”\n\n"
+        "The team flies home on Sunday."
+    )
     rows = find(nlp, text)
     assert len(rows) == 1
     assert rows[0][0].startswith("“We prepared") and rows[0][0].endswith("adapt.”")
@@ -77,8 +83,10 @@ def test_multi_paragraph_quote_reopened_in_each_paragraph(nlp):
 
 
 def test_unclosed_quote_does_not_swallow_the_next_paragraph(nlp):
-    text = ("The chairman said: “Our profits fell sharply this year.\n\n"
-            "Shares dropped by ten percent. “This is a temporary setback,” the chief executive said.")
+    text = (
+        "The chairman said: “Our profits fell sharply this year.\n\n"
+        "Shares dropped by ten percent. “This is a temporary setback,” the chief executive said."
+    )
     rows = find(nlp, text)
     assert rows[0][0] == "“Our profits fell sharply this year."
     assert rows[1] == ("“This is a temporary setback,”", ["the chief executive"], ["said"])
@@ -95,8 +103,10 @@ def test_partial_quote_takes_the_sentence_speaker(nlp):
 
 
 def test_titles_and_names_are_not_quotes(nlp):
-    text = ("The film “Oppenheimer” won seven awards. The newspaper “The Daily Planet” printed a correction. "
-            "The ship “Ever Given” blocked the canal.")
+    text = (
+        "The film “Oppenheimer” won seven awards. The newspaper “The Daily Planet” printed a correction. "
+        "The ship “Ever Given” blocked the canal."
+    )
     assert find(nlp, text) == []
 
 
@@ -112,14 +122,20 @@ def test_pronoun_after_said_is_not_the_speaker(nlp):
 
 
 def test_noun_uses_of_cue_words_are_not_cues(nlp):
-    rows = find(nlp, "The minister said on Thursday the government would not raise taxes, dismissing opposition claims "
-                     "as “scaremongering”.")
+    rows = find(
+        nlp,
+        "The minister said on Thursday the government would not raise taxes, dismissing opposition claims "
+        "as “scaremongering”.",
+    )
     assert rows == [("“scaremongering”", ["The minister"], ["said"])]
 
 
 def test_abbreviated_titles_stay_in_the_speaker(nlp):
-    rows = find(nlp, '"It\'s a giveaway," said Sen. Mary Collins of Maine. "We\'ll repeal it." '
-                     'Dr. Ann Lee told reporters: "Not now."')
+    rows = find(
+        nlp,
+        '"It\'s a giveaway," said Sen. Mary Collins of Maine. "We\'ll repeal it." '
+        'Dr. Ann Lee told reporters: "Not now."',
+    )
     assert rows == [
         ('"It\'s a giveaway,"', ["Sen. Mary Collins"], ["said"]),
         ('"We\'ll repeal it."', ["Sen. Mary Collins"], ["said"]),
@@ -128,12 +144,18 @@ def test_abbreviated_titles_stay_in_the_speaker(nlp):
 
 
 def test_more_news_frames(nlp):
-    text = ('Actor Dwayne "The Rock" Johnson attended the event. "We will not stop," said the spokesman, adding: '
-            '"The investigation continues." "It was a mistake," the official, who spoke on condition of anonymity, said. '
-            '"The company regrets the error," the statement read.')
+    text = (
+        'Actor Dwayne "The Rock" Johnson attended the event. "We will not stop," said the spokesman, adding: '
+        '"The investigation continues." "It was a mistake," the official, who spoke on condition of anonymity, said. '
+        '"The company regrets the error," the statement read.'
+    )
     rows = find(nlp, text)
-    assert [r[0] for r in rows] == ['"We will not stop,"', '"The investigation continues."', '"It was a mistake,"',
-                                    '"The company regrets the error,"']
+    assert [r[0] for r in rows] == [
+        '"We will not stop,"',
+        '"The investigation continues."',
+        '"It was a mistake,"',
+        '"The company regrets the error,"',
+    ]
     assert [r[1] for r in rows] == [["the spokesman"], ["the spokesman"], ["the official"], ["the statement"]]
 
 
@@ -143,8 +165,10 @@ def test_agent_of_a_passive_cue_is_the_speaker(nlp):
 
 
 def test_straight_single_quotes_with_apostrophes_around(nlp):
-    text = ("Rock 'n' roll fans in the '90s didn't mind. 'It was the drivers' fault,' she added. "
-            "The players' union said the deal was 'unacceptable' and vowed to fight it.")
+    text = (
+        "Rock 'n' roll fans in the '90s didn't mind. 'It was the drivers' fault,' she added. "
+        "The players' union said the deal was 'unacceptable' and vowed to fight it."
+    )
     rows = find(nlp, text)
     assert rows == [
         ("'It was the drivers' fault,'", ["she"], ["added"]),
@@ -164,12 +188,17 @@ def test_random_mark_soup_never_breaks_the_task(nlp):
 
 def test_one_word_questions_and_exclamations(nlp):
     assert find(nlp, '"Why?" he asked. "Never!" she shouted.') == [
-        ('"Why?"', ["he"], ["asked"]), ('"Never!"', ["she"], ["shouted"])]
+        ('"Why?"', ["he"], ["asked"]),
+        ('"Never!"', ["she"], ["shouted"]),
+    ]
 
 
 def test_participle_cue_takes_the_sentence_subject(nlp):
     rows = find(nlp, '"Prices are easing," the governor said, adding that cuts would come "step by step."')
-    assert [(q, s) for q, s, _ in rows] == [('"Prices are easing,"', ["the governor"]), ('"step by step."', ["the governor"])]
+    assert [(q, s) for q, s, _ in rows] == [
+        ('"Prices are easing,"', ["the governor"]),
+        ('"step by step."', ["the governor"]),
+    ]
     rows = find(nlp, 'The airline released a statement on Sunday, saying it was "deeply sorry."')
     assert [(q, s) for q, s, _ in rows] == [('"deeply sorry."', ["The airline"])]
 

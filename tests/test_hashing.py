@@ -1,9 +1,9 @@
 """Prodigy's hash formula against its published test vectors."""
+
 import json
 
 import murmurhash
 import pytest
-
 from prodigy_quotes.hashing import review_hash, set_hashes
 
 

@@ -1,16 +1,18 @@
 """Input sources and their errors: every bad input names its file and line."""
+
 import io
 import sys
 
 import pytest
-
 from prodigy_quotes.errors import InputError
 from prodigy_quotes.loaders import Source, get_stream
 
 
 def test_jsonl_keeps_meta_and_skips_blank_lines_and_empty_texts(tmp_path):
     path = tmp_path / "in.jsonl"
-    path.write_text('{"text": "Eins.", "meta": {"id": 1}}\n\n{"text": "   "}\n{"text": "Zwei.", "x": 2}\n', encoding="utf8")
+    path.write_text(
+        '{"text": "Eins.", "meta": {"id": 1}}\n\n{"text": "   "}\n{"text": "Zwei.", "x": 2}\n', encoding="utf8"
+    )
     docs = list(Source(str(path)))
     assert docs == [{"text": "Eins.", "meta": {"id": 1}}, {"text": "Zwei.", "x": 2, "meta": {}}]
 

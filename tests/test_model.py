@@ -1,12 +1,12 @@
 """Trainable quote pipeline: trains for a few steps on our own sentences, saves, loads, predicts."""
+
 from pathlib import Path
 
 import numpy
+import prodigy_quotes.model  # noqa: F401  (registers the factories before spacy.load)
 import pytest
 import spacy
 import srsly
-
-import prodigy_quotes.model  # noqa: F401  (registers the factories before spacy.load)
 from prodigy_quotes.errors import QuotesError
 from prodigy_quotes.schema import QUOTE, SPANS_KEY, SPEAKER
 from prodigy_quotes.training import load_examples, split_datasets, tasks_to_docbin, train_pipeline
@@ -24,8 +24,12 @@ SENTENCES = [
 def _task(text: str, quote: str, speaker: str) -> dict:
     q = {"start": text.index(quote), "end": text.index(quote) + len(quote), "label": QUOTE}
     s = {"start": text.index(speaker), "end": text.index(speaker) + len(speaker), "label": SPEAKER}
-    return {"text": text, "answer": "accept", "spans": [q, s],
-            "relations": [{"label": SPEAKER, "head_span": q, "child_span": s}]}
+    return {
+        "text": text,
+        "answer": "accept",
+        "spans": [q, s],
+        "relations": [{"label": SPEAKER, "head_span": q, "child_span": s}],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +116,7 @@ def test_speaker_linker_can_choose_no_speaker(monkeypatch):
             x = numpy.zeros((len(feats),), dtype="f")
             x[-1 if last else 0] = 5.0  # the 'no speaker' choice comes last, after the tokens around the quote
             return x
+
         return scores
 
     monkeypatch.setattr(linker, "_scores", prefer(last=True))
@@ -124,9 +129,14 @@ def test_linker_features_use_a_pipelines_parse_when_there_is_one():
     from prodigy_quotes.model.features import candidate_features
 
     words = ["„", "Ja", "“", ",", "sagte", "Kim", "."]
-    doc = spacy.tokens.Doc(spacy.blank("de").vocab, words=words, spaces=[False] * 7,
-                           pos=["PUNCT", "INTJ", "PUNCT", "PUNCT", "VERB", "PROPN", "PUNCT"],
-                           heads=[4, 4, 4, 4, 4, 4, 4], deps=["punc", "oc", "punc", "punc", "ROOT", "sb", "punc"])
+    doc = spacy.tokens.Doc(
+        spacy.blank("de").vocab,
+        words=words,
+        spaces=[False] * 7,
+        pos=["PUNCT", "INTJ", "PUNCT", "PUNCT", "VERB", "PROPN", "PUNCT"],
+        heads=[4, 4, 4, 4, 4, 4, 4],
+        deps=["punc", "oc", "punc", "punc", "ROOT", "sb", "punc"],
+    )
     quoted = numpy.zeros((len(doc) + 1,), dtype="i")
     plain = candidate_features(doc, doc[0:3], 5, {}, quoted)
     parsed = candidate_features(doc, doc[0:3], 5, {}, quoted, parsed=doc.has_annotation("DEP"))

@@ -1,4 +1,5 @@
 """The page's pure editing logic (recipes/server/static/edit.js) under node's built-in test runner."""
+
 import os
 import shutil
 import subprocess

@@ -1,10 +1,9 @@
 """Pattern files are all a language needs: word lists and language settings are data, not code."""
+
 import shutil
-from pathlib import Path
 
 import pytest
 import spacy
-
 from prodigy_quotes.finder import PatternError, add_quote_finder, default_patterns_dir, load_patterns
 from prodigy_quotes.model.thinc_model import ARCHITECTURE
 from prodigy_quotes.schema import QUOTE, SPANS_KEY, SPEAKER, linked
@@ -23,7 +22,8 @@ def test_a_new_language_needs_only_pattern_files(tmp_path):
         f.write('{"kind": "cue", "text": ["sot", "soten"]}\n')
     nlp = add_quote_finder(spacy.blank("lb"), patterns_dir=folder)
     assert _quotes(nlp, "„Mir sinn houfreg op eis Equipe“, sot den Trainer Luc Holtz.") == [
-        ("„Mir sinn houfreg op eis Equipe“", ["den Trainer Luc Holtz"])]
+        ("„Mir sinn houfreg op eis Equipe“", ["den Trainer Luc Holtz"])
+    ]
 
 
 def test_the_capitalisation_switch_is_a_language_setting(tmp_path):
@@ -32,18 +32,23 @@ def test_the_capitalisation_switch_is_a_language_setting(tmp_path):
     shutil.copytree(default_patterns_dir("de"), folder)
     grammar = folder / "grammar.jsonl"
     lines = grammar.read_text(encoding="utf8").splitlines()
-    grammar.write_text("\n".join(l.replace('"capitalised_nouns": true', '"capitalised_nouns": false') for l in lines) + "\n",
-                       encoding="utf8")
+    grammar.write_text(
+        "\n".join(l.replace('"capitalised_nouns": true', '"capitalised_nouns": false') for l in lines) + "\n",
+        encoding="utf8",
+    )
     text = "„Das ist falsch“, sagte die sprecherin."
     assert _quotes(add_quote_finder(spacy.blank("de")), text)[0][1] == []
     assert _quotes(add_quote_finder(spacy.blank("de"), patterns_dir=folder), text)[0][1] == ["die sprecherin"]
 
 
-@pytest.mark.parametrize("line,problem", [
-    ('{"kind": "language", "capitalized": true}', "unknown language setting 'capitalized'"),
-    ('{"kind": "language", "capitalised_nouns": "yes"}', "'capitalised_nouns' must be a bool"),
-    ('{"kind": "language", "number_noun": "(["}', '"number_noun" is not a regular expression'),
-])
+@pytest.mark.parametrize(
+    "line,problem",
+    [
+        ('{"kind": "language", "capitalized": true}', "unknown language setting 'capitalized'"),
+        ('{"kind": "language", "capitalised_nouns": "yes"}', "'capitalised_nouns' must be a bool"),
+        ('{"kind": "language", "number_noun": "(["}', '"number_noun" is not a regular expression'),
+    ],
+)
 def test_bad_language_settings_name_file_and_line(tmp_path, line, problem):
     path = tmp_path / "grammar.jsonl"
     path.write_text('{"kind": "quote", "open": "„", "close": "“"}\n' + line + "\n", encoding="utf8")

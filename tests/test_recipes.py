@@ -1,4 +1,5 @@
 """Recipes called directly, as Explosion's plugin tests do: components, config and stream."""
+
 import json
 import types
 from pathlib import Path
@@ -6,14 +7,13 @@ from typing import Any, Dict, List
 
 import pytest
 import spacy
-from typer.testing import CliRunner
-
 from prodigy_quotes.annotate import quotes_correct, quotes_manual, split_ranges
 from prodigy_quotes.compat import COMMANDS, RECIPES
 from prodigy_quotes.errors import QuotesError
 from prodigy_quotes.review import before_db_one, quotes_review
 from prodigy_quotes.store import connect
 from prodigy_quotes.tasks import validate_task
+from typer.testing import CliRunner
 
 ARTICLE = "„Wir sind bereit“, sagte Kim. Der Rat tagt morgen."
 OTHER = "Die Stadt plant einen Park. „Das wird schön“, sagte Lea."
@@ -49,7 +49,11 @@ def test_manual_components_follow_the_contract(tmp_path: Path) -> None:
     assert isinstance(task["_input_hash"], int) and isinstance(task["_task_hash"], int)
     for rel in task["relations"]:
         assert rel["head"] == rel["head_span"]["token_end"] and rel["child"] == rel["child_span"]["token_end"]
-    speakers = [task["text"][r["child_span"]["start"] : r["child_span"]["end"]] for r in task["relations"] if r["label"] == "SPEAKER"]
+    speakers = [
+        task["text"][r["child_span"]["start"] : r["child_span"]["end"]]
+        for r in task["relations"]
+        if r["label"] == "SPEAKER"
+    ]
     assert speakers == ["Kim"]
     assert [t["text"] for t in stream] == [OTHER]
 
@@ -71,7 +75,9 @@ def test_stream_skips_answered_and_excluded_inputs(tmp_path: Path) -> None:
     assert [t["text"] for t in quotes_manual("new", "blank:de", src)["stream"]] == [ARTICLE, OTHER]
 
 
-def test_feed_overlap_leaves_per_session_exclusion_to_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_feed_overlap_leaves_per_session_exclusion_to_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = _source(tmp_path, [{"text": ARTICLE}, {"text": OTHER}])
     first = next(quotes_manual("ds", "blank:de", src)["stream"])
     connect().add_examples([{**first, "answer": "accept"}], datasets=["ds", "done"])
@@ -102,10 +108,26 @@ def test_split_never_cuts_an_existing_span() -> None:
 
 def test_existing_annotations_are_kept_and_tokenized(tmp_path: Path) -> None:
     text = "Sie sagte, es regne."
-    doc = {"text": text, "spans": [{"start": 0, "end": 3, "label": "SPEAKER"}, {"start": 4, "end": 9, "label": "CUE"},
-                                   {"start": 11, "end": 19, "label": "INDIRECT"}],
-           "relations": [{"head_span": {"start": 11, "end": 19, "label": "INDIRECT"}, "child_span": {"start": 0, "end": 3, "label": "SPEAKER"}, "label": "SPEAKER"}]}
-    (task,) = list(quotes_manual("ds", "blank:de", _source(tmp_path, [doc]), span_label=["QUOTE", "SPEAKER", "CUE", "INDIRECT"])["stream"])
+    doc = {
+        "text": text,
+        "spans": [
+            {"start": 0, "end": 3, "label": "SPEAKER"},
+            {"start": 4, "end": 9, "label": "CUE"},
+            {"start": 11, "end": 19, "label": "INDIRECT"},
+        ],
+        "relations": [
+            {
+                "head_span": {"start": 11, "end": 19, "label": "INDIRECT"},
+                "child_span": {"start": 0, "end": 3, "label": "SPEAKER"},
+                "label": "SPEAKER",
+            }
+        ],
+    }
+    (task,) = list(
+        quotes_manual("ds", "blank:de", _source(tmp_path, [doc]), span_label=["QUOTE", "SPEAKER", "CUE", "INDIRECT"])[
+            "stream"
+        ]
+    )
     assert _spans(task, "INDIRECT") == ["es regne"] and _spans(task, "SPEAKER") == ["Sie"]
     assert [(r["label"], r["head"], r["child"]) for r in task["relations"]] == [("SPEAKER", 4, 0)]
     assert validate_task(task) == []
@@ -126,10 +148,22 @@ def test_validate_answer_rejects_broken_relations(tmp_path: Path) -> None:
     dangling = {"head": quote["token_end"], "child": 8, "head_span": quote, "child_span": missing, "label": "SPEAKER"}
     with pytest.raises(ValueError, match="not a span of the task"):
         validate(_answer(task, relations=task["relations"] + [dangling]))
-    wrong = {"head": quote["token_end"], "child": cue["token_end"], "head_span": quote, "child_span": cue, "label": "SPEAKER"}
+    wrong = {
+        "head": quote["token_end"],
+        "child": cue["token_end"],
+        "head_span": quote,
+        "child_span": cue,
+        "label": "SPEAKER",
+    }
     with pytest.raises(ValueError, match="points at a CUE span"):
         validate(_answer(task, relations=[wrong]))
-    backwards = {"head": cue["token_end"], "child": quote["token_end"], "head_span": cue, "child_span": quote, "label": "CUE"}
+    backwards = {
+        "head": cue["token_end"],
+        "child": quote["token_end"],
+        "head_span": cue,
+        "child_span": quote,
+        "label": "CUE",
+    }
     with pytest.raises(ValueError, match="from the quote"):
         validate(_answer(task, relations=[backwards]))
     with pytest.raises(ValueError, match="unknown label"):
@@ -165,6 +199,7 @@ def test_correct_needs_a_pipeline_that_predicts_quotes(tmp_path: Path) -> None:
 
 # -- review ----------------------------------------------------------------------------------
 
+
 def _annotated(tmp_path: Path) -> Dict[str, Any]:
     return next(quotes_manual("ds", "blank:de", _source(tmp_path, [{"text": ARTICLE}]))["stream"])
 
@@ -174,7 +209,9 @@ def _store_answers(task: Dict[str, Any], dataset: str, answers: Dict[str, Dict[s
     for session, changes in answers.items():
         sid = f"{dataset}-{session}"
         db.add_dataset(sid, session=True)
-        db.add_examples([{**task, "answer": "accept", "_session_id": sid, "_annotator_id": sid, **changes}], datasets=[dataset, sid])
+        db.add_examples(
+            [{**task, "answer": "accept", "_session_id": sid, "_annotator_id": sid, **changes}], datasets=[dataset, sid]
+        )
 
 
 def test_review_merges_versions_and_shows_differences(tmp_path: Path) -> None:
@@ -244,7 +281,14 @@ def test_cli_db_round_trip(tmp_path: Path) -> None:
     from prodigy_quotes.cli import app
 
     src = tmp_path / "in.jsonl"
-    src.write_text(json.dumps({"text": ARTICLE, "answer": "accept", "spans": [{"start": 0, "end": 17, "label": "QUOTE"}]}, ensure_ascii=False) + "\n", encoding="utf8")
+    src.write_text(
+        json.dumps(
+            {"text": ARTICLE, "answer": "accept", "spans": [{"start": 0, "end": 17, "label": "QUOTE"}]},
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf8",
+    )
     runner = CliRunner()
     assert runner.invoke(app, ["db-in", "news", str(src)]).exit_code == 0
     out = runner.invoke(app, ["db-out", "news"])
@@ -280,16 +324,37 @@ def test_split_keeps_related_spans_and_double_labels_together(tmp_path: Path) ->
     dem_c = dict(dem_s, label="CUE")
     rest = {"start": dem_s["end"] + 1, "end": len(text) - 1, "label": "INDIRECT"}
     rels = [{"head_span": q, "child_span": kim, "label": "SPEAKER"} for q in (quote, also)]
-    rels += [{"head_span": rest, "child_span": dem_s, "label": "SPEAKER"}, {"head_span": rest, "child_span": dem_c, "label": "CUE"}]
+    rels += [
+        {"head_span": rest, "child_span": dem_s, "label": "SPEAKER"},
+        {"head_span": rest, "child_span": dem_c, "label": "CUE"},
+    ]
     doc = {"text": text, "meta": {"id": "x"}, "spans": [kim, quote, also, dem_s, dem_c, rest], "relations": rels}
     tasks = list(quotes_manual("ds", "blank:de", _source(tmp_path, [doc]), max_tokens=3)["stream"])
     assert [t["meta"]["parts"] for t in tasks] == [2, 2]
     found = set()
     for t in tasks:
         off = t["meta"]["offset"]
-        found |= {(r["head_span"]["start"] + off, r["head_span"]["label"], r["child_span"]["start"] + off, r["child_span"]["label"], r["label"]) for r in t["relations"]}
+        found |= {
+            (
+                r["head_span"]["start"] + off,
+                r["head_span"]["label"],
+                r["child_span"]["start"] + off,
+                r["child_span"]["label"],
+                r["label"],
+            )
+            for r in t["relations"]
+        }
         assert validate_task(t) == []
-    assert found == {(r["head_span"]["start"], r["head_span"]["label"], r["child_span"]["start"], r["child_span"]["label"], r["label"]) for r in rels}
+    assert found == {
+        (
+            r["head_span"]["start"],
+            r["head_span"]["label"],
+            r["child_span"]["start"],
+            r["child_span"]["label"],
+            r["label"],
+        )
+        for r in rels
+    }
 
 
 def test_annotated_documents_without_quotes_stay_empty(tmp_path: Path) -> None:
@@ -301,11 +366,14 @@ def test_patterns_folder_replaces_the_built_in_patterns(tmp_path: Path) -> None:
     patterns = tmp_path / "patterns"
     patterns.mkdir()
     (patterns / "mine.jsonl").write_text(
-        '{"kind": "quote", "open": "„", "close": ["“"]}\n{"kind": "cue", "text": ["blubberte"]}\n', encoding="utf8")
+        '{"kind": "quote", "open": "„", "close": ["“"]}\n{"kind": "cue", "text": ["blubberte"]}\n', encoding="utf8"
+    )
     src = _source(tmp_path, [{"text": "„Wir sind bereit“, blubberte Kim."}])
     plain = next(quotes_manual("ds", "blank:de", src)["stream"])
     custom = next(quotes_manual("ds", "blank:de", src, patterns=str(patterns))["stream"])
-    assert _spans(plain, "CUE") == [] and _spans(custom, "CUE") == ["blubberte"] and _spans(custom, "SPEAKER") == ["Kim"]
+    assert (
+        _spans(plain, "CUE") == [] and _spans(custom, "CUE") == ["blubberte"] and _spans(custom, "SPEAKER") == ["Kim"]
+    )
 
 
 def test_correct_loads_a_pipeline_from_a_folder(tmp_path: Path) -> None:

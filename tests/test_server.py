@@ -1,4 +1,5 @@
 """Route tests of the bundled annotation server, through an ASGI client on the real SQLite store."""
+
 import json
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -8,7 +9,6 @@ from typing import Any, Dict, List, Optional
 import pytest
 import spacy
 from fastapi.testclient import TestClient
-
 from prodigy_quotes.annotate import quotes_manual
 from prodigy_quotes.compat import connect
 from prodigy_quotes.errors import QuotesError
@@ -189,8 +189,10 @@ def test_exclude_datasets_and_exclude_by_input() -> None:
     tasks = make_tasks(4)
     db = connect()
     db.add_dataset("old")
-    db.add_examples([dict(tasks[0], answer="accept", spans=[{"start": 0, "end": 1, "label": "QUOTE"}],
-                          _task_hash=123)], datasets=["old"])
+    db.add_examples(
+        [dict(tasks[0], answer="accept", spans=[{"start": 0, "end": 1, "label": "QUOTE"}], _task_hash=123)],
+        datasets=["old"],
+    )
     comps = components(tasks, exclude_by="input")
     comps["exclude"] = ["old"]
     with client(comps) as c:
@@ -203,8 +205,20 @@ def test_invalid_answer_is_refused_and_not_stored() -> None:
         task = ask(c, "anna")["tasks"][0]
         assert task["tokens"] and task["spans"]
         bad = json.loads(json.dumps(task))
-        speaker = {"start": bad["tokens"][0]["start"], "end": bad["tokens"][0]["end"], "token_start": 0, "token_end": 0, "label": "SPEAKER"}
-        cue = {"start": bad["tokens"][2]["start"], "end": bad["tokens"][2]["end"], "token_start": 2, "token_end": 2, "label": "CUE"}
+        speaker = {
+            "start": bad["tokens"][0]["start"],
+            "end": bad["tokens"][0]["end"],
+            "token_start": 0,
+            "token_end": 0,
+            "label": "SPEAKER",
+        }
+        cue = {
+            "start": bad["tokens"][2]["start"],
+            "end": bad["tokens"][2]["end"],
+            "token_start": 2,
+            "token_end": 2,
+            "label": "CUE",
+        }
         bad["spans"] = [speaker, cue]
         bad["relations"] = [{"head": 0, "child": 2, "head_span": speaker, "child_span": cue, "label": "CUE"}]
         bad["answer"] = "accept"
@@ -312,6 +326,7 @@ def test_quotes_manual_session_survives_a_restart() -> None:
 def test_concurrent_sessions_store_every_answer_once() -> None:
     tasks = make_tasks(120)
     with client(components(tasks, batch_size=5)) as c:
+
         def work(name: str) -> List[int]:
             done: List[int] = []
             while True:

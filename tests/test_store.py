@@ -1,11 +1,11 @@
 """The built-in store: Prodigy's Database API, its tables, settings and transactions."""
+
 import json
 import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
-
 from prodigy_quotes.errors import QuotesError
 from prodigy_quotes.hashing import set_hashes
 from prodigy_quotes.store import connect, disconnect_all
@@ -129,8 +129,12 @@ def test_drop_examples_and_unlink() -> None:
     assert db.count_dataset("copy") == 0 and db.count_dataset("ds") == 1
 
 
-def test_settings_from_prodigy_json_and_url(prodigy_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (prodigy_home / "prodigy.json").write_text(json.dumps({"db": "sqlite", "db_settings": {"sqlite": {"name": "other.db", "path": str(tmp_path)}}}))
+def test_settings_from_prodigy_json_and_url(
+    prodigy_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (prodigy_home / "prodigy.json").write_text(
+        json.dumps({"db": "sqlite", "db_settings": {"sqlite": {"name": "other.db", "path": str(tmp_path)}}})
+    )
     db = connect()
     assert db.target.location == str((tmp_path / "other.db").resolve())
     url_db = connect(f"sqlite:///{tmp_path / 'url.db'}")
@@ -235,7 +239,9 @@ def test_store_reads_what_peewee_wrote(tmp_path: Path) -> None:
     ds = Dataset.create(name="old", created=1700000000, meta=json.dumps({"author": "x"}), session=False)
     for text in ("Grüße aus Köln.", "Zweiter."):
         eg = _eg(text)
-        ex = Example.create(input_hash=eg["_input_hash"], task_hash=eg["_task_hash"], content=json.dumps(eg, ensure_ascii=False))
+        ex = Example.create(
+            input_hash=eg["_input_hash"], task_hash=eg["_task_hash"], content=json.dumps(eg, ensure_ascii=False)
+        )
         Link.create(example=ex, dataset=ds)
     database.close()
     db = connect(f"sqlite:///{tmp_path / 'prodigy.db'}")
@@ -248,12 +254,21 @@ def test_config_precedence(prodigy_home: Path, tmp_path: Path, monkeypatch: pyte
 
     project = tmp_path / "project"
     project.mkdir()
-    (prodigy_home / "prodigy.json").write_text(json.dumps({"port": 1, "host": "a", "batch_size": 3, "db_settings": {"sqlite": {"name": "g.db"}}}))
-    (project / "prodigy.json").write_text(json.dumps({"port": 2, "host": "b", "db_settings": {"postgresql": {"host": "x"}}}))
+    (prodigy_home / "prodigy.json").write_text(
+        json.dumps({"port": 1, "host": "a", "batch_size": 3, "db_settings": {"sqlite": {"name": "g.db"}}})
+    )
+    (project / "prodigy.json").write_text(
+        json.dumps({"port": 2, "host": "b", "db_settings": {"postgresql": {"host": "x"}}})
+    )
     explicit = tmp_path / "explicit.json"
     explicit.write_text(json.dumps({"port": 3}))
     monkeypatch.chdir(project)
-    assert get_config() == {"port": 2, "host": "b", "batch_size": 3, "db_settings": {"sqlite": {"name": "g.db"}, "postgresql": {"host": "x"}}}
+    assert get_config() == {
+        "port": 2,
+        "host": "b",
+        "batch_size": 3,
+        "db_settings": {"sqlite": {"name": "g.db"}, "postgresql": {"host": "x"}},
+    }
     monkeypatch.setenv("PRODIGY_CONFIG", str(explicit))
     monkeypatch.setenv("PRODIGY_CONFIG_OVERRIDES", '{"host": "c"}')
     config = get_config()

@@ -1,10 +1,10 @@
 """Prodigy's task format: tokens, inclusive token_end, relations on last tokens."""
-import spacy
-from spacy.tokens import DocBin, Span
 
+import spacy
 from prodigy_quotes.hashing import set_hashes
 from prodigy_quotes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, add_link, linked
 from prodigy_quotes.tasks import doc_to_task, task_to_doc, validate_task
+from spacy.tokens import DocBin, Span
 
 TEXT = "„Hinter euch stehen Pjöngjang und Moskau“, sagte Kim.\n\nEr lachte."
 
@@ -57,7 +57,9 @@ def test_task_hashes_follow_prodigy():
 def test_round_trip_through_task_and_docbin_keeps_spans_and_links():
     nlp, doc = annotated_doc()
     back = task_to_doc(nlp.vocab, doc_to_task(doc))
-    assert [(s.text, s.label_) for s in back.spans[SPANS_KEY]] == [(s.text, s.label_) for s in sorted(doc.spans[SPANS_KEY], key=lambda s: s.start)]
+    assert [(s.text, s.label_) for s in back.spans[SPANS_KEY]] == [
+        (s.text, s.label_) for s in sorted(doc.spans[SPANS_KEY], key=lambda s: s.start)
+    ]
     binary = DocBin(store_user_data=True, docs=[back]).to_bytes()
     loaded = list(DocBin().from_bytes(binary).get_docs(nlp.vocab))[0]
     quote = loaded.spans[SPANS_KEY][0]
@@ -66,9 +68,17 @@ def test_round_trip_through_task_and_docbin_keeps_spans_and_links():
 
 def test_task_without_tokens_is_tokenized_and_char_spans_align():
     nlp, _ = annotated_doc()
-    task = {"text": TEXT, "spans": [{"start": 0, "end": 41, "label": QUOTE}, {"start": 49, "end": 52, "label": SPEAKER}],
-            "relations": [{"label": SPEAKER, "head_span": {"start": 0, "end": 41, "label": QUOTE},
-                           "child_span": {"start": 49, "end": 52, "label": SPEAKER}}]}
+    task = {
+        "text": TEXT,
+        "spans": [{"start": 0, "end": 41, "label": QUOTE}, {"start": 49, "end": 52, "label": SPEAKER}],
+        "relations": [
+            {
+                "label": SPEAKER,
+                "head_span": {"start": 0, "end": 41, "label": QUOTE},
+                "child_span": {"start": 49, "end": 52, "label": SPEAKER},
+            }
+        ],
+    }
     doc = task_to_doc(nlp, task)
     assert [s.text for s in linked(doc, doc.spans[SPANS_KEY][0], SPEAKER)] == ["Kim"]
 

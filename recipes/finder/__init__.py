@@ -3,6 +3,7 @@
 ``add_quote_finder(nlp)`` adds the ``quote_finder`` component; see :mod:`.patterns` for the
 pattern file format.
 """
+
 from pathlib import Path
 from typing import Optional, Union
 
@@ -11,10 +12,19 @@ from spacy.language import Language
 from .component import QuoteFinder, make_quote_finder
 from .patterns import PatternError, default_patterns_dir, load_patterns
 
-__all__ = ["add_quote_finder", "QuoteFinder", "make_quote_finder", "PatternError", "default_patterns_dir", "load_patterns"]
+__all__ = [
+    "add_quote_finder",
+    "QuoteFinder",
+    "make_quote_finder",
+    "PatternError",
+    "default_patterns_dir",
+    "load_patterns",
+]
 
 
-def add_quote_finder(nlp: Language, patterns_dir: Optional[Union[str, Path]] = None, name: str = "quote_finder") -> Language:
+def add_quote_finder(
+    nlp: Language, patterns_dir: Optional[Union[str, Path]] = None, name: str = "quote_finder"
+) -> Language:
     """Add (or replace) the rule-based quote finder; it needs no parser or sentence splitter.
 
     The patterns are read now (a missing folder, an unsupported language or a bad line is reported

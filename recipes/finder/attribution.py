@@ -5,6 +5,7 @@ prepositional phrase, looked for on the subject side first. In a language whose 
 capitalised (German) noun phrases are found by capitalisation, elsewhere (English) by stopping
 at function words. Every word list and language setting comes from the pattern files.
 """
+
 import re
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
@@ -37,7 +38,10 @@ class Attributor:
         self.not_verb_suffixes = tuple(settings.get("not_verb_suffixes", ()))
         self.gerund_suffixes = tuple(settings.get("gerund_suffixes", ()))
         oblique_adjective = settings.get("oblique_adjective") or {}
-        self.oblique_adjective = (str(oblique_adjective.get("article", "")).lower(), str(oblique_adjective.get("suffix", "")))
+        self.oblique_adjective = (
+            str(oblique_adjective.get("article", "")).lower(),
+            str(oblique_adjective.get("suffix", "")),
+        )
         self.dets = patterns.of("determiner")
         self.preps = patterns.of("preposition")
         self.pronouns = patterns.of("pronoun")
@@ -65,10 +69,16 @@ class Attributor:
         if item.low in self.pronouns:
             return True
         if self.caps:
-            return (item.text[0].isupper() or self._number_noun(item)) and item.low not in self.function \
+            return (
+                (item.text[0].isupper() or self._number_noun(item))
+                and item.low not in self.function
                 and not (self.adverb_suffixes and item.low.endswith(self.adverb_suffixes))
-        return item.low not in self.function and (item.text[0].isalpha() or self._number_noun(item)) and not (
-            item.text[0].islower() and self.gerund_suffixes and item.low.endswith(self.gerund_suffixes))  # "dismissing"
+            )
+        return (
+            item.low not in self.function
+            and (item.text[0].isalpha() or self._number_noun(item))
+            and not (item.text[0].islower() and self.gerund_suffixes and item.low.endswith(self.gerund_suffixes))
+        )  # "dismissing"
 
     def _number_noun(self, item: Item) -> bool:
         """A noun written with a number ("der 58-Jährige", "the 45-year-old")."""
@@ -76,15 +86,28 @@ class Attributor:
 
     def _english_verb(self, item: Item) -> bool:
         """A verb ending a noun phrase ("the company issued", "Lee spoke"), where nouns are not capitalised."""
-        return not self.caps and item.text.islower() and (
-            item.low in self.verbs or bool(self.verb_suffixes) and len(item.low) >= 5 and item.low.endswith(self.verb_suffixes)
-            and not (self.not_verb_suffixes and item.low.endswith(self.not_verb_suffixes)))
+        return (
+            not self.caps
+            and item.text.islower()
+            and (
+                item.low in self.verbs
+                or bool(self.verb_suffixes)
+                and len(item.low) >= 5
+                and item.low.endswith(self.verb_suffixes)
+                and not (self.not_verb_suffixes and item.low.endswith(self.not_verb_suffixes))
+            )
+        )
 
     @staticmethod
     def _named_quote(item: Item) -> bool:
         """A short quoted name, such as a newspaper title, that can be a speaker."""
-        return item.kind == "Q" and len(item.text) > 2 and item.text[1:2].isupper() and len(item.text.split()) <= 4 \
+        return (
+            item.kind == "Q"
+            and len(item.text) > 2
+            and item.text[1:2].isupper()
+            and len(item.text.split()) <= 4
             and item.text[-2:-1] not in ".!?,"
+        )
 
     def _np_right(self, items: Sequence[Item], i: int, limit: int, bare: bool = False) -> Optional[Tuple[int, int]]:
         """The noun phrase starting at item ``i`` (det, adjectives, nouns), as item indices.
@@ -92,21 +115,36 @@ class Attributor:
         ``bare``: adjectives may come without an article (after a preposition: "am heutigen Montag").
         """
         j, n = i, min(len(items), limit)
-        if j < n and items[j].kind == "W" and items[j].low in self.pronouns and (
-                j + 1 >= n or not self._nounish(items[j + 1]) or items[j + 1].kind == "Q"):
+        if (
+            j < n
+            and items[j].kind == "W"
+            and items[j].low in self.pronouns
+            and (j + 1 >= n or not self._nounish(items[j + 1]) or items[j + 1].kind == "Q")
+        ):
             return (j, j + 1)
         while j < n and items[j].kind == "W" and items[j].low in self.dets:
             j += 1
         if j < n and self._named_quote(items[j]):
             return (i, j + 1)  # a quoted name: schrieb die „Zeit“
         k = j
-        while k < n and k - j < 3 and items[k].kind == "W" and not self._nounish(items[k]) \
-                and items[k].low not in self.function and (j > i or bare or not self.caps):
+        while (
+            k < n
+            and k - j < 3
+            and items[k].kind == "W"
+            and not self._nounish(items[k])
+            and items[k].low not in self.function
+            and (j > i or bare or not self.caps)
+        ):
             k += 1  # adjectives after a determiner
         if k < n and self._nounish(items[k]) and items[k].kind == "W":
             e = k
-            while e < n and self._nounish(items[e]) and (items[e].kind == "W" or e > k) and e - k < 6 \
-                    and not (e > k and self._english_verb(items[e])):
+            while (
+                e < n
+                and self._nounish(items[e])
+                and (items[e].kind == "W" or e > k)
+                and e - k < 6
+                and not (e > k and self._english_verb(items[e]))
+            ):
                 e += 1
             if not self.caps:
                 return (i, e)
@@ -119,11 +157,15 @@ class Attributor:
             return (i, e)
         return None
 
-    def _np_left(self, items: Sequence[Item], end: int, floor: int, adjacent: bool = False) -> Optional[Tuple[int, int]]:
+    def _np_left(
+        self, items: Sequence[Item], end: int, floor: int, adjacent: bool = False
+    ) -> Optional[Tuple[int, int]]:
         """The noun phrase ending just before item ``end`` (not inside a PP), as item indices."""
         j = end - 1
         while j >= floor:
-            while j >= floor and items[j].kind == "W" and items[j].low in self.skips and items[j].low not in self.pronouns:
+            while (
+                j >= floor and items[j].kind == "W" and items[j].low in self.skips and items[j].low not in self.pronouns
+            ):
                 j -= 1
             if j >= floor and items[j].text == ")":  # "Gitta Trauernicht (SPD) sagte"
                 k = j
@@ -141,8 +183,13 @@ class Attributor:
                 while s - 1 >= floor and self._nounish(items[s - 1]) and items[s - 1].kind == "W" and e - s < 6:
                     s -= 1
                 k = s
-                while k - 1 >= floor and k > s - 3 and items[k - 1].kind == "W" and items[k - 1].low not in self.function \
-                        and not self._nounish(items[k - 1]):
+                while (
+                    k - 1 >= floor
+                    and k > s - 3
+                    and items[k - 1].kind == "W"
+                    and items[k - 1].low not in self.function
+                    and not self._nounish(items[k - 1])
+                ):
                     k -= 1
                 if k - 1 >= floor and items[k - 1].kind == "W" and items[k - 1].low in self.dets:
                     s = k - 1
@@ -183,7 +230,12 @@ class Attributor:
         """The first noun phrase after item ``i`` in its clause, stepping over adverbs and PPs."""
         n = len(items)
         for k in range(i, n):  # the clause ends at punctuation other than hyphens
-            if items[k].kind == "P" and items[k].text not in "-–" or items[k].kind == "Q" and not self._named_quote(items[k]):
+            if (
+                items[k].kind == "P"
+                and items[k].text not in "-–"
+                or items[k].kind == "Q"
+                and not self._named_quote(items[k])
+            ):
                 n = k
                 break
         i = self._skip_right(items, i, n)
@@ -243,8 +295,13 @@ class Attributor:
                 for key, source in self.p.sources.items():
                     if key[0] != low or not self._match(items, i, key):
                         continue
-                    if source.after_comma and not (i > 0 and items[i - 1].kind in "PQ" and items[i - 1].text in ",“”\"»«" or
-                                                   i > 0 and items[i - 1].kind == "Q"):
+                    if source.after_comma and not (
+                        i > 0
+                        and items[i - 1].kind in "PQ"
+                        and items[i - 1].text in ',“”"»«'
+                        or i > 0
+                        and items[i - 1].kind == "Q"
+                    ):
                         continue
                     end = i + len(key)
                     if source.np == "after":
@@ -258,11 +315,15 @@ class Attributor:
 
     def _skip_right_plain(self, items: Sequence[Item], i: int) -> int:
         """The first item from ``i`` on that is not an adverb or particle."""
-        while i < len(items) and items[i].kind == "W" and items[i].low in self.skips and items[i].low not in self.pronouns:
+        while (
+            i < len(items) and items[i].kind == "W" and items[i].low in self.skips and items[i].low not in self.pronouns
+        ):
             i += 1
         return i
 
-    def _cue(self, items: Sequence[Item], i: int, size: int, particle: Optional[str], role: str) -> Optional[Attribution]:
+    def _cue(
+        self, items: Sequence[Item], i: int, size: int, particle: Optional[str], role: str
+    ) -> Optional[Attribution]:
         """The attribution of the cue at ``i`` (None if its separable particle is missing)."""
         cue_spans = [(items[i].start, items[i + size - 1].end)]
         if particle:
@@ -289,12 +350,23 @@ class Attributor:
         after = i + size
         prev = items[i - 1] if i > 0 else None
         speech_before = any(it.kind == "Q" and not self._named_quote(it) or it.low in self.reported for it in items[:i])
-        framed = prev is not None and (prev.kind == "Q" or prev.text in ",–—" and (
-            speech_before or self.caps and i > 1 and items[i - 2].kind == "W"
-            and items[i - 2].text[0].islower() and not self._relative_clause(items, i - 1)))
+        framed = prev is not None and (
+            prev.kind == "Q"
+            or prev.text in ",–—"
+            and (
+                speech_before
+                or self.caps
+                and i > 1
+                and items[i - 2].kind == "W"
+                and items[i - 2].text[0].islower()
+                and not self._relative_clause(items, i - 1)
+            )
+        )
         nxt = self._skip_right_plain(items, after)
         subject_after = self.caps and nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.nominative
-        apposed = self._apposed_subject(items, i) if prev is not None and prev.text == "," and not subject_after else None
+        apposed = (
+            self._apposed_subject(items, i) if prev is not None and prev.text == "," and not subject_after else None
+        )
         if apposed is not None:  # "Eva Lind, Sprecherin des Vereins, sagte": the name before the apposition
             return apposed
         if framed:  # "„…“, sagte Kim" / "…, sagte die Königin" / "Als er ging, sagte Kim"
@@ -325,8 +397,14 @@ class Attributor:
                 return right
         if np is not None:
             return np
-        if nxt < len(items) and items[nxt].kind == "W" and items[nxt].low in self.pronouns \
-                and (nxt + 1 >= len(items) or not self._nounish(items[nxt + 1]) and (self.caps or items[nxt + 1].kind != "W")):
+        if (
+            nxt < len(items)
+            and items[nxt].kind == "W"
+            and items[nxt].low in self.pronouns
+            and (
+                nxt + 1 >= len(items) or not self._nounish(items[nxt + 1]) and (self.caps or items[nxt + 1].kind != "W")
+            )
+        ):
             return (nxt, nxt + 1)  # "So bezeichnete er", "sagte sie"
         np = self._first_np(items, floor, i)
         if np is None or self.caps and self._oblique(items, np[0]):
@@ -338,8 +416,11 @@ class Attributor:
         if not self.caps:
             return None
         floor = i - 1  # the clause start; a quoted name inside the apposition does not end it
-        while floor > 0 and items[floor - 1].text not in CLAUSE_STOPS \
-                and not (items[floor - 1].kind == "Q" and not self._named_quote(items[floor - 1])):
+        while (
+            floor > 0
+            and items[floor - 1].text not in CLAUSE_STOPS
+            and not (items[floor - 1].kind == "Q" and not self._named_quote(items[floor - 1]))
+        ):
             floor -= 1
         comma = next((k for k in range(floor, i - 1) if items[k].text == ","), None)
         if comma is None:
@@ -355,8 +436,14 @@ class Attributor:
             return True
         article, suffix = self.oblique_adjective
         nxt = items[k + 1] if k + 1 < len(items) else None
-        return bool(article) and items[k].low == article and nxt is not None and nxt.kind == "W" \
-            and nxt.text[:1].islower() and nxt.low.endswith(suffix)
+        return (
+            bool(article)
+            and items[k].low == article
+            and nxt is not None
+            and nxt.kind == "W"
+            and nxt.text[:1].islower()
+            and nxt.low.endswith(suffix)
+        )
 
     def _passive_agent(self, items: Sequence[Item], floor: int, i: int) -> Optional[Tuple[int, int]]:
         """The agent ("von X", "by X") of a passive cue: "wurde von X als „…“ bezeichnet"."""
@@ -394,7 +481,12 @@ class Attributor:
         """The person quoted by "zitiert (medium) Person": the last of up to two noun phrases."""
         n = len(items)
         for k in range(i, n):
-            if items[k].kind == "P" and items[k].text not in "-–" or items[k].kind == "W" and items[k].low in self.preps:
+            if (
+                items[k].kind == "P"
+                and items[k].text not in "-–"
+                or items[k].kind == "W"
+                and items[k].low in self.preps
+            ):
                 n = k
                 break
         i = self._skip_right_plain(items, i)

@@ -4,6 +4,7 @@ Writes QUOTE, SPEAKER and CUE spans to ``doc.spans["quotes"]`` and links each qu
 speaker and cue with :func:`prodigy_quotes.schema.add_link`. Its patterns are saved with the
 pipeline, so a saved pipeline loads without this repository.
 """
+
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
@@ -23,8 +24,14 @@ SUBJECT_DEPS = frozenset({"sb", "nsubj", "nsubjpass", "nsubj:pass", "sbp"})  # T
 class QuoteFinder:
     """Finds direct quotes with their speakers and cues by rules read from pattern files."""
 
-    def __init__(self, nlp: Language, name: str = "quote_finder", patterns_dir: Optional[Union[str, Path]] = None,
-                 use_entities: bool = True, use_parser: bool = True) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "quote_finder",
+        patterns_dir: Optional[Union[str, Path]] = None,
+        use_entities: bool = True,
+        use_parser: bool = True,
+    ) -> None:
         self.name = name
         self.lang = nlp.lang
         self.patterns_dir = patterns_dir
@@ -50,7 +57,11 @@ class QuoteFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         """Add the quotes, speakers and cues of ``doc``."""
-        ents = [e for e in doc.ents if e.label_ in ENTITY_SPEAKERS] if self.use_entities and doc.has_annotation("ENT_IOB") else []
+        ents = (
+            [e for e in doc.ents if e.label_ in ENTITY_SPEAKERS]
+            if self.use_entities and doc.has_annotation("ENT_IOB")
+            else []
+        )
         parsed = self.use_parser and doc.has_annotation("DEP")
         spans: Dict[Tuple[int, int, str], Span] = {}
         links: List[Tuple[Span, Span, str]] = []
@@ -140,8 +151,9 @@ def _snap(chars: Tuple[int, int], ents: List[Span]) -> Tuple[int, int]:
     "quote_finder",
     default_config={"patterns_dir": None, "use_entities": True, "use_parser": True},
 )
-def make_quote_finder(nlp: Language, name: str, patterns_dir: Optional[str], use_entities: bool,
-                      use_parser: bool) -> QuoteFinder:
+def make_quote_finder(
+    nlp: Language, name: str, patterns_dir: Optional[str], use_entities: bool, use_parser: bool
+) -> QuoteFinder:
     """Create the rule-based quote finder; patterns default to the built-in ones for ``nlp.lang``.
 
     ``use_entities``/``use_parser``: when earlier components set entities or dependencies, a

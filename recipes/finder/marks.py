@@ -6,6 +6,7 @@ that look like closing marks (``don’t``, ``Kim’s``), quotes running over sev
 without a new opening mark), and unclosed quotes, which end with their paragraph instead of
 swallowing the rest of the document.
 """
+
 import re
 from typing import Dict, FrozenSet, List, NamedTuple, Pattern
 
@@ -122,7 +123,11 @@ class MarkScanner:
                 absorb = -1
                 continue
             if opener:
-                if c in self.pairs[opener] and self._closer_like(text, i, c) and not self._plural_possessive(text, i, c):
+                if (
+                    c in self.pairs[opener]
+                    and self._closer_like(text, i, c)
+                    and not self._plural_possessive(text, i, c)
+                ):
                     if depth:
                         depth -= 1  # the end of a quote inside the quote
                         continue

@@ -70,6 +70,7 @@ language       no ``text``; one line of settings for the language, each optional
 
 A malformed line raises :class:`PatternError` naming the file and the line.
 """
+
 import json
 import re
 from dataclasses import dataclass, field
@@ -79,12 +80,41 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
 from ..errors import QuotesError
 
-WORD_KINDS = ("pronoun", "title", "determiner", "preposition", "skip", "reported", "predicative", "utterance",
-              "abbreviation", "verb", "auxiliary", "passive", "agent", "relative", "conjunction", "coordinator",
-              "oblique", "genitive", "nominative", "impersonal", "naming", "aside", "comparison")
+WORD_KINDS = (
+    "pronoun",
+    "title",
+    "determiner",
+    "preposition",
+    "skip",
+    "reported",
+    "predicative",
+    "utterance",
+    "abbreviation",
+    "verb",
+    "auxiliary",
+    "passive",
+    "agent",
+    "relative",
+    "conjunction",
+    "coordinator",
+    "oblique",
+    "genitive",
+    "nominative",
+    "impersonal",
+    "naming",
+    "aside",
+    "comparison",
+)
 KINDS = ("quote", "cue", "source", "language") + WORD_KINDS
-LANGUAGE_SETTINGS = {"capitalised_nouns": bool, "number_noun": str, "adverb_suffixes": list, "oblique_adjective": dict,
-                     "verb_suffixes": list, "not_verb_suffixes": list, "gerund_suffixes": list}
+LANGUAGE_SETTINGS = {
+    "capitalised_nouns": bool,
+    "number_noun": str,
+    "adverb_suffixes": list,
+    "oblique_adjective": dict,
+    "verb_suffixes": list,
+    "not_verb_suffixes": list,
+    "gerund_suffixes": list,
+}
 
 
 class PatternError(QuotesError, ValueError):
@@ -154,8 +184,11 @@ def _check_entry(entry: Any, where: str) -> Dict[str, Any]:
         for key, value in entry.items():
             if key != "kind" and not isinstance(value, LANGUAGE_SETTINGS.get(key, type(None))):
                 expected = LANGUAGE_SETTINGS.get(key)
-                raise PatternError(f'{where}: unknown language setting {key!r}; use one of {", ".join(LANGUAGE_SETTINGS)}'
-                                   if expected is None else f"{where}: {key!r} must be a {expected.__name__}, got {value!r}")
+                raise PatternError(
+                    f"{where}: unknown language setting {key!r}; use one of {', '.join(LANGUAGE_SETTINGS)}"
+                    if expected is None
+                    else f"{where}: {key!r} must be a {expected.__name__}, got {value!r}"
+                )
         if "number_noun" in entry:
             try:
                 re.compile(entry["number_noun"])
@@ -164,8 +197,9 @@ def _check_entry(entry: Any, where: str) -> Dict[str, Any]:
         return entry
     _texts(entry, where)
     if kind == "cue" and entry.get("speaker", "subject") not in ("subject", "object", "phrase", "clause"):
-        raise PatternError(f'{where}: "speaker" must be "subject", "object", "phrase" or "clause", '
-                           f'got {entry.get("speaker")!r}')
+        raise PatternError(
+            f'{where}: "speaker" must be "subject", "object", "phrase" or "clause", got {entry.get("speaker")!r}'
+        )
     if kind == "cue" and "particle" in entry and not (isinstance(entry["particle"], str) and entry["particle"].strip()):
         raise PatternError(f'{where}: "particle" must be a word, got {entry["particle"]!r}')
     if kind == "source" and entry.get("np", "after") not in ("after", "before"):
@@ -207,7 +241,9 @@ def build_patterns(entries: Iterable[Dict[str, Any]]) -> Patterns:
             key = tuple(text.lower().split())
             if kind == "cue":
                 particle = entry.get("particle")
-                pats.cues.setdefault(key, []).append(Cue(key, particle.lower().strip() if particle else None, entry.get("speaker", "subject")))
+                pats.cues.setdefault(key, []).append(
+                    Cue(key, particle.lower().strip() if particle else None, entry.get("speaker", "subject"))
+                )
             elif kind == "source":
                 pats.sources[key] = Source(key, entry.get("np", "after"), bool(entry.get("after_comma", False)))
             else:
@@ -233,7 +269,9 @@ def load_patterns(path: Union[str, Path]) -> Patterns:
         entries.extend(read_pattern_file(file))
     pats = build_patterns(entries)
     if not pats.pairs:
-        raise PatternError(f'{path}: no quotation marks defined; add lines like {{"kind": "quote", "open": "„", "close": "“"}}')
+        raise PatternError(
+            f'{path}: no quotation marks defined; add lines like {{"kind": "quote", "open": "„", "close": "“"}}'
+        )
     return pats
 
 

@@ -4,6 +4,7 @@ Works on character offsets so it is independent of tokenization and linear in th
 regular expressions find marks, sentence ends and cue words; only sentences holding a quote
 or a cue word are looked at word by word.
 """
+
 import re
 from typing import Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -81,11 +82,22 @@ class QuoteRules:
         j = k + 2
         if j > len(items) or items[j - 1].text not in ",–":
             return False
-        return j < len(items) and items[j].kind == "W" and (
-            items[j].low in self.attributor.cue_first or items[j].low in self.attributor.source_first)
+        return (
+            j < len(items)
+            and items[j].kind == "W"
+            and (items[j].low in self.attributor.cue_first or items[j].low in self.attributor.source_first)
+        )
 
-    def is_speech(self, text: str, q: Quoted, items: Sequence[Item], k: int, context: bool, cued: bool = False,
-                  repeated: FrozenSet[str] = frozenset()) -> bool:
+    def is_speech(
+        self,
+        text: str,
+        q: Quoted,
+        items: Sequence[Item],
+        k: int,
+        context: bool,
+        cued: bool = False,
+        repeated: FrozenSet[str] = frozenset(),
+    ) -> bool:
         """Whether the quote at item ``k`` is a direct quote rather than a title, name or term."""
         if q.end < len(text) and text[q.end] in "-‐" and q.closed:
             return False  # part of a compound: „Roude Léiw“-Befürworter
@@ -97,15 +109,34 @@ class QuoteRules:
         if prev is not None and self._is_title(prev) and (self.caps_nouns or not inner[0].islower()):
             return False
         nxt = items[k + 1] if k + 1 < len(items) else None
-        if prev is not None and (prev.text == "(" and n < LONG_QUOTE_WORDS or prev.kind == "W" and prev.low in self.attributor.source_first):
+        if prev is not None and (
+            prev.text == "(" and n < LONG_QUOTE_WORDS or prev.kind == "W" and prev.low in self.attributor.source_first
+        ):
             return False  # a gloss in brackets, or the source itself: laut „tagesschau.de“
-        if not self.caps_nouns and n <= 3 and prev is not None and nxt is not None and prev.kind == nxt.kind == "W" and \
-                prev.text[0].isupper() and nxt.text[0].isupper() and k > 1 and items[k - 2].kind == "W":
+        if (
+            not self.caps_nouns
+            and n <= 3
+            and prev is not None
+            and nxt is not None
+            and prev.kind == nxt.kind == "W"
+            and prev.text[0].isupper()
+            and nxt.text[0].isupper()
+            and k > 1
+            and items[k - 2].kind == "W"
+        ):
             return False  # a nickname inside a name: Dwayne “The Rock” Johnson
         if self._named(items, k):
             return False  # a name: „X“ genannt, sich „X“ (AIE) nennt, als „X“ bekannt
-        if prev is not None and prev.kind == "W" and (prev.low in self.utterance or prev.low in self.comparisons and k > 1
-                                                       and items[k - 2].low in self.utterance):
+        if (
+            prev is not None
+            and prev.kind == "W"
+            and (
+                prev.low in self.utterance
+                or prev.low in self.comparisons
+                and k > 1
+                and items[k - 2].low in self.utterance
+            )
+        ):
             return True  # mit der Parole „…“, Sprüche wie „…“
         if cued and prev is not None and prev.kind == "W" and prev.low in self.predicative:
             return True  # nannte es einen „Putsch“ / als „Fest“ bezeichnet
@@ -116,11 +147,22 @@ class QuoteRules:
             return True  # a sentence, or one word said after the cue's colon: Er sagte: „Nein.“
         if n >= LONG_QUOTE_WORDS:
             # a long capitalised fragment after an article is usually a name: des „Gesetzes über …“
-            return context or not (inner[0].isupper() and prev is not None and prev.kind == "W" and
-                                   (prev.low in self.attributor.dets or prev.low in self.attributor.preps))
+            return context or not (
+                inner[0].isupper()
+                and prev is not None
+                and prev.kind == "W"
+                and (prev.low in self.attributor.dets or prev.low in self.attributor.preps)
+            )
         initial = prev is None or prev.text == ":"
-        if n <= 4 and nxt is not None and nxt.kind == "W" and nxt.low in self.attributor.cue_first and \
-                prev is not None and prev.kind == "W" and (prev.low in self.attributor.dets or prev.low in self.comparisons):
+        if (
+            n <= 4
+            and nxt is not None
+            and nxt.kind == "W"
+            and nxt.low in self.attributor.cue_first
+            and prev is not None
+            and prev.kind == "W"
+            and (prev.low in self.attributor.dets or prev.low in self.comparisons)
+        ):
             return False  # the quoted name is the subject: Wie „heise online“ berichtet
         if context and (inner[-1] in ",?!" or self._framed_after(items, k)):
             return True  # "Yes," he said. / „Ja“, sagte er.
@@ -190,7 +232,9 @@ class QuoteRules:
                     continue
                 span = (q.start, q.end)
                 if spoken:
-                    att = min(spoken, key=lambda a: (self._separated(items, a.anchor, k), abs(a.anchor - k), a.anchor > k))
+                    att = min(
+                        spoken, key=lambda a: (self._separated(items, a.anchor, k), abs(a.anchor - k), a.anchor > k)
+                    )
                     found.append(Found(span, att.speaker, att.cue))
                 elif k > 0 and items[k - 1].text == ":" and self.attributor.clause_subject(items, k - 1):
                     found.append(Found(span, self.attributor.clause_subject(items, k - 1), []))

@@ -3,6 +3,7 @@
 Quotes are atomic: a boundary inside a quote (a multi-sentence or multi-paragraph quote) is
 ignored, so a quote always lies in one sentence together with its frame (``„…“, sagte Kim.``).
 """
+
 import re
 from typing import FrozenSet, List, NamedTuple, Sequence, Tuple
 
@@ -27,8 +28,9 @@ class Item(NamedTuple):
     quote: int
 
 
-def split_sentences(text: str, quotes: Sequence[Quoted], abbreviations: FrozenSet[str],
-                    starters: FrozenSet[str] = frozenset()) -> List[Tuple[int, int]]:
+def split_sentences(
+    text: str, quotes: Sequence[Quoted], abbreviations: FrozenSet[str], starters: FrozenSet[str] = frozenset()
+) -> List[Tuple[int, int]]:
     """Sentence (start, end) offsets covering ``text``; never split inside a quote.
 
     A full stop after a number ends a sentence only before one of ``starters`` (articles and
@@ -63,8 +65,9 @@ def split_sentences(text: str, quotes: Sequence[Quoted], abbreviations: FrozenSe
     return sents
 
 
-def sentence_items(text: str, start: int, end: int, quotes: Sequence[Quoted], first: int,
-                   abbreviations: FrozenSet[str] = frozenset()) -> List[Item]:
+def sentence_items(
+    text: str, start: int, end: int, quotes: Sequence[Quoted], first: int, abbreviations: FrozenSet[str] = frozenset()
+) -> List[Item]:
     """Items of ``text[start:end]``; quotes from index ``first`` on that lie inside become "Q" items.
 
     An abbreviation keeps its full stop ("Sen.", "Dr."), so it stays inside a noun phrase.
@@ -79,7 +82,9 @@ def sentence_items(text: str, start: int, end: int, quotes: Sequence[Quoted], fi
                 prev = items.pop()
                 items.append(Item("W", prev.start, m.end(), prev.low, prev.text + ".", -1))
                 continue
-            items.append(Item("W" if tok[0].isalnum() or tok[0] == "_" else "P", m.start(), m.end(), tok.lower(), tok, -1))
+            items.append(
+                Item("W" if tok[0].isalnum() or tok[0] == "_" else "P", m.start(), m.end(), tok.lower(), tok, -1)
+            )
         if q_start >= end:
             break
         q = quotes[qi]

@@ -3,6 +3,7 @@
 Both read the rule finder's output (when a ``quote_finder`` runs before them) as features, keep a copy of it in
 ``doc.spans["quotes_rules"]``, and write their own QUOTE/SPEAKER/CUE spans and links to ``doc.spans["quotes"]``.
 """
+
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import numpy
@@ -54,9 +55,13 @@ class _DocRules(NamedTuple):
     def of(cls, doc: Doc) -> "_DocRules":
         rules = doc.spans[RULES_KEY]
         speakers = {i for s in rules if s.label_ == SPEAKER for i in range(s.start, s.end)}
-        return cls(speakers, {i for s in rules if s.label_ == CUE for i in range(s.start, s.end)},
-                   {doc[i].norm_ for i in speakers if doc[i].is_title},
-                   {(s.start, s.end) for s in rules if s.label_ == QUOTE}, doc.has_annotation("DEP"))
+        return cls(
+            speakers,
+            {i for s in rules if s.label_ == CUE for i in range(s.start, s.end)},
+            {doc[i].norm_ for i in speakers if doc[i].is_title},
+            {(s.start, s.end) for s in rules if s.label_ == QUOTE},
+            doc.has_annotation("DEP"),
+        )
 
 
 class _Scored(TrainablePipe):
@@ -68,11 +73,19 @@ class _Scored(TrainablePipe):
         self.name = name
         self.cfg: Dict[str, Any] = {}
 
-    def _gradient(self, examples: Iterable[Example]) -> Tuple[List[numpy.ndarray], Callable[[numpy.ndarray], numpy.ndarray]]:
+    def _gradient(
+        self, examples: Iterable[Example]
+    ) -> Tuple[List[numpy.ndarray], Callable[[numpy.ndarray], numpy.ndarray]]:
         raise NotImplementedError
 
-    def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd: Optional[Optimizer] = None,
-               losses: Optional[Dict[str, float]] = None) -> Dict[str, float]:
+    def update(
+        self,
+        examples: Iterable[Example],
+        *,
+        drop: float = 0.0,
+        sgd: Optional[Optimizer] = None,
+        losses: Optional[Dict[str, float]] = None,
+    ) -> Dict[str, float]:
         """Learn from a batch of examples."""
         losses = {} if losses is None else losses
         losses.setdefault(self.name, 0.0)
@@ -110,8 +123,9 @@ class _Scored(TrainablePipe):
 class QuoteDetector(_Scored):
     """Decides which quoted stretches (mark pairs, plus the rules' quotes) are direct quotes."""
 
-    def __init__(self, vocab: Vocab, model: Model, name: str, lang: str, threshold: float, rule_prior: float,
-                 margin: float = 0.0) -> None:
+    def __init__(
+        self, vocab: Vocab, model: Model, name: str, lang: str, threshold: float, rule_prior: float, margin: float = 0.0
+    ) -> None:
         super().__init__(vocab, model, name)
         self.lang = lang
         self.threshold = threshold
@@ -138,8 +152,9 @@ class QuoteDetector(_Scored):
         counts: Dict[str, int] = {}
         for s in cands:
             counts[s.text] = counts.get(s.text, 0) + 1
-        prior = numpy.asarray([self.rule_prior if (c.start, c.end) in rule_quotes else -self.rule_prior
-                               for c in cands], dtype="f")
+        prior = numpy.asarray(
+            [self.rule_prior if (c.start, c.end) in rule_quotes else -self.rule_prior for c in cands], dtype="f"
+        )
         return cands, [hashed(quote_features(doc, s, rule_quotes, rule_tokens, counts)) for s in cands], prior
 
     def _gradient(self, examples: List[Example]) -> Tuple[List[numpy.ndarray], Callable]:
@@ -186,8 +201,18 @@ class QuoteDetector(_Scored):
 class QuoteLinker(_Scored):
     """Links each quote to its speaker (or cue): ranks the tokens around it, the sentences before and after included."""
 
-    def __init__(self, vocab: Vocab, model: Model, name: str, lang: str, label: str, window: int, min_prob: float = 0.0,
-                 abstain_with_rules: bool = False, null: bool = False) -> None:
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str,
+        lang: str,
+        label: str,
+        window: int,
+        min_prob: float = 0.0,
+        abstain_with_rules: bool = False,
+        null: bool = False,
+    ) -> None:
         super().__init__(vocab, model, name)
         self.lang = lang
         self._pronouns: Optional[FrozenSet[str]] = None
@@ -197,8 +222,9 @@ class QuoteLinker(_Scored):
         self.abstain_with_rules = abstain_with_rules
         self.null = null
 
-    def _candidates(self, doc: Doc, quote: Span, quoted: numpy.ndarray, links: List[Link],
-                    ctx: "_DocRules") -> Tuple[List[int], List[numpy.ndarray]]:
+    def _candidates(
+        self, doc: Doc, quote: Span, quoted: numpy.ndarray, links: List[Link], ctx: "_DocRules"
+    ) -> Tuple[List[int], List[numpy.ndarray]]:
         lo, hi = max(0, quote.start - self.window), min(len(doc), quote.end + self.window // 2)
         linked_here: Set[int] = set()
         cue_here: Set[int] = set()
@@ -218,9 +244,15 @@ class QuoteLinker(_Scored):
             tok = doc[i]
             if tok.is_punct or tok.is_space:
                 continue
-            marks = {"rule_spk_here": i in linked_here, "rule_cue_here": i in cue_here,
-                     "rule_spk": i in ctx.speakers, "rule_cue": i in ctx.cues, "in_quote": bool(quoted[i]),
-                     "rule_prev_spk": i in prev_spk, "named_spk": tok.norm_ in ctx.speaker_norms and i not in ctx.speakers}
+            marks = {
+                "rule_spk_here": i in linked_here,
+                "rule_cue_here": i in cue_here,
+                "rule_spk": i in ctx.speakers,
+                "rule_cue": i in ctx.cues,
+                "in_quote": bool(quoted[i]),
+                "rule_prev_spk": i in prev_spk,
+                "named_spk": tok.norm_ in ctx.speaker_norms and i not in ctx.speakers,
+            }
             idx.append(i)
             feats.append(hashed(candidate_features(doc, quote, i, marks, quoted, self.pronouns, ctx.parsed)))
         if self.null:
@@ -236,7 +268,9 @@ class QuoteLinker(_Scored):
             self._pronouns = load_patterns(default_patterns_dir(self.lang)).of("pronoun")
         return self._pronouns
 
-    def _doc_candidates(self, doc: Doc, quotes: Sequence[Tuple[int, int]]) -> List[Tuple[List[int], List[numpy.ndarray]]]:
+    def _doc_candidates(
+        self, doc: Doc, quotes: Sequence[Tuple[int, int]]
+    ) -> List[Tuple[List[int], List[numpy.ndarray]]]:
         stash_rules(doc)
         ctx = _DocRules.of(doc)
         links = rule_links(doc)
@@ -255,11 +289,18 @@ class QuoteLinker(_Scored):
             for link in ref.user_data.get(LINKS_ATTR, []):
                 link = Link(*link)
                 if link.label == self.label:
-                    gold.setdefault((link.head_start, link.head_end), set()).update(range(link.child_start, link.child_end))
+                    gold.setdefault((link.head_start, link.head_end), set()).update(
+                        range(link.child_start, link.child_end)
+                    )
             if self.null:  # the rules' false quotes teach the linker to leave a quote unlinked
                 stash_rules(eg.predicted)
-                quotes += sorted({(q.start, q.end) for q in eg.predicted.spans[RULES_KEY] if q.label_ == QUOTE
-                                  and not any(a < q.end and q.start < b for a, b in quotes)})
+                quotes += sorted(
+                    {
+                        (q.start, q.end)
+                        for q in eg.predicted.spans[RULES_KEY]
+                        if q.label_ == QUOTE and not any(a < q.end and q.start < b for a, b in quotes)
+                    }
+                )
             for (s, e), (idx, f) in zip(quotes, self._doc_candidates(eg.predicted, quotes)):
                 target = numpy.asarray([1.0 if i in gold.get((s, e), ()) else 0.0 for i in idx], dtype="f")
                 if self.null and target.sum() == 0:
@@ -347,32 +388,48 @@ def _model_config(width: int, n_hash: int, seed: int) -> Dict[str, Any]:
 ASSIGNS = ["doc.spans", f"doc._.{LINKS_ATTR}"]
 
 
-@Language.factory("quote_detector", assigns=ASSIGNS,
-                  default_config={"model": _model_config(64, 262144, 11), "threshold": 0.0, "rule_prior": 3.0,
-                                  "margin": 4.0},
-                  default_score_weights={"quote_exact_f": 0.3, "quote_overlap_f": 0.0})
-def make_quote_detector(nlp: Language, name: str, model: Model, threshold: float, rule_prior: float,
-                        margin: float) -> QuoteDetector:
+@Language.factory(
+    "quote_detector",
+    assigns=ASSIGNS,
+    default_config={"model": _model_config(64, 262144, 11), "threshold": 0.0, "rule_prior": 3.0, "margin": 4.0},
+    default_score_weights={"quote_exact_f": 0.3, "quote_overlap_f": 0.0},
+)
+def make_quote_detector(
+    nlp: Language, name: str, model: Model, threshold: float, rule_prior: float, margin: float
+) -> QuoteDetector:
     """Trainable detector of direct quotes: learns corrections to the rules' decision (added to the logit as
     +/- ``rule_prior``, so a few hundred articles cannot talk it out of what the rules get right); it overrules
     the rules only by more than ``margin``."""
     return QuoteDetector(nlp.vocab, model, name, nlp.lang, threshold, rule_prior, margin)
 
 
-@Language.factory("quote_speaker_linker", assigns=ASSIGNS,
-                  default_config={"model": _model_config(64, 262144, 13), "window": 80, "min_prob": 0.0,
-                                  "abstain_with_rules": False, "null_choice": True},
-                  default_score_weights={"quote_speaker_f": 0.7, "speaker_acc": 0.0})
-def make_quote_speaker_linker(nlp: Language, name: str, model: Model, window: int, min_prob: float,
-                              abstain_with_rules: bool, null_choice: bool) -> QuoteLinker:
+@Language.factory(
+    "quote_speaker_linker",
+    assigns=ASSIGNS,
+    default_config={
+        "model": _model_config(64, 262144, 13),
+        "window": 80,
+        "min_prob": 0.0,
+        "abstain_with_rules": False,
+        "null_choice": True,
+    },
+    default_score_weights={"quote_speaker_f": 0.7, "speaker_acc": 0.0},
+)
+def make_quote_speaker_linker(
+    nlp: Language, name: str, model: Model, window: int, min_prob: float, abstain_with_rules: bool, null_choice: bool
+) -> QuoteLinker:
     """Trainable linker from each quote to its speaker (tokens up to ``window`` before, half after; no link below
     ``min_prob``). With ``null_choice`` it also learns when to leave a quote unlinked, from quotes without a speaker
     and the rules' false quotes."""
     return QuoteLinker(nlp.vocab, model, name, nlp.lang, SPEAKER, window, min_prob, abstain_with_rules, null_choice)
 
 
-@Language.factory("quote_cue_linker", assigns=ASSIGNS, default_config={"model": _model_config(32, 131072, 17), "window": 60},
-                  default_score_weights={"quote_cue_acc": 0.0})
+@Language.factory(
+    "quote_cue_linker",
+    assigns=ASSIGNS,
+    default_config={"model": _model_config(32, 131072, 17), "window": 60},
+    default_score_weights={"quote_cue_acc": 0.0},
+)
 def make_quote_cue_linker(nlp: Language, name: str, model: Model, window: int) -> QuoteLinker:
     """Trainable linker from each quote to its cue word."""
     return QuoteLinker(nlp.vocab, model, name, nlp.lang, CUE, window)

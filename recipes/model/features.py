@@ -1,4 +1,5 @@
 """Hashed string features of quote candidates and of speaker/cue candidates, for the trainable components."""
+
 from typing import AbstractSet, Dict, List, Sequence, Set, Tuple
 
 import numpy
@@ -24,8 +25,9 @@ def _bucket(n: int) -> str:
     return "many"
 
 
-def quote_features(doc: Doc, span: Span, rule_quotes: Set[Tuple[int, int]], rule_overlap: Set[int],
-                   text_counts: Dict[str, int]) -> List[str]:
+def quote_features(
+    doc: Doc, span: Span, rule_quotes: Set[Tuple[int, int]], rule_overlap: Set[int], text_counts: Dict[str, int]
+) -> List[str]:
     """Features deciding whether a quoted stretch is a direct quote (vs title, name, scare quote)."""
     s, e = span.start, span.end
     inner = [t for t in span if not t.is_punct]
@@ -52,8 +54,15 @@ def quote_features(doc: Doc, span: Span, rule_quotes: Set[Tuple[int, int]], rule
     return f
 
 
-def candidate_features(doc: Doc, quote: Span, i: int, marks: Dict[str, bool], quoted: numpy.ndarray,
-                       pronouns: AbstractSet[str] = frozenset(), parsed: bool = False) -> List[str]:
+def candidate_features(
+    doc: Doc,
+    quote: Span,
+    i: int,
+    marks: Dict[str, bool],
+    quoted: numpy.ndarray,
+    pronouns: AbstractSet[str] = frozenset(),
+    parsed: bool = False,
+) -> List[str]:
     """Features of token ``i`` as the speaker or cue of ``quote``; ``pronouns``: the language's (from its patterns);
     ``parsed``: add the pipeline's tags and parse."""
     tok = doc[i]
@@ -64,18 +73,37 @@ def candidate_features(doc: Doc, quote: Span, i: int, marks: Dict[str, bool], qu
     n_sent = sum(1 for t in between if t.text in SENT_END)
     n_quote = int(quoted[lo:hi].sum()) if hi > lo else 0
     d = f"{side}{_bucket(dist)}"
-    f = ["bias", f"d={d}", f"sents={side}{min(n_sent, 3)}", f"qbetween={min(n_quote, 3)}",
-         f"norm={tok.norm_}", f"suf={tok.suffix_}", f"pre={tok.prefix_}", f"shape={tok.shape_[:4]}",
-         f"pron={tok.lower_ in pronouns}|{d}", f"title={tok.is_title}|{side}{min(n_sent, 2)}",
-         f"p1={_norm(doc, i - 1)}", f"n1={_norm(doc, i + 1)}", f"p2={_norm(doc, i - 2)}", f"n2={_norm(doc, i + 2)}",
-         f"p1n1={_norm(doc, i - 1)}|{_norm(doc, i + 1)}", f"norm_d={tok.norm_}|{d}",
-         f"qlast={_norm(doc, quote.end - 2)}|{side}"]
+    f = [
+        "bias",
+        f"d={d}",
+        f"sents={side}{min(n_sent, 3)}",
+        f"qbetween={min(n_quote, 3)}",
+        f"norm={tok.norm_}",
+        f"suf={tok.suffix_}",
+        f"pre={tok.prefix_}",
+        f"shape={tok.shape_[:4]}",
+        f"pron={tok.lower_ in pronouns}|{d}",
+        f"title={tok.is_title}|{side}{min(n_sent, 2)}",
+        f"p1={_norm(doc, i - 1)}",
+        f"n1={_norm(doc, i + 1)}",
+        f"p2={_norm(doc, i - 2)}",
+        f"n2={_norm(doc, i + 2)}",
+        f"p1n1={_norm(doc, i - 1)}|{_norm(doc, i + 1)}",
+        f"norm_d={tok.norm_}|{d}",
+        f"qlast={_norm(doc, quote.end - 2)}|{side}",
+    ]
     for key, value in marks.items():
         f.append(f"{key}={value}")
         f.append(f"{key}|{d}={value}")
     if parsed:  # a user's pipeline: the subject of a speech verb is what the rules guess at without it
-        f += [f"pos={tok.pos_}", f"dep={tok.dep_}", f"dep|{d}={tok.dep_}", f"head={tok.head.norm_}",
-              f"dep_head={tok.dep_}|{tok.head.norm_}", f"ent={tok.ent_type_}"]
+        f += [
+            f"pos={tok.pos_}",
+            f"dep={tok.dep_}",
+            f"dep|{d}={tok.dep_}",
+            f"head={tok.head.norm_}",
+            f"dep_head={tok.dep_}|{tok.head.norm_}",
+            f"ent={tok.ent_type_}",
+        ]
     return f
 
 
@@ -84,8 +112,18 @@ def null_features(doc: Doc, quote: Span, rule_speaker: bool, rule_cue: bool, rul
     s, e = quote.start, quote.end
     n = _bucket(sum(1 for t in quote if not t.is_punct))
     para = s == 0 or "\n" in doc[s - 1].whitespace_ or "\n" in doc[s - 1].text
-    f = ["null", f"null|spk={rule_speaker}", f"null|cue={rule_cue}", f"null|rq={rule_quote}",
-         f"null|spk_cue_rq={rule_speaker}|{rule_cue}|{rule_quote}", f"null|len={n}", f"null|len_spk={n}|{rule_speaker}",
-         f"null|para={para}", f"null|p1={_norm(doc, s - 1)}", f"null|n1={_norm(doc, e)}",
-         f"null|p2={_norm(doc, s - 2)}|{_norm(doc, s - 1)}", f"null|n2={_norm(doc, e)}|{_norm(doc, e + 1)}"]
+    f = [
+        "null",
+        f"null|spk={rule_speaker}",
+        f"null|cue={rule_cue}",
+        f"null|rq={rule_quote}",
+        f"null|spk_cue_rq={rule_speaker}|{rule_cue}|{rule_quote}",
+        f"null|len={n}",
+        f"null|len_spk={n}|{rule_speaker}",
+        f"null|para={para}",
+        f"null|p1={_norm(doc, s - 1)}",
+        f"null|n1={_norm(doc, e)}",
+        f"null|p2={_norm(doc, s - 2)}|{_norm(doc, s - 1)}",
+        f"null|n2={_norm(doc, e)}|{_norm(doc, e + 1)}",
+    ]
     return f

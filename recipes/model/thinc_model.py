@@ -1,4 +1,5 @@
 """The thinc network shared by the components: hashed feature embeddings summed, one hidden layer, one score."""
+
 from typing import List
 
 from spacy.util import registry
@@ -9,7 +10,7 @@ ARCHITECTURE = "prodigy_quotes.CandidateScorer.v1"
 
 
 @registry.architectures(ARCHITECTURE)
-def build_candidate_scorer(width: int = 64, n_hash: int = 2 ** 18, seed: int = 7) -> Model[List[Ints1d], Floats2d]:
+def build_candidate_scorer(width: int = 64, n_hash: int = 2**18, seed: int = 7) -> Model[List[Ints1d], Floats2d]:
     """Score each candidate (a bag of hashed features) with one number; learns well from a few hundred articles.
 
     Registered, so a component's ``[components.NAME.model]`` block in the config names it and its settings."""

@@ -12,6 +12,7 @@ dataset and session dataset, see :mod:`.writer`) before they are acknowledged, s
 acknowledged answer is never lost; unanswered tasks are simply served again after a restart.
 All state is guarded by one lock; the answers' commit happens outside it.
 """
+
 import inspect
 import re
 import threading
@@ -90,8 +91,13 @@ def allowed_sessions_from_env(value: Optional[str]) -> Optional[List[str]]:
 class Controller:
     """Serves a recipe's stream to sessions and stores their answers (Prodigy's Controller API)."""
 
-    def __init__(self, components: Dict[str, Any], config: Optional[Dict[str, Any]] = None,
-                 db: Any = None, allowed_sessions: Optional[Iterable[str]] = None) -> None:
+    def __init__(
+        self,
+        components: Dict[str, Any],
+        config: Optional[Dict[str, Any]] = None,
+        db: Any = None,
+        allowed_sessions: Optional[Iterable[str]] = None,
+    ) -> None:
         self.components = components
         self.dataset: str = components["dataset"]
         self.view_id: str = components.get("view_id", "relations")
@@ -193,17 +199,21 @@ class Controller:
         """The full session id for a name (``anna`` -> ``<dataset>-anna``), or the default session."""
         if not session:
             if self.allowed_sessions is not None:
-                raise SessionError("This server only accepts named sessions: open the page with "
-                                   f"?session=NAME (one of {', '.join(sorted(self.allowed_sessions))}).")
+                raise SessionError(
+                    "This server only accepts named sessions: open the page with "
+                    f"?session=NAME (one of {', '.join(sorted(self.allowed_sessions))})."
+                )
             return self.default_session_id
         if session == self.default_session_id or session in self._sessions:
             return session
-        name = session[len(self.dataset) + 1:] if session.startswith(f"{self.dataset}-") else session
+        name = session[len(self.dataset) + 1 :] if session.startswith(f"{self.dataset}-") else session
         if not SESSION_NAME.match(name):
             raise SessionError(f"Invalid session name {name!r}: use letters, digits, '.', '_', '-' or '@'.")
         if self.allowed_sessions is not None and name not in self.allowed_sessions:
-            raise SessionError(f"Session {name!r} is not allowed here (PRODIGY_ALLOWED_SESSIONS: "
-                               f"{', '.join(sorted(self.allowed_sessions))}).")
+            raise SessionError(
+                f"Session {name!r} is not allowed here (PRODIGY_ALLOWED_SESSIONS: "
+                f"{', '.join(sorted(self.allowed_sessions))})."
+            )
         return f"{self.dataset}-{name}"
 
     def get_session(self, session: Optional[str] = None) -> Session:
@@ -211,7 +221,7 @@ class Controller:
         with self._lock:
             sid = self.session_id_for(session)
             if sid not in self._sessions:
-                name = None if sid == self.default_session_id else sid[len(self.dataset) + 1:]
+                name = None if sid == self.default_session_id else sid[len(self.dataset) + 1 :]
                 sess = Session(id=sid, name=name)
                 if self.feed_overlap and self.config.get("auto_exclude_current", True):
                     sess.answered = self._hashes(sid)
@@ -273,8 +283,9 @@ class Controller:
             if key not in sess.answered and key not in sess.inflight:
                 return task
 
-    def get_questions(self, session_id: Optional[str] = None, held: Optional[Iterable[int]] = None,
-                      n: Optional[int] = None) -> List[Task]:
+    def get_questions(
+        self, session_id: Optional[str] = None, held: Optional[Iterable[int]] = None, n: Optional[int] = None
+    ) -> List[Task]:
         """The next batch for a session: lost or (force_stream_order) unanswered tasks first, then new ones.
 
         ``held`` lists the ``_task_hash`` of tasks the client still has; tasks handed to this session
@@ -325,8 +336,12 @@ class Controller:
             errors = []
             for answer in answers:
                 if answer.get("answer") not in ("accept", "reject", "ignore"):
-                    errors.append({"_task_hash": answer.get(TASK_HASH_ATTR),
-                                   "error": f'answer must be "accept", "reject" or "ignore", not {answer.get("answer")!r}'})
+                    errors.append(
+                        {
+                            "_task_hash": answer.get(TASK_HASH_ATTR),
+                            "error": f'answer must be "accept", "reject" or "ignore", not {answer.get("answer")!r}',
+                        }
+                    )
                     continue
                 message = self.validate(answer)
                 if message:
@@ -341,14 +356,16 @@ class Controller:
                 if self._duplicate(sess, key) or key in keys:
                     continue
                 keys.append(key)
-                answer.update({"_view_id": self.view_id, "_session_id": sess.id,
-                               "_annotator_id": sess.id, "_timestamp": now})
+                answer.update(
+                    {"_view_id": self.view_id, "_session_id": sess.id, "_annotator_id": sess.id, "_timestamp": now}
+                )
                 fresh.append(answer)
             update_result = self.update(fresh) if self.update and fresh else None
             to_store = self.before_db(fresh) if self.before_db and fresh else fresh
             self._pending.update((sess.id, k) if self.feed_overlap else k for k in keys)
-            return Batch(sess, fresh, keys, to_store if self.db is not None else [],
-                         len(answers) - len(fresh), update_result)
+            return Batch(
+                sess, fresh, keys, to_store if self.db is not None else [], len(answers) - len(fresh), update_result
+            )
 
     def write(self, batch: Batch) -> "Future[None]":
         """Commit a prepared batch (grouped with concurrent ones); the future is done once committed."""
@@ -379,9 +396,15 @@ class Controller:
                     self._sessions[holder].inflight.pop(key, None)
             sess.total_annotated += len(batch.answers)
             self._total += len(batch.to_store)
-            return {"progress": self.progress(sess, batch.answers, batch.update_result), "total": self._total,
-                    "session_total": sess.total_annotated, "remaining": self._remaining(sess),
-                    "stored": len(batch.to_store), "duplicates": batch.duplicates, "session_id": sess.id}
+            return {
+                "progress": self.progress(sess, batch.answers, batch.update_result),
+                "total": self._total,
+                "session_total": sess.total_annotated,
+                "remaining": self._remaining(sess),
+                "stored": len(batch.to_store),
+                "duplicates": batch.duplicates,
+                "session_id": sess.id,
+            }
 
     def receive_answers(self, answers: List[Task], session_id: Optional[str] = None) -> Dict[str, Any]:
         """Validate, tag and commit answers; return progress figures once they are in the database."""
@@ -410,7 +433,9 @@ class Controller:
 
     # -- progress and shutdown -------------------------------------------------------------
 
-    def progress(self, sess: Session, answers: Optional[List[Task]] = None, update_result: Any = None) -> Optional[float]:
+    def progress(
+        self, sess: Session, answers: Optional[List[Task]] = None, update_result: Any = None
+    ) -> Optional[float]:
         """0..1 from the recipe's ``progress`` callback, else the share of the stream answered (None if unknown)."""
         if self.progress_cb is not None:
             n_params = len(inspect.signature(self.progress_cb).parameters)
@@ -432,8 +457,13 @@ class Controller:
         """Figures for a session's progress counter."""
         with self._lock:
             sess = self.get_session(session_id)
-            return {"session_id": sess.id, "total": self._total, "session_total": sess.total_annotated,
-                    "progress": self.progress(sess), "remaining": self._remaining(sess)}
+            return {
+                "session_id": sess.id,
+                "total": self._total,
+                "session_total": sess.total_annotated,
+                "progress": self.progress(sess),
+                "remaining": self._remaining(sess),
+            }
 
     def _remaining(self, sess: Session) -> Optional[int]:
         """Tasks of the stream not yet answered (by this session with overlap); None while unknown."""

@@ -4,6 +4,7 @@ Settings, later ones winning: the recipe's ``config``, ``prodigy.json`` files (g
 ``$PRODIGY_CONFIG``), ``$PRODIGY_HOST``/``$PRODIGY_PORT``, ``$PRODIGY_CONFIG_OVERRIDES`` and the
 ``config_overrides`` argument. Default address 127.0.0.1:8080.
 """
+
 import os
 import socket
 import sys
@@ -20,8 +21,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 
 
-def resolve_config(recipe_config: Optional[Dict[str, Any]] = None,
-                   config_overrides: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+def resolve_config(
+    recipe_config: Optional[Dict[str, Any]] = None, config_overrides: Optional[Dict[str, Any]] = None
+) -> Dict[str, Any]:
     """The recipe's config merged with the settings files, the environment and explicit overrides."""
     config: Dict[str, Any] = {**(recipe_config or {}), **get_config()}
     if os.environ.get("PRODIGY_HOST"):
@@ -41,7 +43,9 @@ def host_and_port(config: Dict[str, Any]) -> Tuple[str, int]:
     try:
         port = int(raw)
     except (TypeError, ValueError):
-        raise QuotesError(f"Invalid port {raw!r}", "Set \"port\" in prodigy.json or PRODIGY_PORT to a number such as 8080.")
+        raise QuotesError(
+            f"Invalid port {raw!r}", 'Set "port" in prodigy.json or PRODIGY_PORT to a number such as 8080.'
+        )
     if not 0 <= port <= 65535:
         raise QuotesError(f"Invalid port {port}", "Use a port between 1 and 65535 (0 picks a free one).")
     return host, port
@@ -54,13 +58,18 @@ def basic_auth_from_env() -> Optional[Tuple[str, str]]:
     if not user and not password:
         return None
     if not user or not password:
-        raise QuotesError("Basic auth needs both PRODIGY_BASIC_AUTH_USER and PRODIGY_BASIC_AUTH_PASS",
-                          "Set both to protect the page, or unset both.")
+        raise QuotesError(
+            "Basic auth needs both PRODIGY_BASIC_AUTH_USER and PRODIGY_BASIC_AUTH_PASS",
+            "Set both to protect the page, or unset both.",
+        )
     return user, password
 
 
-def build_app(components: Dict[str, Any], config_overrides: Optional[Dict[str, Any]] = None,
-              config: Optional[Dict[str, Any]] = None) -> FastAPI:
+def build_app(
+    components: Dict[str, Any],
+    config_overrides: Optional[Dict[str, Any]] = None,
+    config: Optional[Dict[str, Any]] = None,
+) -> FastAPI:
     """The app for a recipe's components with settings and environment applied (no network yet)."""
     if not components.get("dataset"):
         raise QuotesError("The recipe returned no dataset", "Annotations need a dataset to be saved to.")
@@ -81,9 +90,11 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as err:
         sock.close()
-        raise QuotesError(f"Can't listen on {host}:{port}: {err.strerror}",
-                          "Another program (an earlier session?) may use the port. Stop it or pick another "
-                          "port: PRODIGY_PORT=8081 or \"port\" in prodigy.json.") from err
+        raise QuotesError(
+            f"Can't listen on {host}:{port}: {err.strerror}",
+            "Another program (an earlier session?) may use the port. Stop it or pick another "
+            'port: PRODIGY_PORT=8081 or "port" in prodigy.json.',
+        ) from err
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
@@ -100,11 +111,15 @@ def serve(components: Dict[str, Any], config_overrides: Optional[Dict[str, Any]]
     port = sock.getsockname()[1]
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     controller: Controller = app.state.controller
-    print(f"\n  Open http://{shown}:{port}/ in your browser to annotate dataset '{controller.dataset}'.\n"
-          f"  Several annotators: http://{shown}:{port}/?session=NAME  ·  Stop with Ctrl+C.\n", flush=True)
+    print(
+        f"\n  Open http://{shown}:{port}/ in your browser to annotate dataset '{controller.dataset}'.\n"
+        f"  Several annotators: http://{shown}:{port}/?session=NAME  ·  Stop with Ctrl+C.\n",
+        flush=True,
+    )
     verbose = os.environ.get("PRODIGY_LOGGING") in ("basic", "verbose")
-    server = uvicorn.Server(uvicorn.Config(app, log_level="info" if verbose else "warning",
-                                           access_log=verbose, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="info" if verbose else "warning", access_log=verbose, lifespan="on")
+    )
     try:
         server.run(sockets=[sock])
     finally:

@@ -4,6 +4,7 @@ A commit costs one disk sync whether it holds one answer or fifty. While one com
 answers that arrive wait for the next one, so throughput grows with the number of annotators
 and each request is acknowledged only after its own answers are committed.
 """
+
 import threading
 from concurrent.futures import Future
 from contextlib import nullcontext

@@ -4,6 +4,7 @@ Only SQLite is built in. The :class:`Database` above this module uses nothing bu
 :meth:`SQLiteBackend.query`, :meth:`SQLiteBackend.execute` and
 :meth:`SQLiteBackend.transaction`, so another backend (PostgreSQL) is one more class here.
 """
+
 import sqlite3
 import threading
 from contextlib import contextmanager

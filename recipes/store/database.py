@@ -4,6 +4,7 @@ Every annotation is an ``example`` row holding the full task as JSON; ``link`` r
 one or more datasets, normally the target dataset and the session's own dataset
 (``session=1``). Examples are append-only. Each method is one transaction.
 """
+
 import json
 import time
 from dataclasses import dataclass, field
@@ -34,7 +35,9 @@ def _dumps(value: Any, what: str) -> bytes:
     try:
         return json.dumps(value, separators=(",", ":")).encode("ascii")
     except (TypeError, ValueError) as err:
-        raise ValueError(f"Can't store {what} as JSON: {err}. Convert it to plain lists, dicts, strings and numbers.") from err
+        raise ValueError(
+            f"Can't store {what} as JSON: {err}. Convert it to plain lists, dicts, strings and numbers."
+        ) from err
 
 
 def _loads(blob: Union[bytes, memoryview, str]) -> Any:
@@ -85,7 +88,9 @@ class Database:
         return bool(self.backend.query('SELECT 1 FROM "dataset" WHERE "name" = ?', (name,)))
 
     def _names(self, session: bool) -> List[str]:
-        rows = self.backend.query('SELECT "name" FROM "dataset" WHERE "session" = ? ORDER BY "created", "id"', (int(session),))
+        rows = self.backend.query(
+            'SELECT "name" FROM "dataset" WHERE "session" = ? ORDER BY "created", "id"', (int(session),)
+        )
         return [row[0] for row in rows]
 
     @property
@@ -99,7 +104,9 @@ class Database:
         return self._names(True)
 
     def _dataset(self, name: str) -> Optional[DatasetInfo]:
-        rows = self.backend.query('SELECT "id", "name", "created", "meta", "session" FROM "dataset" WHERE "name" = ?', (name,))
+        rows = self.backend.query(
+            'SELECT "id", "name", "created", "meta", "session" FROM "dataset" WHERE "name" = ?', (name,)
+        )
         if not rows:
             return None
         id_, name, created, meta, session = rows[0]
@@ -145,11 +152,18 @@ class Database:
         rows = []
         for i, eg in enumerate(examples):
             if not isinstance(eg, dict) or INPUT_HASH_ATTR not in eg or TASK_HASH_ATTR not in eg:
-                raise ValueError(f"Example {i} has no {INPUT_HASH_ATTR}/{TASK_HASH_ATTR}; hash it with set_hashes() first")
+                raise ValueError(
+                    f"Example {i} has no {INPUT_HASH_ATTR}/{TASK_HASH_ATTR}; hash it with set_hashes() first"
+                )
             rows.append((int(eg[INPUT_HASH_ATTR]), int(eg[TASK_HASH_ATTR]), _dumps(eg, f"example {i}")))
         with self.backend.transaction():
             ids = [
-                int(self.backend.execute('INSERT INTO "example" ("input_hash", "task_hash", "content") VALUES (?, ?, ?)', row) or 0)
+                int(
+                    self.backend.execute(
+                        'INSERT INTO "example" ("input_hash", "task_hash", "content") VALUES (?, ?, ?)', row
+                    )
+                    or 0
+                )
                 for row in rows
             ]
             for name in datasets:
@@ -160,13 +174,16 @@ class Database:
         with self.backend.transaction():
             info = self.add_dataset(dataset)
             self.backend.executemany(
-                'INSERT INTO "link" ("example_id", "dataset_id") VALUES (?, ?)', [(int(i), info.id) for i in example_ids]
+                'INSERT INTO "link" ("example_id", "dataset_id") VALUES (?, ?)',
+                [(int(i), info.id) for i in example_ids],
             )
 
     def unlink(self, dataset: str) -> None:
         """Remove every example from a dataset (the examples themselves stay)."""
         with self.backend.transaction():
-            self.backend.execute('DELETE FROM "link" WHERE "dataset_id" IN (SELECT "id" FROM "dataset" WHERE "name" = ?)', (dataset,))
+            self.backend.execute(
+                'DELETE FROM "link" WHERE "dataset_id" IN (SELECT "id" FROM "dataset" WHERE "name" = ?)', (dataset,)
+            )
 
     def iter_dataset_examples(self, name: str, session: bool = False) -> Iterator[Dict[str, Any]]:
         """The dataset's examples in the order they were added, read in pages."""
@@ -210,7 +227,9 @@ class Database:
         found = []
         for chunk in _chunks(values):
             marks = ",".join("?" * len(chunk))
-            rows = self.backend.query(f'SELECT "content" FROM "example" WHERE "{column}" IN ({marks}) ORDER BY "id"', chunk)
+            rows = self.backend.query(
+                f'SELECT "content" FROM "example" WHERE "{column}" IN ({marks}) ORDER BY "id"', chunk
+            )
             found.extend(_loads(row[0]) for row in rows)
         return found
 
@@ -273,7 +292,8 @@ class Database:
             for chunk in _chunks(values):
                 marks = ",".join("?" * len(chunk))
                 self.backend.execute(
-                    f'DELETE FROM "link" WHERE "example_id" IN (SELECT "id" FROM "example" WHERE "{column}" IN ({marks}))', chunk
+                    f'DELETE FROM "link" WHERE "example_id" IN (SELECT "id" FROM "example" WHERE "{column}" IN ({marks}))',
+                    chunk,
                 )
                 self.backend.execute(f'DELETE FROM "example" WHERE "{column}" IN ({marks})', chunk)
 
@@ -320,7 +340,9 @@ def connect(db_id: Optional[str] = None, db_settings: Optional[Dict[str, Any]] =
             settings = config.get("db_settings") or {}
             db_settings = settings.get(db_id, {}) if isinstance(settings, dict) else {}
     if not isinstance(db_settings, dict):
-        raise QuotesError("db_settings must be a JSON object", f"Got {db_settings!r}; e.g. {{\"sqlite\": {{\"name\": \"prodigy.db\"}}}}.")
+        raise QuotesError(
+            "db_settings must be a JSON object", f'Got {db_settings!r}; e.g. {{"sqlite": {{"name": "prodigy.db"}}}}.'
+        )
     target = resolve_target(db_id, db_settings)
     found = _INSTANCES.get(target.key)
     if found is None:
