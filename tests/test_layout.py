@@ -1,0 +1,57 @@
+"""The package's shape: installed as prodigy_quotes, and no import cycle among its modules."""
+
+import ast
+from pathlib import Path
+from typing import Dict, List, Set
+
+import prodigy_quotes
+
+PACKAGE = Path(prodigy_quotes.__file__).parent
+
+
+def _module_graph() -> Dict[str, Set[str]]:
+    """Module -> the package's modules it imports at module level."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules[".".join(["prodigy_quotes", *parts])] = path
+    graph: Dict[str, Set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for node in ast.parse(path.read_text(encoding="utf8")).body:
+            targets: List[str] = []
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - max(0, node.level - 1)] if node.level else []
+                target = ".".join(base + ([node.module] if node.module else []))
+                targets = [target] + [f"{target}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            graph[name].update(t for t in targets if t in modules and t != name)
+    return graph
+
+
+def test_the_package_is_prodigy_quotes():
+    assert prodigy_quotes.__name__ == "prodigy_quotes" and PACKAGE.name == "recipes"
+
+
+def test_no_import_cycle_among_the_modules():
+    graph = _module_graph()
+    assert len(graph) > 20
+    state: Dict[str, int] = {}
+    cycles: List[List[str]] = []
+
+    def visit(node: str, path: List[str]) -> None:
+        state[node] = 1
+        for child in sorted(graph[node]):
+            if state.get(child) == 1:
+                cycles.append(path[path.index(child) :] + [child])
+            elif child not in state:
+                visit(child, path + [child])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []
