@@ -21,6 +21,7 @@ from .compat import Arg, recipe
 from .errors import QuotesError
 from .loaders import accepted, read_tasks
 from .schema import LINKS_ATTR, SPAN_LABELS, SPANS_KEY, Link
+from .syntax import add_syntax
 from .tasks import task_to_doc
 
 Task = Dict[str, Any]
@@ -97,6 +98,7 @@ def make_config(lang: str, base_model: Optional[str], max_steps: int, eval_frequ
     else:
         nlp = spacy.blank(lang)
         sourced = []
+    add_syntax(nlp)
     nlp.add_pipe("quote_finder")
     for name in MODEL_COMPONENTS:
         nlp.add_pipe(name)

@@ -49,7 +49,13 @@ def test_saves_both_models_and_scores(trained: Path):
 
 def test_loads_and_predicts_spans_and_links(trained: Path):
     nlp = spacy.load(trained / "model-best")
-    assert nlp.pipe_names == ["quote_finder", "quote_detector", "quote_speaker_linker", "quote_cue_linker"]
+    assert nlp.pipe_names == [
+        "quote_tagger_de",
+        "quote_finder",
+        "quote_detector",
+        "quote_speaker_linker",
+        "quote_cue_linker",
+    ]
     doc = nlp("„Die Schule bleibt zu“, sagte Jonas Keller.")
     quotes = [s for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE]
     assert [q.text for q in quotes] == ["„Die Schule bleibt zu“"]

@@ -9,6 +9,7 @@ from typing import Optional, Union
 
 from spacy.language import Language
 
+from ..syntax import add_syntax
 from .component import QuoteFinder, make_quote_finder
 from .patterns import PatternError, default_patterns_dir, load_patterns
 
@@ -32,6 +33,7 @@ def add_quote_finder(
     and its config names no folder of this machine.
     """
     patterns = load_patterns(patterns_dir if patterns_dir is not None else default_patterns_dir(nlp.lang))
+    add_syntax(nlp)  # German without a tagger of its own: HanTa's tags tell the rules what can be a speaker
     if name in nlp.pipe_names:
         finder = nlp.replace_pipe(name, "quote_finder")
     else:

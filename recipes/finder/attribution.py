@@ -42,6 +42,7 @@ class Attributor:
             str(oblique_adjective.get("article", "")).lower(),
             str(oblique_adjective.get("suffix", "")),
         )
+        self.not_noun_tags = frozenset(settings.get("not_noun_tags", ()))
         self.dets = patterns.of("determiner")
         self.preps = patterns.of("preposition")
         self.pronouns = patterns.of("pronoun")
@@ -64,8 +65,8 @@ class Attributor:
     # -- noun phrases -------------------------------------------------------------------
     def _nounish(self, item: Item) -> bool:
         """Whether a word can be (part of) the head of a speaker noun phrase."""
-        if item.kind != "W":
-            return False
+        if item.kind != "W" or item.tag in self.not_noun_tags:
+            return False  # the tagger says adverb, conjunction, verb, ...: never (part of) a speaker
         if item.low in self.pronouns:
             return True
         if self.caps:

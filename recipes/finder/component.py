@@ -65,7 +65,8 @@ class QuoteFinder:
         parsed = self.use_parser and doc.has_annotation("DEP")
         spans: Dict[Tuple[int, int, str], Span] = {}
         links: List[Tuple[Span, Span, str]] = []
-        for found in self.rules.find(doc.text):
+        tags = {t.idx: t.tag_ for t in doc if t.tag_} if doc.has_annotation("TAG") else None
+        for found in self.rules.find(doc.text, tags):
             quote = self._span(doc, found.quote, QUOTE, spans)
             if quote is None:
                 continue

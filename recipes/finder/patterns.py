@@ -65,7 +65,9 @@ language       no ``text``; one line of settings for the language, each optional
                lower-case word in that ending opens no subject), ``verb_suffixes`` and
                ``not_verb_suffixes`` (lower-case words of five letters or more ending so are verbs
                that end a noun phrase: ``-ed`` but not ``-eed``), ``gerund_suffixes`` (lower-case
-               words ending so are no nouns: ``-ing``).
+               words ending so are no nouns: ``-ing``), ``not_noun_tags`` (part-of-speech tags, as
+               the language's tagger writes them, of words that are never part of a speaker:
+               adverbs, pronominal adverbs, conjunctions, verbs).
 =============  ===========================================================================
 
 A malformed line raises :class:`PatternError` naming the file and the line.
@@ -108,6 +110,7 @@ WORD_KINDS = (
 KINDS = ("quote", "cue", "source", "language") + WORD_KINDS
 LANGUAGE_SETTINGS = {
     "capitalised_nouns": bool,
+    "not_noun_tags": list,
     "number_noun": str,
     "adverb_suffixes": list,
     "oblique_adjective": dict,

@@ -178,8 +178,10 @@ class QuoteRules:
         return any(it.kind == "W" and it.low in self.coordinators for it in items[quote + 1 : cue])
 
     # -- the whole text ---------------------------------------------------------------------
-    def find(self, text: str) -> List[Found]:
-        """Direct quotes of ``text`` with speakers and cues."""
+    def find(self, text: str, tags: Optional[Dict[int, str]] = None) -> List[Found]:
+        """Direct quotes of ``text`` with speakers and cues; ``tags``: part-of-speech tags by the character
+        offset where their token starts, where the pipeline tagged (the rules then never take a word whose tag
+        says it is no noun, such as an adverb, as a speaker)."""
         quotes = self.scanner.scan(text)
         if not quotes:
             return []
@@ -213,7 +215,7 @@ class QuoteRules:
                     found.extend(self._carry(pending, last, si))
                     pending = []
                 continue
-            items = sentence_items(text, s, e, quotes, qi, self.abbreviations)
+            items = sentence_items(text, s, e, quotes, qi, self.abbreviations, tags)
             atts = self.attributor.attributions(items)
             spoken = [a for a in atts if a.speaker is not None]
             if pending:

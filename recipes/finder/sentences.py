@@ -5,7 +5,7 @@ ignored, so a quote always lies in one sentence together with its frame (``â€žâ€
 """
 
 import re
-from typing import FrozenSet, List, NamedTuple, Sequence, Tuple
+from typing import Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 from .marks import Quoted
 
@@ -26,6 +26,7 @@ class Item(NamedTuple):
     low: str
     text: str
     quote: int
+    tag: str = ""  # the part-of-speech tag of the pipeline's token starting here (STTS in German), if tagged
 
 
 def split_sentences(
@@ -66,7 +67,13 @@ def split_sentences(
 
 
 def sentence_items(
-    text: str, start: int, end: int, quotes: Sequence[Quoted], first: int, abbreviations: FrozenSet[str] = frozenset()
+    text: str,
+    start: int,
+    end: int,
+    quotes: Sequence[Quoted],
+    first: int,
+    abbreviations: FrozenSet[str] = frozenset(),
+    tags: Optional[Dict[int, str]] = None,
 ) -> List[Item]:
     """Items of ``text[start:end]``; quotes from index ``first`` on that lie inside become "Q" items.
 
@@ -80,11 +87,10 @@ def sentence_items(
             tok = m.group()
             if tok == "." and items and items[-1].end == m.start() and items[-1].low in abbreviations:
                 prev = items.pop()
-                items.append(Item("W", prev.start, m.end(), prev.low, prev.text + ".", -1))
+                items.append(Item("W", prev.start, m.end(), prev.low, prev.text + ".", -1, prev.tag))
                 continue
-            items.append(
-                Item("W" if tok[0].isalnum() or tok[0] == "_" else "P", m.start(), m.end(), tok.lower(), tok, -1)
-            )
+            kind = "W" if tok[0].isalnum() or tok[0] == "_" else "P"
+            items.append(Item(kind, m.start(), m.end(), tok.lower(), tok, -1, tags.get(m.start(), "") if tags else ""))
         if q_start >= end:
             break
         q = quotes[qi]
