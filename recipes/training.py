@@ -19,6 +19,7 @@ from spacy.tokens import DocBin
 from . import model  # noqa: F401  (registers the factories the config names)
 from .compat import Arg, recipe
 from .errors import QuotesError
+from .finder.patterns import default_patterns_dir, load_patterns
 from .loaders import accepted, read_tasks
 from .schema import LINKS_ATTR, SPAN_LABELS, SPANS_KEY, Link
 from .syntax import add_syntax
@@ -98,7 +99,7 @@ def make_config(lang: str, base_model: Optional[str], max_steps: int, eval_frequ
     else:
         nlp = spacy.blank(lang)
         sourced = []
-    add_syntax(nlp)
+    add_syntax(nlp, load_patterns(default_patterns_dir(nlp.lang)).cue_words())
     nlp.add_pipe("quote_finder")
     for name in MODEL_COMPONENTS:
         nlp.add_pipe(name)

@@ -28,7 +28,9 @@ def _module_graph() -> Dict[str, Set[str]]:
                 targets = [target] + [f"{target}.{alias.name}" for alias in node.names]
             elif isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
-            graph[name].update(t for t in targets if t in modules and t != name)
+            # importing a.b.c runs the packages a.b and a first
+            targets += [t.rsplit(".", k)[0] for t in list(targets) for k in range(1, t.count("."))]
+            graph[name].update(t for t in targets if t in modules and t != name and not name.startswith(t + "."))
     return graph
 
 

@@ -156,6 +156,10 @@ class Patterns:
     words: Dict[str, FrozenSet[str]] = field(default_factory=dict)
     language: Dict[str, Any] = field(default_factory=dict)  # the ``language`` line's settings
 
+    def cue_words(self) -> FrozenSet[str]:
+        """The first words of the cues and source markers (where attribution starts)."""
+        return frozenset(key[0] for key in self.cues) | frozenset(key[0] for key in self.sources)
+
     def of(self, kind: str) -> FrozenSet[str]:
         """The lower-cased single words of a word kind (``pronoun``, ``title``, ...)."""
         return self.words.get(kind, frozenset())

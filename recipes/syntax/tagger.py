@@ -1,8 +1,10 @@
 """The ``quote_tagger_de`` spaCy component: STTS tags, UPOS and lemmas from HanTa where quotes are attributed.
 
-Which sentences: those holding a cue word or a source marker of the language's patterns that lie
-next to a quotation mark (in the sentence itself or its neighbours), as the quote finder only
-looks there. ``scope="all"`` tags every sentence instead. Tokens left untagged keep empty tags.
+Which sentences: those holding one of its cue words (the first words of the finder's cues and
+source markers, given by :func:`add_syntax` and saved with the pipeline) that lie next to a
+quotation mark (in the sentence itself or its neighbours), as the quote finder only looks there;
+without cue words, every sentence next to a quotation mark. ``scope="all"`` tags every sentence.
+Tokens left untagged keep empty tags.
 
 Why HanTa: it ships its model in the wheel (no model hub needed), its STTS tags separate what
 the speaker search must tell apart (adverbs and pronominal adverbs, conjunctions, prepositions,
@@ -13,14 +15,15 @@ weaker (87 % STTS accuracy measured); spaCy's lookup lemmas give no tags.
 """
 
 import functools
-from typing import Any, FrozenSet, Iterable, List, Optional, Sequence
+from pathlib import Path
+from typing import Any, FrozenSet, Iterable, List, Sequence
 
+import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from ..finder.patterns import default_patterns_dir, load_patterns
-
 MODEL_FILE = "morphmodel_ger.pgz"
+CUE_WORDS_FILE = "cue_words.json"
 QUOTE_CHARS = frozenset('„“”»«"‚‘’›‹')
 SENTENCE_ENDS = frozenset(".!?")
 STAND_IN_NOUN = "Haus"  # tagged in place of an unknown capitalised word: a noun, without the slow analysis
@@ -101,7 +104,7 @@ class QuoteTagger:
         self.scope = scope
         self.lang = nlp.lang
         self._hanta: Any = None
-        self._cue_words: Optional[FrozenSet[str]] = None
+        self.cue_words: FrozenSet[str] = frozenset()
 
     @property
     def hanta(self) -> Any:
@@ -116,13 +119,9 @@ class QuoteTagger:
             self._hanta = tagger
         return self._hanta
 
-    @property
-    def cue_words(self) -> FrozenSet[str]:
-        """First words of the language's cues and source markers."""
-        if self._cue_words is None:
-            patterns = load_patterns(default_patterns_dir(self.lang))
-            self._cue_words = frozenset(k[0] for k in patterns.cues) | frozenset(k[0] for k in patterns.sources)
-        return self._cue_words
+    def set_cue_words(self, words: Iterable[str]) -> None:
+        """Tag only sentences holding one of these (lower-case) words near a quotation mark."""
+        self.cue_words = frozenset(w.lower() for w in words)
 
     def __call__(self, doc: Doc) -> Doc:
         """Set ``tag_``, ``pos_`` and ``lemma_`` on the tokens of the chosen sentences."""
@@ -154,7 +153,7 @@ class QuoteTagger:
         if self.scope == "all":
             return sentences
         quoted = [any(t.text[:1] in QUOTE_CHARS or t.text[-1:] in QUOTE_CHARS for t in s) for s in sentences]
-        cued = [any(t.lower_ in self.cue_words for t in s) for s in sentences]
+        cued = [not self.cue_words or any(t.lower_ in self.cue_words for t in s) for s in sentences]
         near = [
             quoted[i] or (i > 0 and quoted[i - 1]) or (i + 1 < len(quoted) and quoted[i + 1])
             for i in range(len(sentences))
@@ -196,17 +195,23 @@ class QuoteTagger:
         lemma = self.hanta.analyze(word, taglevel=1, pos=_hanta_tag(tag))
         return lemma[0] if isinstance(lemma, tuple) and lemma and isinstance(lemma[0], str) else word
 
-    # a component without weights: nothing to save, but spaCy calls these when a pipeline is saved or loaded
+    # the cue words travel with a saved pipeline (HanTa's model is in its own package)
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
-        return b""
+        return srsly.msgpack_dumps({"cue_words": sorted(self.cue_words)})
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = tuple()) -> "QuoteTagger":
+        self.set_cue_words(srsly.msgpack_loads(data)["cue_words"])
         return self
 
     def to_disk(self, path: Any, *, exclude: Iterable[str] = tuple()) -> None:
-        return None
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / CUE_WORDS_FILE, sorted(self.cue_words))
 
     def from_disk(self, path: Any, *, exclude: Iterable[str] = tuple()) -> "QuoteTagger":
+        file = Path(path) / CUE_WORDS_FILE
+        if file.exists():
+            self.set_cue_words(srsly.read_json(file))
         return self
 
 
@@ -227,15 +232,17 @@ def has_tagger(nlp: Language) -> bool:
     return False
 
 
-def add_syntax(nlp: Language) -> Language:
-    """Add the German tagger before the quote components of a German pipeline that has no tagger of its own."""
+def add_syntax(nlp: Language, cue_words: Iterable[str] = ()) -> Language:
+    """Add the German tagger before the quote components of a German pipeline that has no tagger of its own;
+    ``cue_words``: the words whose sentences it tags (the finder's cue and source words)."""
     if nlp.lang != "de" or has_tagger(nlp):
         return nlp
     quote_parts = [name for name in nlp.pipe_names if name.startswith("quote_")]
     if quote_parts:
-        nlp.add_pipe("quote_tagger_de", before=quote_parts[0])
+        tagger = nlp.add_pipe("quote_tagger_de", before=quote_parts[0])
     else:
-        nlp.add_pipe("quote_tagger_de", last=True)
+        tagger = nlp.add_pipe("quote_tagger_de", last=True)
+    tagger.set_cue_words(cue_words)
     return nlp
 
 
