@@ -9,6 +9,7 @@ from spacy.language import Language
 from . import model as _model  # noqa: F401  (registers our factories, also where entry points are not installed)
 from .errors import QuotesError
 from .finder import add_quote_finder
+from .schema import QUOTE_FACTORIES
 
 
 def load_nlp(model: Union[str, Path, Language]) -> Language:
@@ -35,8 +36,6 @@ def load_nlp(model: Union[str, Path, Language]) -> Language:
 
 
 PATTERNS_PREFIX = "patterns:"
-# Factories that put quotes into doc.spans["quotes"]; a pipeline with none of them gets the rules.
-QUOTE_FACTORIES = {"quote_finder", "quote_detector", "quote_speaker_linker", "quote_cue_linker"}
 
 
 def has_quote_components(nlp: Language) -> bool:

@@ -17,6 +17,8 @@ SPAN_LABELS = (QUOTE, SPEAKER, CUE)
 EXTRA_QUOTE_LABELS = ("INDIRECT", "REPORTED")
 RELATION_LABELS = (SPEAKER, CUE)
 SPANS_KEY = "quotes"
+# The factories that write QUOTE spans and links to doc.spans[SPANS_KEY] (rules or a trained model).
+QUOTE_FACTORIES = frozenset({"quote_finder", "quote_detector", "quote_speaker_linker", "quote_cue_linker"})
 LINKS_ATTR = "quote_links"
 
 

@@ -33,9 +33,8 @@ def add_quote_finder(
     and its config names no folder of this machine.
     """
     patterns = load_patterns(patterns_dir if patterns_dir is not None else default_patterns_dir(nlp.lang))
-    add_syntax(
-        nlp, patterns.cue_words()
-    )  # German without a tagger of its own: HanTa's tags tell the rules what can be a speaker
+    # German without a tagger of its own: HanTa's tags tell the rules what can be a speaker
+    add_syntax(nlp, patterns.cue_words())
     if name in nlp.pipe_names:
         finder = nlp.replace_pipe(name, "quote_finder")
     else:

@@ -73,13 +73,13 @@ class Attributor:
             return (
                 (item.text[0].isupper() or self._number_noun(item))
                 and item.low not in self.function
-                and not (self.adverb_suffixes and item.low.endswith(self.adverb_suffixes))
+                and not item.low.endswith(self.adverb_suffixes)
             )
-        return (
+        return (  # a lower-case gerund ("dismissing") is a verb, not a noun
             item.low not in self.function
             and (item.text[0].isalpha() or self._number_noun(item))
-            and not (item.text[0].islower() and self.gerund_suffixes and item.low.endswith(self.gerund_suffixes))
-        )  # "dismissing"
+            and not (item.text[0].islower() and item.low.endswith(self.gerund_suffixes))
+        )
 
     def _number_noun(self, item: Item) -> bool:
         """A noun written with a number ("der 58-Jährige", "the 45-year-old")."""
@@ -92,10 +92,9 @@ class Attributor:
             and item.text.islower()
             and (
                 item.low in self.verbs
-                or bool(self.verb_suffixes)
-                and len(item.low) >= 5
+                or len(item.low) >= 5
                 and item.low.endswith(self.verb_suffixes)
-                and not (self.not_verb_suffixes and item.low.endswith(self.not_verb_suffixes))
+                and not item.low.endswith(self.not_verb_suffixes)
             )
         )
 

@@ -22,6 +22,8 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from ..schema import QUOTE_FACTORIES
+
 MODEL_FILE = "morphmodel_ger.pgz"
 CUE_WORDS_FILE = "cue_words.json"
 QUOTE_CHARS = frozenset('„“”»«"‚‘’›‹')
@@ -86,7 +88,7 @@ STTS_TO_UPOS = {
     "$.": "PUNCT",
     "$(": "PUNCT",
 }
-TAGGING_COMPONENTS = frozenset({"tagger", "morphologizer", "quote_tagger_de"})
+NO_LEMMA_TAGS = frozenset({"NE", "NN", "FM", "XY", "CARD", "$,", "$.", "$("})  # the word is its own lemma
 
 
 def stts(tag: str) -> str:
@@ -105,6 +107,7 @@ class QuoteTagger:
         self.lang = nlp.lang
         self._hanta: Any = None
         self.cue_words: FrozenSet[str] = frozenset()
+        self._lemma = functools.lru_cache(maxsize=MEMO_SIZE)(self._analyse_lemma)
 
     @property
     def hanta(self) -> Any:
@@ -180,18 +183,11 @@ class QuoteTagger:
             tag = stts(tag)
             token.tag_ = tag
             token.pos_ = STTS_TO_UPOS.get(tag, "X")
-            if (
-                word == STAND_IN_NOUN
-                and token.text != STAND_IN_NOUN
-                or tag in ("NE", "NN", "FM", "XY", "CARD")
-                or tag[:1] == "$"
-            ):
-                token.lemma_ = token.text
-            else:
-                token.lemma_ = self._lemma(token.text, tag)
+            stood_in = word != token.text and word == STAND_IN_NOUN
+            token.lemma_ = token.text if stood_in or tag in NO_LEMMA_TAGS else self._lemma(token.text, tag)
 
-    @functools.lru_cache(maxsize=MEMO_SIZE)  # noqa: B019  (one tagger per pipeline; the words repeat)
-    def _lemma(self, word: str, tag: str) -> str:
+    def _analyse_lemma(self, word: str, tag: str) -> str:
+        """HanTa's lemma of ``word`` read as ``tag`` (memoised per tagger in ``self._lemma``)."""
         lemma = self.hanta.analyze(word, taglevel=1, pos=_hanta_tag(tag))
         return lemma[0] if isinstance(lemma, tuple) and lemma and isinstance(lemma[0], str) else word
 
@@ -224,12 +220,9 @@ def _hanta_tag(tag: str) -> str:
 
 
 def has_tagger(nlp: Language) -> bool:
-    """Whether a component of the pipeline already sets part-of-speech tags (a user's tagger, or ours)."""
-    for name in nlp.pipe_names:
-        meta = nlp.get_pipe_meta(name)
-        if meta.factory in TAGGING_COMPONENTS or "token.tag" in meta.assigns or "token.pos" in meta.assigns:
-            return True
-    return False
+    """Whether a component of the pipeline already sets part-of-speech tags (a user's tagger or morphologizer,
+    or ours), as its factory declares."""
+    return any({"token.tag", "token.pos"} & set(nlp.get_pipe_meta(name).assigns) for name in nlp.pipe_names)
 
 
 def add_syntax(nlp: Language, cue_words: Iterable[str] = ()) -> Language:
@@ -237,7 +230,7 @@ def add_syntax(nlp: Language, cue_words: Iterable[str] = ()) -> Language:
     ``cue_words``: the words whose sentences it tags (the finder's cue and source words)."""
     if nlp.lang != "de" or has_tagger(nlp):
         return nlp
-    quote_parts = [name for name in nlp.pipe_names if name.startswith("quote_")]
+    quote_parts = [name for name in nlp.pipe_names if nlp.get_pipe_meta(name).factory in QUOTE_FACTORIES]
     if quote_parts:
         tagger = nlp.add_pipe("quote_tagger_de", before=quote_parts[0])
     else:
