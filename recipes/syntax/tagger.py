@@ -9,8 +9,9 @@ Tokens left untagged keep empty tags.
 Why HanTa: it ships its model in the wheel (no model hub needed), its STTS tags separate what
 the speaker search must tell apart (adverbs and pronominal adverbs, conjunctions, prepositions,
 finite verbs, nouns), and it runs at about 30,000 tokens/s here once its word analyses are
-memoised and unknown capitalised words (nouns, almost always) skip its costly morphological
-analysis. A tagger trained on the UD treebanks would be share-alike and, trained on 90k tokens,
+memoised and unknown capitalised words skip its costly morphological analysis: a word ending in
+a noun it knows is read as that compound noun ("Richtlinienkompetenz"), any other as a name
+("Müntefering", tag NE), which is what the speaker search needs to know. A tagger trained on the UD treebanks would be share-alike and, trained on 90k tokens,
 weaker (87 % STTS accuracy measured); spaCy's lookup lemmas give no tags.
 """
 
@@ -28,7 +29,10 @@ MODEL_FILE = "morphmodel_ger.pgz"
 CUE_WORDS_FILE = "cue_words.json"
 QUOTE_CHARS = frozenset('„“”»«"‚‘’›‹')
 SENTENCE_ENDS = frozenset(".!?")
-STAND_IN_NOUN = "Haus"  # tagged in place of an unknown capitalised word: a noun, without the slow analysis
+STAND_IN_NOUN = "Haus"  # tagged in place of an unknown compound noun, without the slow analysis
+STAND_IN_NAME = "Scharping"  # tagged in place of any other unknown capitalised word: a name, most often
+GENITIVE_ENDINGS = ("es", "s")  # an unknown word that is a known noun with one of these is that noun
+COMPOUND_TAIL = 5  # the shortest known noun that makes an unknown word a compound ("Finanz|affäre")
 MEMO_SIZE = 200_000  # analyses kept across documents (a bounded cache keeps memory flat on an archive)
 # STTS -> Universal POS, as the UD German treebanks map them
 STTS_TO_UPOS = {
@@ -88,7 +92,7 @@ STTS_TO_UPOS = {
     "$.": "PUNCT",
     "$(": "PUNCT",
 }
-NO_LEMMA_TAGS = frozenset({"NE", "NN", "FM", "XY", "CARD", "$,", "$.", "$("})  # the word is its own lemma
+NO_LEMMA_TAGS = frozenset({"NE", "FM", "XY", "CARD", "$,", "$.", "$("})  # the word is its own lemma
 
 
 def stts(tag: str) -> str:
@@ -172,9 +176,17 @@ class QuoteTagger:
             if word[:1] in QUOTE_CHARS:
                 word = '"'
             elif i > 0 and word[:1].isupper() and len(word) > 3 and not word.isupper() and word.lower() not in cache:
-                word = STAND_IN_NOUN
+                word = STAND_IN_NOUN if self._compound(word.lower()) else STAND_IN_NAME
             words.append(word)
         return words
+
+    def _compound(self, word: str) -> bool:
+        """Whether an unknown lower-cased word ends in a noun HanTa knows: the last part after a hyphen, or
+        a tail of at least ``COMPOUND_TAIL`` letters after a head of three ("bundes|zuschüsse")."""
+        cache, noun = self.hanta.cache, self.hanta.tag2int["NN"]
+        tails = [word.rsplit("-", 1)[1]] if "-" in word else [word[k:] for k in range(3, len(word) - COMPOUND_TAIL + 1)]
+        tails += [word[: -len(ending)] for ending in GENITIVE_ENDINGS if word.endswith(ending)]  # "Jubiläums"
+        return any(cache.get(tail, ((None,),))[0][0] == noun for tail in tails if tail)
 
     def _tag(self, sentence: Sequence[Token]) -> None:
         words = self._words(sentence)
@@ -183,7 +195,7 @@ class QuoteTagger:
             tag = stts(tag)
             token.tag_ = tag
             token.pos_ = STTS_TO_UPOS.get(tag, "X")
-            stood_in = word != token.text and word == STAND_IN_NOUN
+            stood_in = word != token.text and word in (STAND_IN_NOUN, STAND_IN_NAME)
             token.lemma_ = token.text if stood_in or tag in NO_LEMMA_TAGS else self._lemma(token.text, tag)
 
     def _analyse_lemma(self, word: str, tag: str) -> str:
