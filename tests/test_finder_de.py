@@ -336,7 +336,9 @@ def test_a_parse_from_the_pipeline_gives_the_subject_of_the_cue():
     ]
     spaces = [True, True, True, True, False, True, False, True, True, True, True, False, False]
     text = "".join(w + (" " if sp else "") for w, sp in zip(words, spaces))
-    assert find(nlp, text)[0][1] == ["Die Pläne"]  # the rules alone take the object in first position
+    words_only = spacy.blank("de")
+    words_only.add_pipe("quote_finder")
+    assert find(words_only, text)[0][1] == ["Die Pläne"]  # the word lists alone take the object in first position
     heads = [1, 2, 2, 4, 2, 2, 8, 8, 2, 8, 11, 8, 8]
     deps = ["nk", "oa", "ROOT", "nk", "sb", "punct", "punct", "sb", "oc", "mo", "mo", "nk", "punct"]
     doc = Doc(nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps)
@@ -379,7 +381,11 @@ def test_der_with_an_adjective_in_en_is_no_subject(nlp):
 
 def test_subject_before_an_apposition(nlp):
     rows = find(nlp, "Eva Lind, Sprecherin des Vereins, kommentierte den Plan so: „Das reicht nicht.“")
-    assert rows[0][1] == ["Eva Lind"]
+    assert rows[0][1] == ["Eva Lind, Sprecherin des Vereins"]  # the name with its apposition
+    rows = find(nlp, "Der Sprecher des Ministeriums, Thomas Berger, sagte: „Wir prüfen den Fall.“")
+    assert rows[0][1] == ["Der Sprecher des Ministeriums, Thomas Berger"]  # not the title alone
+    rows = find(nlp, "Eva Lind, die den Verein leitet, sagte: „Das reicht nicht.“")
+    assert rows[0][1] == ["Eva Lind"]  # a relative clause is no part of the name
     rows = find(nlp, "Den Vorschlag, die Mieten zu senken, lehnt sie jedoch ab: „Das reicht nicht.“")
     assert rows[0][1] == ["sie"]  # an object with its clause first; "sie" after the verb is the subject
 
@@ -388,7 +394,7 @@ def test_quoted_name_in_an_apposition_does_not_frame_the_cue(nlp):
     rows = find(
         nlp, "Eva Lind, Sprecherin des Vereins „Grüne Stadt“, kommentierte den Plan mit den Worten: „Das reicht nicht.“"
     )
-    assert rows[0][1] == ["Eva Lind"]
+    assert rows[0][1] == ["Eva Lind, Sprecherin des Vereins „Grüne Stadt“"]
 
 
 def test_oblique_first_phrase_far_from_the_cue(nlp):
@@ -421,3 +427,24 @@ def test_separable_cue_particle_after_a_quoted_phrase(nlp):
     rows = find(nlp, "Der Geschäftsführer wies alle Vorwürfe als „haltlos“ zurück.")
     assert rows[0][:2] == ("„haltlos“", ["Der Geschäftsführer"])
     assert rows[0][2] == ["wies", "zurück"]
+
+
+def test_a_quote_repeated_in_the_article_is_dropped_only_when_it_reads_as_a_name(nlp):
+    rows = find(nlp, "Merkel im Interview: „Wir schaffen das“. Merkel sagte am Montag erneut: „Wir schaffen das“.")
+    assert ("„Wir schaffen das“", ["Merkel"], ["sagte"]) in rows  # a remark said twice is still said
+    rows = find(nlp, "Die „Cupola“ ist fertig. Die „Cupola“ werde am Montag montiert, sagte er.")
+    assert rows == []  # a name quoted twice
+
+
+def test_a_name_after_a_dash_is_the_speaker(nlp):
+    rows = find(nlp, "Der Gipfel ist vorbei. „Wir geben nicht auf.“ – UN-Generalsekretär António Guterres")
+    assert rows == [("„Wir geben nicht auf.“", ["UN-Generalsekretär António Guterres"], [])]
+    rows = find(nlp, "„Wir bleiben.“ – Der Satz fiel am Montag.")
+    assert all(speakers != ["Der Satz"] for _, speakers, _ in rows)  # a clause after the dash names no speaker
+
+
+def test_a_document_is_the_source_of_heisst_es(nlp):
+    rows = find(nlp, "„Wir lehnen den Plan ab“, hieß es am Montag in einem Schreiben des Ministeriums an die Länder.")
+    assert rows == [("„Wir lehnen den Plan ab“", ["in einem Schreiben des Ministeriums"], ["hieß es"])]
+    rows = find(nlp, "Nach Ansicht von Senator Dodd hat die Notenbank „auf ganzer Linie versagt“.")
+    assert rows[0][1] == ["Senator Dodd"]

@@ -137,8 +137,8 @@ def test_abbreviated_titles_stay_in_the_speaker(nlp):
         'Dr. Ann Lee told reporters: "Not now."',
     )
     assert rows == [
-        ('"It\'s a giveaway,"', ["Sen. Mary Collins"], ["said"]),
-        ('"We\'ll repeal it."', ["Sen. Mary Collins"], ["said"]),
+        ('"It\'s a giveaway,"', ["Sen. Mary Collins of Maine"], ["said"]),
+        ('"We\'ll repeal it."', ["Sen. Mary Collins of Maine"], ["said"]),
         ('"Not now."', ["Dr. Ann Lee"], ["told"]),
     ]
 
@@ -217,3 +217,23 @@ def test_participles_take_the_clause_subject(nlp):
     assert find(nlp, 'Lee rejected the plan as "unworkable," saying it would fail.')[0][1] == ["Lee"]
     assert find(nlp, 'Lee spoke on Monday, saying: "We will win."')[0][1] == ["Lee"]
     assert find(nlp, 'The ministry dismissed the claims as "baseless."')[0][1] == ["The ministry"]
+
+
+def test_a_title_before_the_name_is_part_of_the_speaker(nlp):
+    rows = find(nlp, 'LONDON (AP) — "Inflation will fall this year," Bank of England Governor Andrew Bailey said.')
+    assert rows == [('"Inflation will fall this year,"', ["Bank of England Governor Andrew Bailey"], ["said"])]
+    rows = find(nlp, '"Inflation will fall," said Bank of England Governor Andrew Bailey.')
+    assert rows[0][1] == ["Bank of England Governor Andrew Bailey"]
+    assert find(nlp, 'The Secretary of State said: "We are ready."')[0][1] == ["The Secretary of State"]
+
+
+def test_a_name_after_a_dash_is_the_speaker(nlp):
+    rows = find(nlp, 'The summit ended. "We will not give up." — UN Secretary-General António Guterres')
+    assert rows == [('"We will not give up."', ["UN Secretary-General António Guterres"], [])]
+
+
+def test_a_nickname_is_part_of_the_name_and_hides_no_quote(nlp):
+    rows = find(nlp, '"I am running for president," said Dwayne "The Rock" Johnson.')
+    assert rows == [('"I am running for president,"', ['Dwayne "The Rock" Johnson'], ["said"])]
+    rows = find(nlp, 'Dwayne "The Rock" Johnson told reporters: "I am running for president."')
+    assert rows == [('"I am running for president."', ['Dwayne "The Rock" Johnson'], ["told"])]

@@ -15,6 +15,7 @@ from .sentences import Item
 Span = Tuple[int, int]  # character offsets, end exclusive
 
 CLAUSE_STOPS = frozenset(":;")
+DASHES = frozenset("–—-")
 
 
 class Attribution(NamedTuple):
@@ -43,6 +44,12 @@ class Attributor:
             str(oblique_adjective.get("suffix", "")),
         )
         self.not_noun_tags = frozenset(settings.get("not_noun_tags", ()))
+        self.name_tags = frozenset(settings.get("name_tags", ()))
+        self.preposition_tags = frozenset(settings.get("preposition_tags", ()))
+        self.noun_tags = frozenset(settings.get("noun_tags", ()))
+        self.plural_endings = tuple(settings.get("plural_endings", ()))
+        self.plurals = patterns.of("plural")
+        self.finite_tags = frozenset(settings.get("finite_verb_tags", ()))
         self.dets = patterns.of("determiner")
         self.preps = patterns.of("preposition")
         self.pronouns = patterns.of("pronoun")
@@ -54,6 +61,8 @@ class Attributor:
         self.conjunctions = patterns.of("conjunction")
         self.oblique_articles = patterns.of("oblique")
         self.genitives = patterns.of("genitive")
+        self.connectors = patterns.of("connector")
+        self.source_preps = patterns.of("source_preposition")
         self.skips = patterns.of("skip") | self.auxiliaries
         self.cue_first = {key[0] for key in patterns.cues}
         self.source_first = {key[0] for key in patterns.sources}
@@ -80,6 +89,20 @@ class Attributor:
             and (item.text[0].isalpha() or self._number_noun(item))
             and not (item.text[0].islower() and item.low.endswith(self.gerund_suffixes))
         )
+
+    def _connected(self, items: Sequence[Item], k: int) -> bool:
+        """Item ``k`` joins two capitalised words of one name: a connector ("Bank of England") or a quoted
+        nickname (Dwayne "The Rock" Johnson)."""
+        if not (0 < k < len(items) - 1 and items[k - 1].kind == items[k + 1].kind == "W"):
+            return False
+        if not (items[k - 1].text[:1].isupper() and items[k + 1].text[:1].isupper()):
+            return False
+        it = items[k]
+        return it.kind == "W" and it.low in self.connectors or self._named_quote(it) and len(it.text.split()) <= 3
+
+    def _prep(self, item: Item) -> bool:
+        """A preposition: listed in the patterns, or tagged as one ("Anlässlich des Jubiläums")."""
+        return item.kind == "W" and (item.low in self.preps or item.tag in self.preposition_tags)
 
     def _number_noun(self, item: Item) -> bool:
         """A noun written with a number ("der 58-Jährige", "the 45-year-old")."""
@@ -138,14 +161,17 @@ class Attributor:
             k += 1  # adjectives after a determiner
         if k < n and self._nounish(items[k]) and items[k].kind == "W":
             e = k
-            while (
-                e < n
-                and self._nounish(items[e])
-                and (items[e].kind == "W" or e > k)
-                and e - k < 6
-                and not (e > k and self._english_verb(items[e]))
-            ):
-                e += 1
+            while e < n and e - k < 8:
+                if self._connected(items, e):
+                    e += 2  # "Bank of England Governor"
+                elif (
+                    self._nounish(items[e])
+                    and (items[e].kind == "W" or e > k)
+                    and not (e > k and self._english_verb(items[e]))
+                ):
+                    e += 1
+                else:
+                    break
             if not self.caps:
                 return (i, e)
             # genitive attachment: "der Chef der Bundesagentur"
@@ -180,8 +206,13 @@ class Attributor:
                 s = j
             else:
                 s = j
-                while s - 1 >= floor and self._nounish(items[s - 1]) and items[s - 1].kind == "W" and e - s < 6:
-                    s -= 1
+                while s - 1 >= floor and e - s < 8:
+                    if self._nounish(items[s - 1]) and items[s - 1].kind == "W":
+                        s -= 1
+                    elif s - 2 >= floor and self._connected(items, s - 1):
+                        s -= 2  # "Bank of England Governor Andrew Bailey"
+                    else:
+                        break
                 k = s
                 while (
                     k - 1 >= floor
@@ -193,14 +224,14 @@ class Attributor:
                     k -= 1
                 if k - 1 >= floor and items[k - 1].kind == "W" and items[k - 1].low in self.dets:
                     s = k - 1
-                elif k < s and k - 1 >= floor and items[k - 1].kind == "W" and items[k - 1].low in self.preps:
+                elif k < s and k - 1 >= floor and items[k - 1].kind == "W" and self._prep(items[k - 1]):
                     if adjacent:
                         return None
                     j = k - 2  # "Am heutigen Montag": a prepositional phrase
                     continue
                 while s - 1 >= floor and items[s - 1].kind == "W" and items[s - 1].low in self.dets:
                     s -= 1
-            if s - 1 >= floor and items[s - 1].kind == "W" and items[s - 1].low in self.preps:
+            if s - 1 >= floor and items[s - 1].kind == "W" and self._prep(items[s - 1]):
                 if adjacent:
                     return None
                 j = s - 2  # inside a prepositional phrase: keep looking left
@@ -217,7 +248,7 @@ class Attributor:
             it = items[i]
             if it.kind == "W" and it.low in self.skips and it.low not in self.pronouns:
                 i += 1
-            elif it.kind == "W" and it.low in self.preps and i + 1 < n:
+            elif it.kind == "W" and self._prep(it) and i + 1 < n:
                 np = self._np_right(items, i + 1, n, bare=True)
                 if np is None:
                     return i
@@ -245,7 +276,7 @@ class Attributor:
         if np is None and items[i].kind == "W" and items[i].low in self.dets:
             # "die in New York geborene Lopez": an article, a phrase, then the noun
             for k in range(i + 1, min(n, i + 9)):
-                if self._nounish(items[k]) and items[k - 1].low not in self.preps:
+                if self._nounish(items[k]) and not self._prep(items[k - 1]):
                     return (i, k + 1)
         return np
 
@@ -274,8 +305,11 @@ class Attributor:
     def attributions(self, items: Sequence[Item]) -> List[Attribution]:
         """Every cue or source marker of the sentence with the speaker it points to."""
         found: List[Attribution] = []
-        n = len(items)
         for i, it in enumerate(items):
+            if it.text in DASHES and i > 0 and items[i - 1].kind == "Q":
+                np = self._dashed_source(items, i + 1)
+                if np is not None:
+                    found.append(Attribution([], self._span(items, np), i))
             if it.kind != "W":
                 continue
             low = it.low
@@ -305,13 +339,32 @@ class Attributor:
                         continue
                     end = i + len(key)
                     if source.np == "after":
-                        np = self._np_right(items, self._skip_right_plain(items, end), n)
+                        np = self._np_after_source(items, end)
                     else:
                         np = self._np_left(items, i, self._clause_floor(items, i))
                     if np is not None:
                         found.append(Attribution([(it.start, items[end - 1].end)], self._span(items, np), i))
                         break
         return found
+
+    def _np_after_source(self, items: Sequence[Item], end: int) -> Optional[Tuple[int, int]]:
+        """The source named after a marker, directly or by an agent ("nach Ansicht von Senator Dodd")."""
+        k = self._skip_right_plain(items, end)
+        np = self._np_right(items, k, len(items))
+        if np is None and k + 1 < len(items) and items[k].kind == "W" and items[k].low in self.agents:
+            np = self._np_right(items, k + 1, len(items), bare=True)
+        return np
+
+    def _dashed_source(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
+        """A name alone after a quote and a dash, to the end of the sentence ("„…“ – UN-Generalsekretär António
+        Guterres"): the speaker, with no cue word."""
+        np = self._np_right(items, i, len(items))
+        if np is None or not any(items[k].text[:1].isupper() for k in range(*np)):
+            return None
+        end = np[1]
+        if end < len(items) and items[end].text == "(":  # "… Guterres (UN)"
+            end = next((k + 1 for k in range(end, min(len(items), end + 6)) if items[k].text == ")"), end)
+        return np if end >= len(items) or items[end].kind == "P" and items[end].text in ".!?;" else None
 
     def _skip_right_plain(self, items: Sequence[Item], i: int) -> int:
         """The first item from ``i`` on that is not an adverb or particle."""
@@ -367,7 +420,7 @@ class Attributor:
         apposed = (
             self._apposed_subject(items, i) if prev is not None and prev.text == "," and not subject_after else None
         )
-        if apposed is not None:  # "Eva Lind, Sprecherin des Vereins, sagte": the name before the apposition
+        if apposed is not None:  # "Eva Lind, Sprecherin des Vereins, sagte": the name and its apposition
             return apposed
         if framed:  # "„…“, sagte Kim" / "…, sagte die Königin" / "Als er ging, sagte Kim"
             np = self._speaker_right(items, after)
@@ -391,7 +444,7 @@ class Attributor:
         if subject_after:
             return (nxt, nxt + 1)  # "Das Angebot lehnt er ab": only a subject can be "er"
         np = self._np_left(items, i, floor, adjacent=True)
-        if np is not None and self.caps and self._oblique(items, np[0]):
+        if np is not None and (self.caps and self._oblique(items, np[0]) or self._object_first(items, np, i)):
             right = self._speaker_right(items, after)  # "Den Plan kritisierte die Ministerin": an object first
             if right is not None:
                 return right
@@ -407,7 +460,7 @@ class Attributor:
         ):
             return (nxt, nxt + 1)  # "So bezeichnete er", "sagte sie"
         np = self._first_np(items, floor, i)
-        if np is None or self.caps and self._oblique(items, np[0]):
+        if np is None or self.caps and self._oblique(items, np[0]) or self._object_first(items, np, i):
             np = self._speaker_right(items, after) or np  # "Den Unmut … brachte die Sprecherin zum Ausdruck"
         return np
 
@@ -426,7 +479,92 @@ class Attributor:
         if comma is None:
             return None
         np = self._np_right(items, floor, comma)
-        return np if np is not None and np[1] == comma and not self._oblique(items, np[0]) else None
+        if np is None or np[1] != comma or self._oblique(items, np[0]):
+            return None
+        if items[comma + 1].kind == "W" and items[comma + 1].low in self.relatives:
+            return np  # "Eva Lind, die den Verein leitet, sagte": the relative clause is not the name
+        return (np[0], i - 1)  # the whole apposition: "der Sprecher des Ministeriums, Thomas Berger,"
+
+    def _named(self, items: Sequence[Item], np: Tuple[int, int], owners: bool = True) -> bool:
+        """Whether the tagger reads a name in the noun phrase, or a word naming a person (a nominalised
+        adjective: "der Vorsitzende"): what a speaker is, where an object is most often a thing ("die Kritik").
+        ``owners``: a genitive name before its noun counts ("McCains Kampagne"; not so for "Obamas Einsatz")."""
+        return any(
+            items[k].tag in self.name_tags
+            and (
+                owners
+                or not (
+                    items[k].low.endswith("s") and k + 1 < np[1] and items[k + 1].tag in self.noun_tags - self.name_tags
+                )
+            )
+            for k in range(*np)
+        )
+
+    def _object_first(self, items: Sequence[Item], np: Tuple[int, int], verb: int) -> bool:
+        """Whether the tags say the noun phrase before the finite verb at ``verb`` is its object and the one after
+        it the subject: it names no one (no name, no pronoun) and the other names someone ("Jegliche Schuld weist Hartmann von sich"), it is
+        plural and the verb singular ("Die Pläne kritisierte sie"), or the pipeline's morphology gives it a case
+        other than the nominative and the other one the nominative."""
+        if not self.name_tags or not any(items[k].tag for k in range(*np)):
+            return False
+        right = self._speaker_right(items, verb + 1)
+        if right is None or self._oblique(items, right[0]):
+            return False
+        if any(it.kind == "P" for it in items[np[1] : verb]):
+            return False  # an apposition between them ("Der Senator, Henning Scherf, warnte die CDU")
+        person = self._named(items, np) or any(items[k].low in self.pronouns for k in range(*np))
+        if not person and self._named(items, right, owners=False):
+            return True
+        if self._case(items, np) not in ("", "Nom") and self._case(items, right) == "Nom":
+            return True
+        return (
+            items[verb].tag in self.finite_tags
+            and self._number(items, np) == "Plur"
+            and self._verb_number(items[verb]) == "Sing"
+            and self._number(items, right) != "Plur"
+        )
+
+    @staticmethod
+    def _feature(item: Item, name: str) -> str:
+        """One feature of the pipeline's morphology ("Case", "Number") of a word, or ""."""
+        for pair in item.morph.split("|") if item.morph else ():
+            key, _, value = pair.partition("=")
+            if key == name:
+                return value
+        return ""
+
+    def _head(self, items: Sequence[Item], np: Tuple[int, int]) -> Optional[Item]:
+        """The first word tagged as a noun, or the pronoun, of a noun phrase (before any genitive attached to it)."""
+        return next(
+            (items[k] for k in range(*np) if items[k].tag in self.noun_tags or items[k].low in self.pronouns), None
+        )
+
+    def _case(self, items: Sequence[Item], np: Tuple[int, int]) -> str:
+        """The case of a noun phrase by the pipeline's morphology (its first word that has one), or ""."""
+        return next((c for c in (self._feature(items[k], "Case") for k in range(*np)) if c), "")
+
+    def _number(self, items: Sequence[Item], np: Tuple[int, int]) -> str:
+        """ "Plur", "Sing" or "" for a noun phrase: the pipeline's morphology of its head, else plural where the
+        phrase opens with a plural determiner (or none) and its head noun is longer than its lemma, with a plural
+        ending ("die Pläne" -> "Plan", "Vorwürfe" -> "Vorwurf")."""
+        head = self._head(items, np)
+        if head is None:
+            return ""
+        number = self._feature(head, "Number")
+        if number or not head.lemma or head.low in self.pronouns:
+            return number
+        opener = items[np[0]]
+        plural = (
+            (opener.low in self.plurals or opener is head)
+            and head.lemma.lower() != head.low
+            and len(head.text) > len(head.lemma)
+            and head.low.endswith(self.plural_endings)
+        )
+        return "Plur" if plural else "Sing"
+
+    def _verb_number(self, verb: Item) -> str:
+        """ "Plur" or "Sing" for a finite verb: the pipeline's morphology, else its ending ("-n": plural)."""
+        return self._feature(verb, "Number") or ("Plur" if verb.low.endswith("n") else "Sing")
 
     def _oblique(self, items: Sequence[Item], k: int) -> bool:
         """Whether the noun phrase at ``k`` cannot be a subject: an oblique article ("dem/den …"), or the
@@ -481,12 +619,7 @@ class Attributor:
         """The person quoted by "zitiert (medium) Person": the last of up to two noun phrases."""
         n = len(items)
         for k in range(i, n):
-            if (
-                items[k].kind == "P"
-                and items[k].text not in "-–"
-                or items[k].kind == "W"
-                and items[k].low in self.preps
-            ):
+            if items[k].kind == "P" and items[k].text not in "-–" or items[k].kind == "W" and self._prep(items[k]):
                 n = k
                 break
         i = self._skip_right_plain(items, i)
@@ -500,15 +633,21 @@ class Attributor:
         return second or (first if items[first[1] - 1].kind == "W" and self._nounish(items[first[1] - 1]) else None)
 
     def _phrase(self, items: Sequence[Item], i: int, n: int) -> Optional[Tuple[int, int]]:
-        """A prepositional phrase naming a source ("in einer Erklärung der Partei")."""
-        for k in range(i, min(n, i + 6)):
+        """A prepositional phrase naming a source ("in einer Erklärung der Partei"), stepping over others ("am
+        Montag") where the patterns list the prepositions that open a source."""
+        k, n = i, min(n, i + 12)
+        while k < n:
             it = items[k]
             if it.kind != "W":
                 return None
-            if it.low in self.preps:
-                np = self._np_right(items, k + 1, n)
-                if np is not None:
+            if self._prep(it):
+                np = self._np_right(items, k + 1, n, bare=True)
+                if np is not None and (not self.source_preps or it.low in self.source_preps):
                     return (k, np[1])
+                if np is not None:
+                    k = np[1]
+                    continue
+            k += 1
         return None
 
     def clause_subject(self, items: Sequence[Item], end: int) -> Optional[Span]:
@@ -516,7 +655,19 @@ class Attributor:
         np = self._first_np(items, self._clause_floor(items, end), end)
         while np is not None and self.caps and self._oblique(items, np[0]):  # "Den Ärger … brachte die Chefin …:"
             np = self._first_np(items, np[1], end)
+        verb = self._finite_verb(items, np[1], end) if np is not None else None
+        if verb is not None and self._object_first(items, np, verb):
+            np = self._speaker_right(items, verb + 1)  # "Jegliche Schuld an der Affäre weist Hartmann von sich:"
         return self._span(items, np) if np else None
+
+    def _finite_verb(self, items: Sequence[Item], i: int, end: int) -> Optional[int]:
+        """The first word tagged as a finite verb in ``items[i:end]``, if no punctuation comes before it."""
+        for k in range(i, end):
+            if items[k].tag in self.finite_tags:
+                return k
+            if items[k].kind != "W":
+                return None
+        return None
 
     @staticmethod
     def _span(items: Sequence[Item], np: Tuple[int, int]) -> Span:

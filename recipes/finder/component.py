@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span
 from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, Link, add_link, set_links
 from .patterns import Patterns, build_patterns, default_patterns_dir, load_patterns
 from .rules import QuoteRules
+from .sentences import Tagged
 
 PATTERNS_FILE = "patterns.jsonl"
 ENTITY_SPEAKERS = frozenset({"PER", "PERSON", "ORG", "NORP", "GPE"})
@@ -65,7 +66,11 @@ class QuoteFinder:
         parsed = self.use_parser and doc.has_annotation("DEP")
         spans: Dict[Tuple[int, int, str], Span] = {}
         links: List[Tuple[Span, Span, str]] = []
-        tags = {t.idx: t.tag_ for t in doc if t.tag_} if doc.has_annotation("TAG") else None
+        tags = (
+            {t.idx: Tagged(t.tag_, t.lemma_, str(t.morph)) for t in doc if t.tag_}
+            if doc.has_annotation("TAG")
+            else None
+        )
         for found in self.rules.find(doc.text, tags):
             quote = self._span(doc, found.quote, QUOTE, spans)
             if quote is None:

@@ -57,6 +57,12 @@ impersonal     ``text``: subjects that name nobody (``heißt es``, ``man``).
 naming         ``text``: words after a quoted name that say it is a name (``genannt``, ``called``).
 aside          ``text``: words opening a naming aside after a quote (``„X“, wie … genannt``).
 comparison     ``text``: ``wie``/``like``: a quote after an utterance noun and one of these is speech.
+source_preposition ``text``: prepositions that open a source phrase after an impersonal cue
+               (``heißt es in einem Schreiben``); others are stepped over (``hieß es am Montag``).
+plural         ``text``: determiners that can open a plural noun phrase (``die``, ``alle``); with no
+               morphology from the pipeline a phrase is read as plural only after one of them.
+connector      ``text``: lower-case words inside a capitalised name or title (``Bank of England
+               Governor Andrew Bailey``, ``Secretary of State``): not a preposition there.
 language       no ``text``; one line of settings for the language, each optional:
                ``capitalised_nouns`` (true: nouns are found by their capital letter, as in
                German), ``number_noun`` (a regular expression for nouns written with a number,
@@ -67,7 +73,14 @@ language       no ``text``; one line of settings for the language, each optional
                that end a noun phrase: ``-ed`` but not ``-eed``), ``gerund_suffixes`` (lower-case
                words ending so are no nouns: ``-ing``), ``not_noun_tags`` (part-of-speech tags, as
                the language's tagger writes them, of words that are never part of a speaker:
-               adverbs, pronominal adverbs, conjunctions, verbs).
+               adverbs, pronominal adverbs, conjunctions, verbs), ``name_tags`` (tags of names, and
+               of words that name people, such as nominalised adjectives: a clause whose noun
+               phrase before the verb holds none and the one after it does is read object first),
+               ``finite_verb_tags`` (tags of finite verbs), ``preposition_tags`` (tags of
+               prepositions, so that a prepositional phrase is told from a subject where the
+               preposition is not listed), ``noun_tags`` (tags of nouns: the head of a noun
+               phrase, whose number is checked against the verb's), ``plural_endings`` (endings a
+               plural noun adds to its lemma, ``Vorwürfe`` of ``Vorwurf``).
 =============  ===========================================================================
 
 A malformed line raises :class:`PatternError` naming the file and the line.
@@ -105,12 +118,20 @@ WORD_KINDS = (
     "impersonal",
     "naming",
     "aside",
+    "connector",
+    "source_preposition",
+    "plural",
     "comparison",
 )
 KINDS = ("quote", "cue", "source", "language") + WORD_KINDS
 LANGUAGE_SETTINGS = {
     "capitalised_nouns": bool,
     "not_noun_tags": list,
+    "name_tags": list,
+    "finite_verb_tags": list,
+    "preposition_tags": list,
+    "noun_tags": list,
+    "plural_endings": list,
     "number_noun": str,
     "adverb_suffixes": list,
     "oblique_adjective": dict,

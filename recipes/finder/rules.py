@@ -11,9 +11,10 @@ from typing import Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 from .attribution import Attribution, Attributor, Span
 from .marks import MarkScanner, Quoted
 from .patterns import Patterns
-from .sentences import Item, sentence_items, split_sentences
+from .sentences import Item, Tagged, sentence_items, split_sentences
 
 LONG_QUOTE_WORDS = 8  # quotes this long are speech even without a frame
+SHORT_TERM_WORDS = 4  # a quote repeated in the article and this short, with no pronoun, is a term
 CARRY_SENTENCES = 2  # how far back a quote without a cue may take its speaker from
 _END_PUNCT = re.compile(r"[.!?…]\W*$")
 _WORDS = re.compile(r"\w+")
@@ -76,6 +77,18 @@ class QuoteRules:
                 if it.kind == "W" and it.low in self.naming:
                     return True
         return False
+
+    def _name_like(self, inner: str) -> bool:
+        """Whether quoted words read as a name, title or term rather than a remark: no sentence punctuation,
+        and either capitalised words only (lower-case ones only articles, prepositions and conjunctions:
+        "Roude Léiw") or a short phrase with no personal pronoun ("neue Beine"; "Wir schaffen das" is said)."""
+        if _END_PUNCT.search(inner):
+            return False
+        words = [w.strip(",;:()").lower() for w in inner.split()]
+        function = self.attributor.dets | self.attributor.preps | self.coordinators | self.attributor.connectors
+        if inner[:1].isupper() and all(w[:1].isupper() or not w[:1].isalpha() or w in function for w in inner.split()):
+            return True
+        return len(words) <= SHORT_TERM_WORDS and not any(w in self.attributor.pronouns for w in words)
 
     def _framed_after(self, items: Sequence[Item], k: int) -> bool:
         """A cue or source marker right after the quote (and an optional comma)."""
@@ -140,8 +153,8 @@ class QuoteRules:
             return True  # mit der Parole „…“, Sprüche wie „…“
         if cued and prev is not None and prev.kind == "W" and prev.low in self.predicative:
             return True  # nannte es einen „Putsch“ / als „Fest“ bezeichnet
-        if q.closed and n < LONG_QUOTE_WORDS and inner in repeated:
-            return False  # quoted again and again: a name („Cupola“), not a remark
+        if q.closed and n < LONG_QUOTE_WORDS and inner in repeated and self._name_like(inner):
+            return False  # quoted again and again and read as a name or term („Cupola“): not a remark
         sentence_like = bool(_END_PUNCT.search(inner)) and n >= 2
         if sentence_like or cued and prev is not None and prev.text == ":" and inner[-1] in ".!?":
             return True  # a sentence, or one word said after the cue's colon: Er sagte: „Nein.“
@@ -178,10 +191,10 @@ class QuoteRules:
         return any(it.kind == "W" and it.low in self.coordinators for it in items[quote + 1 : cue])
 
     # -- the whole text ---------------------------------------------------------------------
-    def find(self, text: str, tags: Optional[Dict[int, str]] = None) -> List[Found]:
-        """Direct quotes of ``text`` with speakers and cues; ``tags``: part-of-speech tags by the character
-        offset where their token starts, where the pipeline tagged (the rules then never take a word whose tag
-        says it is no noun, such as an adverb, as a speaker)."""
+    def find(self, text: str, tags: Optional[Dict[int, Tagged]] = None) -> List[Found]:
+        """Direct quotes of ``text`` with speakers and cues; ``tags``: what the pipeline knows of each token
+        (tag, lemma, morphology) by the character offset where it starts, where it tagged: the rules then never
+        take a word whose tag says it is no noun, such as an adverb, as a speaker, and prefer the subject."""
         quotes = self.scanner.scan(text)
         if not quotes:
             return []

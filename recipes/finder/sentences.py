@@ -27,6 +27,16 @@ class Item(NamedTuple):
     text: str
     quote: int
     tag: str = ""  # the part-of-speech tag of the pipeline's token starting here (STTS in German), if tagged
+    lemma: str = ""  # its lemma, if tagged
+    morph: str = ""  # its morphology in UD's FEATS form ("Case=Nom|Number=Sing"), where the pipeline sets it
+
+
+class Tagged(NamedTuple):
+    """What the pipeline knows of the token starting at a character offset: tag, lemma, morphology."""
+
+    tag: str
+    lemma: str = ""
+    morph: str = ""
 
 
 def split_sentences(
@@ -66,6 +76,9 @@ def split_sentences(
     return sents
 
 
+NOT_TAGGED = Tagged("")
+
+
 def sentence_items(
     text: str,
     start: int,
@@ -73,7 +86,7 @@ def sentence_items(
     quotes: Sequence[Quoted],
     first: int,
     abbreviations: FrozenSet[str] = frozenset(),
-    tags: Optional[Dict[int, str]] = None,
+    tags: Optional[Dict[int, Tagged]] = None,
 ) -> List[Item]:
     """Items of ``text[start:end]``; quotes from index ``first`` on that lie inside become "Q" items.
 
@@ -87,10 +100,11 @@ def sentence_items(
             tok = m.group()
             if tok == "." and items and items[-1].end == m.start() and items[-1].low in abbreviations:
                 prev = items.pop()
-                items.append(Item("W", prev.start, m.end(), prev.low, prev.text + ".", -1, prev.tag))
+                items.append(prev._replace(end=m.end(), text=prev.text + "."))
                 continue
             kind = "W" if tok[0].isalnum() or tok[0] == "_" else "P"
-            items.append(Item(kind, m.start(), m.end(), tok.lower(), tok, -1, tags.get(m.start(), "") if tags else ""))
+            known = tags.get(m.start(), NOT_TAGGED) if tags else NOT_TAGGED
+            items.append(Item(kind, m.start(), m.end(), tok.lower(), tok, -1, *known))
         if q_start >= end:
             break
         q = quotes[qi]
