@@ -30,10 +30,9 @@ def load(nlp: spacy.language.Language, split: str) -> List[Example]:
     from prodigy_quotes.model.components import stash_rules
     from prodigy_quotes.training import tasks_to_docbin
 
-    finder = nlp.get_pipe("quote_finder")
     examples = []
     for ref in tasks_to_docbin(nlp, list(srsly.read_jsonl(CORPUS / f"{split}.tasks.jsonl"))).get_docs(nlp.vocab):
-        pred = finder(nlp.make_doc(ref.text))
+        pred = nlp(ref.text)  # the tagger (German) and the finder, as in quotes.train
         stash_rules(pred)
         examples.append(Example(pred, ref))
     return examples

@@ -113,7 +113,8 @@ def make_config(lang: str, base_model: Optional[str], max_steps: int, eval_frequ
     training["patience"] = eval_frequency * 6  # stop after three epochs (at half-epoch evals) without a better score
     training["dropout"] = 0.0
     training["frozen_components"] = sourced
-    training["annotating_components"] = sourced + ["quote_finder"]
+    # the tagger and the finder annotate the docs the model learns from, as they do when it predicts
+    training["annotating_components"] = [name for name in nlp.pipe_names if name not in MODEL_COMPONENTS]
     training["batcher"] = {"@batchers": "spacy.batch_by_sequence.v1", "size": 8, "get_length": None}
     training["optimizer"] = {"@optimizers": "Adam.v1", "learn_rate": 0.002, "L2": 0.0, "use_averages": True}
     training["score_weights"] = {

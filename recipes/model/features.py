@@ -7,6 +7,7 @@ from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 
 SENT_END = {".", "!", "?"}
+VERB_WINDOW = 6  # how far from a candidate the finite verb it belongs to is looked for
 
 
 def hashed(feats: Sequence[str]) -> numpy.ndarray:
@@ -16,6 +17,10 @@ def hashed(feats: Sequence[str]) -> numpy.ndarray:
 
 def _norm(doc: Doc, i: int) -> str:
     return doc[i].norm_ if 0 <= i < len(doc) else ("<s>" if i < 0 else "</s>")
+
+
+def _tag(doc: Doc, i: int) -> str:
+    return doc[i].tag_ if 0 <= i < len(doc) else ("<s>" if i < 0 else "</s>")
 
 
 def _bucket(n: int) -> str:
@@ -51,6 +56,12 @@ def quote_features(
     f.append(f"has_verbish={any(t.text.endswith(('t', 'en')) and t.is_lower for t in inner)}")
     f.append(f"ends_punct={any(t.text in SENT_END | {','} for t in span[-3:])}")
     f.append(f"caps_ratio={_bucket(sum(1 for t in inner if t.is_title))}|{_bucket(len(inner))}")
+    if any(t.tag_ for t in doc[max(0, s - 2) : min(len(doc), e + 2)]):  # tagged: what frames the quote
+        f += [
+            f"ptags={_tag(doc, s - 2)}|{_tag(doc, s - 1)}",
+            f"ntags={_tag(doc, e)}|{_tag(doc, e + 1)}",
+            f"verbs_in={_bucket(sum(1 for t in inner if t.tag_.startswith('V')))}|{_bucket(len(inner))}",
+        ]
     return f
 
 
@@ -95,6 +106,8 @@ def candidate_features(
     for key, value in marks.items():
         f.append(f"{key}={value}")
         f.append(f"{key}|{d}={value}")
+    if tok.tag_:  # the pipeline's (or our German) tagger: what the word is, and what frames it
+        f += syntax_features(doc, i, d)
     if parsed:  # a user's pipeline: the subject of a speech verb is what the rules guess at without it
         f += [
             f"pos={tok.pos_}",
@@ -104,6 +117,40 @@ def candidate_features(
             f"dep_head={tok.dep_}|{tok.head.norm_}",
             f"ent={tok.ent_type_}",
         ]
+    return f
+
+
+def syntax_features(doc: Doc, i: int, d: str) -> List[str]:
+    """Features of a tagged token ``i`` as a speaker or cue: its tag, lemma and case, its neighbours' tags, and
+    the nearest finite verb's lemma on either side (the cue verb it may be the subject or object of)."""
+    tok = doc[i]
+    f = [
+        f"tag={tok.tag_}",
+        f"tag|{d}={tok.tag_}",
+        f"lemma={tok.lemma_.lower()}",
+        f"ptag={_tag(doc, i - 1)}",
+        f"ntag={_tag(doc, i + 1)}",
+        f"ptag_tag={_tag(doc, i - 1)}|{tok.tag_}",
+        f"tag_ntag={tok.tag_}|{_tag(doc, i + 1)}",
+        f"p2tag={_tag(doc, i - 2)}|{_tag(doc, i - 1)}",
+    ]
+    case = tok.morph.get("Case")
+    if case:
+        f.append(f"case={case[0]}|{tok.tag_}")
+    for side, step in (("L", -1), ("R", 1)):
+        k = i + step
+        while 0 <= k < len(doc) and abs(k - i) <= VERB_WINDOW and not doc[k].is_sent_start:
+            if (
+                doc[k].tag_.endswith("FIN")
+                or doc[k].pos_ in ("VERB", "AUX")
+                and doc[k].morph.get("VerbForm") == ["Fin"]
+            ):
+                f.append(f"verb{side}={doc[k].lemma_.lower()}")
+                f.append(f"verb{side}_tag={doc[k].lemma_.lower()}|{tok.tag_}")
+                break
+            if doc[k].is_punct and doc[k].text in SENT_END | {":", ";"}:
+                break
+            k += step
     return f
 
 
