@@ -448,3 +448,12 @@ def test_a_document_is_the_source_of_heisst_es(nlp):
     assert rows == [("„Wir lehnen den Plan ab“", ["in einem Schreiben des Ministeriums"], ["hieß es"])]
     rows = find(nlp, "Nach Ansicht von Senator Dodd hat die Notenbank „auf ganzer Linie versagt“.")
     assert rows[0][1] == ["Senator Dodd"]
+
+
+def test_name_particles_belong_to_the_name(nlp):
+    assert find(nlp, "Von der Leyen betonte: „Wir handeln.“")[0][1] == ["Von der Leyen"]
+    assert find(nlp, "Ursula von der Leyen betonte: „Wir handeln.“")[0][1] == ["Ursula von der Leyen"]
+    assert find(nlp, "„Wir handeln“, sagte von der Leyen am Montag.")[0][1] == ["von der Leyen"]
+    assert find(nlp, "„Wir handeln“, sagte Ministerin von der Leyen.")[0][1] == ["Ministerin von der Leyen"]
+    assert find(nlp, "„Wir handeln“, sagte de Maizière.")[0][1] == ["de Maizière"]
+    assert find(nlp, "„Wir handeln“, sagte er zu Merkel.")[0][1] == ["er"]  # one preposition: a phrase

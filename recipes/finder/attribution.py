@@ -49,6 +49,7 @@ class Attributor:
         self.noun_tags = frozenset(settings.get("noun_tags", ()))
         self.plural_endings = tuple(settings.get("plural_endings", ()))
         self.plurals = patterns.of("plural")
+        self.particles = patterns.of("name_particle")
         self.finite_tags = frozenset(settings.get("finite_verb_tags", ()))
         self.dets = patterns.of("determiner")
         self.preps = patterns.of("preposition")
@@ -104,6 +105,42 @@ class Attributor:
         """A preposition: listed in the patterns, or tagged as one ("Anlässlich des Jubiläums")."""
         return item.kind == "W" and (item.low in self.preps or item.tag in self.preposition_tags)
 
+    def _is_name(self, item: Item) -> bool:
+        """A word the tagger reads as a name (untagged: any capitalised word)."""
+        return item.kind == "W" and (item.tag in self.name_tags if item.tag else item.text[:1].isupper())
+
+    def _particles_before(self, items: Sequence[Item], s: int, floor: int) -> int:
+        """How many name particles ("von der", "de", "zu") stand right before the name at ``s``, where they
+        belong to it: after a capitalised word ("Ursula von der Leyen") or opening the clause ("Von der Leyen
+        betonte"); 0 if none."""
+        if not self.particles or not self._is_name(items[s]):
+            return 0
+        k = s
+        while k - 1 >= floor and s - k < 2 and items[k - 1].kind == "W" and items[k - 1].low in self.particles:
+            k -= 1
+        if k == s or items[k].low in self.dets:
+            return 0
+        opens = k == floor
+        after_name = k - 1 >= floor and items[k - 1].kind == "W" and items[k - 1].text[:1].isupper()
+        return s - k if opens or after_name and self._nounish(items[k - 1]) else 0
+
+    def _particle_name(self, items: Sequence[Item], i: int, n: int) -> int:
+        """The end of a name that starts with particles at ``i`` ("von der Leyen", "de Maizière"), or 0. A
+        particle that is also a preposition needs a second one ("von der"), so "zu Merkel" stays a phrase."""
+        if not self.particles or i >= n or items[i].kind != "W" or items[i].low not in self.particles:
+            return 0
+        if items[i].low in self.dets:
+            return 0
+        k = i + 1
+        while k < n and k - i < 2 and items[k].kind == "W" and items[k].low in self.particles:
+            k += 1
+        if k >= n or not self._is_name(items[k]) or k - i < 2 and self._prep(items[i]):
+            return 0
+        e = k + 1
+        while e < n and e - k < 3 and self._is_name(items[e]):
+            e += 1
+        return e
+
     def _number_noun(self, item: Item) -> bool:
         """A noun written with a number ("der 58-Jährige", "the 45-year-old")."""
         return self.number_noun is not None and self.number_noun.match(item.text) is not None
@@ -138,6 +175,9 @@ class Attributor:
         ``bare``: adjectives may come without an article (after a preposition: "am heutigen Montag").
         """
         j, n = i, min(len(items), limit)
+        name = self._particle_name(items, i, n)
+        if name:  # "(sagte) von der Leyen", "de Maizière"
+            return (i, name)
         if (
             j < n
             and items[j].kind == "W"
@@ -164,6 +204,8 @@ class Attributor:
             while e < n and e - k < 8:
                 if self._connected(items, e):
                     e += 2  # "Bank of England Governor"
+                elif e > k and self._particle_name(items, e, n):
+                    e = self._particle_name(items, e, n)  # "Ministerin von der Leyen"
                 elif (
                     self._nounish(items[e])
                     and (items[e].kind == "W" or e > k)
@@ -211,6 +253,8 @@ class Attributor:
                         s -= 1
                     elif s - 2 >= floor and self._connected(items, s - 1):
                         s -= 2  # "Bank of England Governor Andrew Bailey"
+                    elif self._particles_before(items, s, floor):
+                        s -= self._particles_before(items, s, floor)  # "Ursula von der Leyen", "Von der Leyen"
                     else:
                         break
                 k = s
@@ -248,7 +292,7 @@ class Attributor:
             it = items[i]
             if it.kind == "W" and it.low in self.skips and it.low not in self.pronouns:
                 i += 1
-            elif it.kind == "W" and self._prep(it) and i + 1 < n:
+            elif it.kind == "W" and self._prep(it) and i + 1 < n and not self._particle_name(items, i, n):
                 np = self._np_right(items, i + 1, n, bare=True)
                 if np is None:
                     return i

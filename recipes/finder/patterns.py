@@ -61,6 +61,8 @@ source_preposition ``text``: prepositions that open a source phrase after an imp
                (``heißt es in einem Schreiben``); others are stepped over (``hieß es am Montag``).
 plural         ``text``: determiners that can open a plural noun phrase (``die``, ``alle``); with no
                morphology from the pipeline a phrase is read as plural only after one of them.
+name_particle  ``text``: particles inside surnames (``von der Leyen``, ``de Maizière``): with a name
+               after them they belong to it, not a prepositional phrase.
 connector      ``text``: lower-case words inside a capitalised name or title (``Bank of England
                Governor Andrew Bailey``, ``Secretary of State``): not a preposition there.
 language       no ``text``; one line of settings for the language, each optional:
@@ -121,6 +123,7 @@ WORD_KINDS = (
     "connector",
     "source_preposition",
     "plural",
+    "name_particle",
     "comparison",
 )
 KINDS = ("quote", "cue", "source", "language") + WORD_KINDS
