@@ -457,3 +457,8 @@ def test_name_particles_belong_to_the_name(nlp):
     assert find(nlp, "„Wir handeln“, sagte Ministerin von der Leyen.")[0][1] == ["Ministerin von der Leyen"]
     assert find(nlp, "„Wir handeln“, sagte de Maizière.")[0][1] == ["de Maizière"]
     assert find(nlp, "„Wir handeln“, sagte er zu Merkel.")[0][1] == ["er"]  # one preposition: a phrase
+
+
+def test_two_people_before_the_cue_are_not_one_apposition(nlp):
+    text = "Der Chef der Grünen, Volker Beck, und Wolfgang Wieland, Sprecher der Partei, sagten: „Das reicht nicht.“"
+    assert find(nlp, text)[0][1] == ["Der Chef der Grünen"]

@@ -527,6 +527,8 @@ class Attributor:
             return None
         if items[comma + 1].kind == "W" and items[comma + 1].low in self.relatives:
             return np  # "Eva Lind, die den Verein leitet, sagte": the relative clause is not the name
+        if any(it.text == "," for it in items[comma + 1 : i - 1]):
+            return np  # "X, Volker Beck, und Wolfgang Wieland, …": several people, not one apposition
         return (np[0], i - 1)  # the whole apposition: "der Sprecher des Ministeriums, Thomas Berger,"
 
     def _named(self, items: Sequence[Item], np: Tuple[int, int], owners: bool = True) -> bool:
