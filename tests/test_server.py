@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -160,11 +161,41 @@ def test_tasks_lost_by_the_page_are_sent_again() -> None:
 
 
 def test_end_session_gives_tasks_to_others() -> None:
-    with client(components(make_tasks(4))) as c:
+    with client(components(make_tasks(4), allow_work_stealing=False)) as c:
         held = ask(c, "anna")["tasks"]
-        assert ask(c, "ben")["tasks"] == []
+        nothing = ask(c, "ben")
+        assert nothing["tasks"] == [] and nothing["held_by_others"] == 4  # not "no more tasks": anna has them
         assert c.post("/end_session", json={"session_id": "anna"}).json()["returned"] == 4
         assert hashes(ask(c, "ben")["tasks"]) == hashes(held)
+        assert sorted(ask(c, "anna", held=hashes(held))["stale"]) == sorted(hashes(held))  # anna's page learns
+
+
+def test_an_idle_annotator_takes_the_tasks_another_would_reach_last() -> None:
+    with client(components(make_tasks(4))) as c:  # allow_work_stealing is on, as in Prodigy
+        held = ask(c, "anna")["tasks"]
+        stolen = ask(c, "ben")["tasks"]
+        assert hashes(stolen) == hashes(held[1:])[::-1]  # anna keeps the task she has open
+        assert ask(c, "ben")["tasks"] == []
+        alive = c.post("/keep_alive", json={"session_id": "anna", "held": hashes(held)}).json()
+        assert sorted(alive["stale"]) == sorted(hashes(stolen))
+        assert answer(c, "anna", held[:1])["stored"] == 1 and answer(c, "ben", stolen)["stored"] == 3
+
+
+def test_tasks_of_a_page_that_stopped_asking_go_to_others() -> None:
+    with client(components(make_tasks(3), allow_work_stealing=False, release_after=0.2)) as c:
+        held = ask(c, None)["tasks"]  # an editor opens the page without ?session= and goes away
+        time.sleep(0.3)
+        assert hashes(ask(c, "anna")["tasks"]) == hashes(held)
+
+
+def test_a_duplicate_answer_is_kept_in_the_annotators_session() -> None:
+    with client(components(make_tasks(2))) as c:
+        got = ask(c, "anna")["tasks"]
+        assert answer(c, "anna", got)["stored"] == 2
+        res = answer(c, "ben", got)  # ben worked on the same tasks (stolen, or a page open across a restart)
+        assert res["stored"] == 0 and res["duplicates"] == 2 and res["kept_in_session"] == 2
+    db = connect()
+    assert db.count_dataset("news") == 2 and db.count_dataset("news-ben") == 2
 
 
 def test_duplicate_answers_are_stored_once() -> None:
@@ -318,9 +349,11 @@ def test_quotes_manual_session_survives_a_restart() -> None:
         assert all(t["tokens"] and any(s["label"] == "QUOTE" for s in t["spans"]) for t in tasks)
         answer(c, "anna", tasks[:1])
     with client(quotes_manual("news", "blank:de", str(SEEDS))) as c:
-        again = ask(c, "ben")
-        assert hashes(again["tasks"]) == hashes(tasks[1:])
-        assert again["total"] == 1
+        again = ask(c, "ben")  # anna's page still holds the rest: ben does not get them
+        assert again["tasks"] == [] and again["held_by_others"] == len(tasks) - 1 and again["total"] == 1
+        back = ask(c, "anna", held=[])  # anna reloads her page
+        assert hashes(back["tasks"]) == hashes(tasks[1:])
+        assert back["session_total"] == 1 and back["progress"] == 1 / len(tasks)
 
 
 def test_concurrent_sessions_store_every_answer_once() -> None:
@@ -340,9 +373,12 @@ def test_concurrent_sessions_store_every_answer_once() -> None:
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(work, [f"a{i}" for i in range(8)]))
     answered = [h for r in results for h in r]
-    assert sorted(answered) == sorted(hashes(tasks))
-    stored = connect().get_dataset_examples("news")
-    assert sorted(eg["_task_hash"] for eg in stored) == sorted(hashes(tasks))
+    assert set(answered) == set(hashes(tasks))  # an idle annotator may also answer a task another holds
+    db = connect()
+    stored = db.get_dataset_examples("news")
+    assert sorted(eg["_task_hash"] for eg in stored) == sorted(hashes(tasks))  # each stored once in the dataset
+    kept = sum(db.count_dataset(f"news-a{i}") for i in range(8))
+    assert kept == len(answered)  # and every answer in its annotator's session
 
 
 def test_writer_stores_the_good_jobs_of_a_failing_group() -> None:
@@ -351,7 +387,9 @@ def test_writer_stores_the_good_jobs_of_a_failing_group() -> None:
     writer = AnswerWriter(db, "news")
     good, bad = Future(), Future()
     broken = {"text": "kein Hash", "answer": "accept"}
-    writer._commit([("news-anna", [dict(make_tasks(1)[0], answer="accept")], good), ("news-ben", [broken], bad)])
+    writer._commit(
+        [("news-anna", [dict(make_tasks(1)[0], answer="accept")], [], good), ("news-ben", [broken], [], bad)]
+    )
     writer.close()
     assert good.result() is None
     with pytest.raises(ValueError):
@@ -395,3 +433,17 @@ def test_routes_work_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
         assert len(got) == 2 and got[0]["text"].startswith("„Satz")
         assert answer(c, "anna", got)["stored"] == 2
         assert c.post("/give_answers", content=b"{not json").status_code == 400
+
+
+def test_progress_and_counts_come_from_the_database_across_a_restart() -> None:
+    tasks = make_tasks(30)
+    with client(components(tasks, batch_size=10, auto_count_stream=True)) as c:
+        answer(c, "anna", ask(c, "anna")["tasks"][:8])
+        before = ask(c, "anna", held=[])
+    answered = {eg["_task_hash"] for eg in connect().get_dataset_examples("news")}
+    rest = [t for t in make_tasks(30) if t["_task_hash"] not in answered]  # a recipe's stream skips what is done
+    with client(components(rest, batch_size=10, auto_count_stream=True)) as c:
+        after = ask(c, "anna", held=[])
+    for figures in (before, after):
+        assert figures["progress"] == 8 / 30 and figures["remaining"] == 22 and figures["work_total"] == 30
+        assert figures["total"] == 8 and figures["session_total"] == 8

@@ -29,12 +29,13 @@ def test_prodigy_tables_and_columns(prodigy_home: Path) -> None:
     db.add_examples([_eg("„Ja“, sagte sie.")], datasets=["news"])
     con = sqlite3.connect(prodigy_home / "prodigy.db")
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert tables == {"dataset", "example", "link"}
+    assert tables == {"dataset", "example", "link", "quotes_assignment"}  # Prodigy's three, and the server's own
     cols = {t: [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')] for t in tables}
     assert cols == {
         "dataset": ["id", "name", "created", "meta", "session"],
         "example": ["id", "input_hash", "task_hash", "content"],
         "link": ["id", "example_id", "dataset_id"],
+        "quotes_assignment": ["dataset", "key", "task_hash", "session", "since"],
     }
     content, ih = con.execute("SELECT content, input_hash FROM example").fetchone()
     assert isinstance(content, bytes)

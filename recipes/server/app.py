@@ -85,6 +85,22 @@ def _session_error(err: SessionError) -> HTTPException:
     return HTTPException(status_code=403, detail=str(err))
 
 
+def _session_id(body: Dict[str, Any]) -> Optional[str]:
+    """The body's ``session_id`` (a name or a full id, or null for the default session), or a 400."""
+    value = body.get("session_id")
+    if value is not None and not isinstance(value, str):
+        raise HTTPException(status_code=400, detail=f'"session_id" must be a string or null, not {value!r}')
+    return value
+
+
+def _held(body: Dict[str, Any]) -> Optional[List[int]]:
+    """The body's ``held`` list of task hashes (the tasks the page still has), or a 400."""
+    held = body.get("held")
+    if held is not None and (not isinstance(held, list) or not all(isinstance(h, int) for h in held)):
+        raise HTTPException(status_code=400, detail='"held" must be a list of task hashes (integers)')
+    return held
+
+
 def make_app(controller: Controller, basic_auth: Optional[tuple] = None) -> FastAPI:
     """The app serving ``controller``; ``basic_auth=(user, password)`` protects every route."""
 
@@ -171,14 +187,7 @@ def make_app(controller: Controller, basic_auth: Optional[tuple] = None) -> Fast
         except QuotesError as err:  # bad input met while reading the stream
             print(f"✘ {err}", file=sys.stderr, flush=True)
             raise HTTPException(status_code=500, detail=f"The recipe's input has a problem: {err}")
-        return {
-            "tasks": tasks,
-            "total": status["total"],
-            "progress": status["progress"],
-            "session_id": status["session_id"],
-            "session_total": status["session_total"],
-            "remaining": status["remaining"],
-        }
+        return {"tasks": tasks, **status}
 
     @app.get("/get_questions")
     async def get_questions() -> Response:
@@ -187,10 +196,16 @@ def make_app(controller: Controller, basic_auth: Optional[tuple] = None) -> Fast
     @app.post("/get_session_questions")
     async def get_session_questions(request: Request) -> Response:
         body = await _json_body(request)
-        held = body.get("held")
-        if held is not None and not isinstance(held, list):
-            raise HTTPException(status_code=400, detail='"held" must be a list of task hashes')
-        return FastJSONResponse(await call(questions, body.get("session_id"), held))
+        return FastJSONResponse(await call(questions, _session_id(body), _held(body)))
+
+    @app.post("/keep_alive")
+    async def keep_alive(request: Request) -> Response:
+        """The page is open (its tasks stay its own); the answer lists the tasks it should drop (``stale``)."""
+        body = await _json_body(request)
+        try:
+            return FastJSONResponse(await call(controller.keep_alive, _session_id(body), _held(body)))
+        except SessionError as err:
+            raise _session_error(err)
 
     @app.post("/give_answers")
     async def give_answers(request: Request) -> Response:
@@ -199,7 +214,7 @@ def make_app(controller: Controller, basic_auth: Optional[tuple] = None) -> Fast
         if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
             raise HTTPException(status_code=400, detail='expected {"answers": [task, ...], "session_id": ...}')
         try:
-            batch = await call(controller.prepare_answers, answers, body.get("session_id"))
+            batch = await call(controller.prepare_answers, answers, _session_id(body))
         except SessionError as err:
             raise _session_error(err)
         except AnswerError as err:
@@ -226,7 +241,7 @@ def make_app(controller: Controller, basic_auth: Optional[tuple] = None) -> Fast
     async def end_session(request: Request) -> Response:
         body = await _json_body(request)
         try:
-            return FastJSONResponse(await call(controller.end_session, body.get("session_id")))
+            return FastJSONResponse(await call(controller.end_session, _session_id(body)))
         except SessionError as err:
             raise _session_error(err)
 

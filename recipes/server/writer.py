@@ -8,10 +8,10 @@ and each request is acknowledged only after its own answers are committed.
 import threading
 from concurrent.futures import Future
 from contextlib import nullcontext
-from typing import Any, ContextManager, Dict, List, Optional, Set, Tuple
+from typing import Any, ContextManager, Dict, List, Optional, Sequence, Set, Tuple
 
 Task = Dict[str, Any]
-Job = Tuple[str, List[Task], "Future[None]"]
+Job = Tuple[str, List[Task], List[Task], "Future[None]"]  # session id, answers, session-only answers, done
 
 
 def transaction(db: Any) -> ContextManager[Any]:
@@ -38,25 +38,30 @@ class AnswerWriter:
         self._thread = threading.Thread(target=self._run, name="answer-writer", daemon=True)
         self._thread.start()
 
-    def write(self, session_id: str, answers: List[Task]) -> "Future[None]":
-        """A future that is done once ``answers`` are committed (or failed with the error)."""
+    def write(self, session_id: str, answers: List[Task], session_only: Sequence[Task] = ()) -> "Future[None]":
+        """A future that is done once ``answers`` (to the target and session datasets) and ``session_only`` (to the
+        session dataset alone: another annotator's answer to the same task is already in the target) are
+        committed, or failed with the error."""
         future: "Future[None]" = Future()
-        if not answers or self.db is None:
+        if not answers and not session_only or self.db is None:
             future.set_result(None)
             return future
         with self._cond:
             if self._closed:
                 raise RuntimeError("the answer writer is closed")
-            self._jobs.append((session_id, answers, future))
+            self._jobs.append((session_id, answers, list(session_only), future))
             self._cond.notify()
         return future
 
     def _store(self, jobs: List[Job]) -> None:
-        for session_id, answers, _ in jobs:
+        for session_id, answers, session_only, _ in jobs:
             if session_id not in self._sessions:
                 self.db.add_dataset(session_id, session=True)
                 self._sessions.add(session_id)
-            self.db.add_examples(answers, datasets=[self.dataset, session_id])
+            if answers:
+                self.db.add_examples(answers, datasets=[self.dataset, session_id])
+            if session_only:
+                self.db.add_examples(session_only, datasets=[session_id])
 
     def _commit(self, jobs: List[Job]) -> None:
         known = set(self._sessions)
@@ -66,12 +71,12 @@ class AnswerWriter:
         except Exception as err:
             self._sessions = known  # datasets created in the rolled-back transaction are gone too
             if len(jobs) == 1:
-                jobs[0][2].set_exception(err)
+                jobs[0][3].set_exception(err)
                 return
             for job in jobs:  # find the bad job; the others still get stored
                 self._commit([job])
             return
-        for _, _, future in jobs:
+        for *_, future in jobs:
             future.set_result(None)
 
     def _run(self) -> None:

@@ -33,6 +33,11 @@ SCHEMA = (
     'CREATE INDEX IF NOT EXISTS "link_dataset_id" ON "link" ("dataset_id")',
     'CREATE INDEX IF NOT EXISTS "example_input_hash" ON "example" ("input_hash")',
     'CREATE INDEX IF NOT EXISTS "example_task_hash" ON "example" ("task_hash")',
+    # ours, not Prodigy's (it ignores the table): which session holds which unanswered task, so a restarted
+    # server does not hand a task an open page holds to someone else
+    'CREATE TABLE IF NOT EXISTS "quotes_assignment" ("dataset" VARCHAR(255) NOT NULL, "key" INTEGER NOT NULL, '
+    '"task_hash" INTEGER NOT NULL, "session" VARCHAR(255) NOT NULL, "since" REAL NOT NULL, '
+    'PRIMARY KEY ("dataset", "key"))',
 )
 
 

@@ -9,7 +9,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from ..config import get_config
 from ..errors import QuotesError
@@ -271,6 +271,34 @@ class Database:
         )
         return [row[0] for row in rows]
 
+    # -- task assignments (the annotation server's, kept across restarts) ---------------------
+
+    def get_assignments(self, dataset: str) -> List[Tuple[int, int, str, float]]:
+        """``(key, task_hash, session id, since)`` of the unanswered tasks sessions hold in ``dataset``'s feed."""
+        rows = self.backend.query(
+            'SELECT "key", "task_hash", "session", "since" FROM "quotes_assignment" WHERE "dataset" = ?', (dataset,)
+        )
+        return [(int(k), int(t), str(s), float(w)) for k, t, s, w in rows]
+
+    def set_assignments(self, dataset: str, rows: Sequence[Tuple[int, int, str, float]]) -> None:
+        """Record that sessions hold tasks: ``(key, task_hash, session id, since)``, replacing earlier holders."""
+        with self.backend.transaction():
+            self.backend.executemany(
+                'INSERT OR REPLACE INTO "quotes_assignment" ("dataset", "key", "task_hash", "session", "since") '
+                "VALUES (?, ?, ?, ?, ?)",
+                [(dataset, int(k), int(t), s, float(w)) for k, t, s, w in rows],
+            )
+
+    def drop_assignments(self, dataset: str, keys: Iterable[int]) -> None:
+        """Forget the holders of these tasks (answered, or given back)."""
+        values = [int(k) for k in keys]
+        with self.backend.transaction():
+            for chunk in _chunks(values):
+                marks = ",".join("?" * len(chunk))
+                self.backend.execute(
+                    f'DELETE FROM "quotes_assignment" WHERE "dataset" = ? AND "key" IN ({marks})', (dataset, *chunk)
+                )
+
     # -- deleting -----------------------------------------------------------------------------
 
     def drop_dataset(self, name: str) -> bool:
@@ -281,6 +309,7 @@ class Database:
                 return False
             self.backend.execute('DELETE FROM "link" WHERE "dataset_id" = ?', (info.id,))
             self.backend.execute('DELETE FROM "dataset" WHERE "id" = ?', (info.id,))
+            self.backend.execute('DELETE FROM "quotes_assignment" WHERE "dataset" = ?', (name,))
             self.backend.execute('DELETE FROM "example" WHERE "id" NOT IN (SELECT "example_id" FROM "link")')
         return True
 
