@@ -130,8 +130,8 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-def open_page(browser: object, url: str, errors: List[str]) -> object:
-    page = browser.new_page(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
+def open_page(browser: object, url: str, errors: List[str], width: int = 1400, height: int = 900) -> object:
+    page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
     page.on("pageerror", lambda err: errors.append(str(err)))
     page.goto(url)
     page.wait_for_selector("#text .tok")
@@ -316,3 +316,95 @@ def test_keys_undo_relabel_unlink_and_validation_message(browser: object, tmp_pa
     assert [(a["answer"], a["meta"]["file"], a["_session_id"]) for a in answers] == [
         ("reject", first["meta"]["file"], "keys-kim")
     ]
+
+
+def long_article(tmp_path: Path) -> Path:
+    """A 1,500-word article with a quote and its speaker in every paragraph."""
+    paragraph = (
+        "„Wir bleiben dran und prüfen jeden Hinweis“, sagte die Sprecherin am Abend. "
+        "Danach beriet der Ausschuss noch lange über die Pläne der Stadt und die Kosten.\n\n"
+    )
+    source = tmp_path / "long.jsonl"
+    source.write_text(json.dumps({"text": paragraph * 50}) + "\n", encoding="utf8")
+    return source
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (800, 900)])
+def test_the_page_reads_at_desktop_and_narrow_widths(browser: object, tmp_path: Path, width: int, height: int) -> None:
+    server = Server(["manual", "long", "blank:de", str(long_article(tmp_path)), "--max-tokens", "0"], tmp_path / "h")
+    errors: List[str] = []
+    try:
+        page = open_page(browser, server.url + "?session=lea", errors, width, height)
+        page.screenshot(path=str(tmp_path / f"page-{width}.png"))
+        side = page.locator("#side").bounding_box()
+        assert side["y"] < height / 2  # the quote list is at hand without scrolling past the article
+        if width < 900:
+            assert side["width"] > width * 0.8  # one column: the list above the text, full width
+        page.mouse.wheel(0, 3000)
+        page.wait_for_timeout(200)
+        header = page.locator("#top").bounding_box()
+        toolbar = page.locator("#toolbar").bounding_box()
+        assert 0 <= header["y"] < 5 and toolbar["y"] < header["y"] + header["height"] + 20  # both stay in view
+        assert "progress" in page.locator("#counter").inner_text()
+        # the numbers on the tags tie each speaker to its quote
+        tags = page.evaluate("[...document.querySelectorAll('#text .tag')].slice(0, 3).map(t => t.textContent)")
+        assert tags[:2] == ["QUOTE 1", "CUE → 1"] and tags[2].startswith("SPEAKER → 1")
+        # no arrow is drawn until a span is selected or hovered; then its links, in their relation's colour
+        assert page.locator("#arrows path").count() == 0
+        quote = next(s for s in current(page)["spans"] if s["label"] == "QUOTE")
+        token(page, quote["token_start"]).click()
+        page.screenshot(path=str(tmp_path / f"page-{width}-selected.png"))
+        strokes = page.evaluate(
+            "[...document.querySelectorAll('#arrows path:not(marker path)')].map(p => p.style.stroke)"
+        )
+        assert len(strokes) == 2 and len(set(strokes)) == 2
+    finally:
+        server.stop()
+    assert not errors, errors
+
+
+def test_deleting_a_quote_takes_its_speaker_and_a_stray_click_adds_nothing(browser: object, tmp_path: Path) -> None:
+    server = Server(["manual", "del", "blank:de", "seeds/"], tmp_path / "home")
+    errors: List[str] = []
+    try:
+        page = open_page(browser, server.url + "?session=ida", errors)
+        task = current(page)
+        rel = next(r for r in task["relations"] if r["label"] == "SPEAKER")
+        users = [r for r in task["relations"] if r["child_span"]["start"] == rel["child_span"]["start"]]
+        quote = next(s for s in task["spans"] if s["start"] == rel["head_span"]["start"])
+        token(page, quote["token_start"]).click()
+        page.keyboard.press("Delete")
+        after = current(page)
+        starts = {s["start"] for s in after["spans"]}
+        assert quote["start"] not in starts
+        assert (rel["child_span"]["start"] in starts) == (len(users) > 1)  # its speaker goes unless shared
+        page.keyboard.press("z")  # undo the edit
+        assert current(page)["spans"] == task["spans"] and current(page)["relations"] == task["relations"]
+        plain = next(
+            t["id"]
+            for t in task["tokens"]
+            if t["text"].isalpha() and not any(s["token_start"] <= t["id"] <= s["token_end"] for s in task["spans"])
+        )
+        token(page, plain).click()  # nothing armed: no span
+        assert len(current(page)["spans"]) == len(task["spans"])
+        page.keyboard.press("2")  # SPEAKER armed: one click adds a one-word span
+        token(page, plain).click()
+        assert len(current(page)["spans"]) == len(task["spans"]) + 1
+    finally:
+        server.stop()
+    assert not errors, errors
+
+
+def test_a_page_closed_without_answering_gives_its_tasks_to_the_next_annotator(browser: object, tmp_path: Path) -> None:
+    server = Server(["manual", "close", "blank:de", "seeds/"], tmp_path / "home")
+    errors: List[str] = []
+    try:
+        editor = open_page(browser, server.url, errors)  # no ?session=: an editor having a look
+        seen = current(editor)["_task_hash"]
+        editor.close(run_before_unload=True)
+        page = open_page(browser, server.url + "?session=ole", errors)
+        page.wait_for_function("window.quotesApp.state.current !== null")
+        assert current(page)["_task_hash"] == seen
+    finally:
+        server.stop()
+    assert not errors, errors

@@ -74,3 +74,20 @@ test('spanAt picks the smallest span over a token', () => {
   assert.equal(spanAt(t, 1).label, 'QUOTE');
   assert.equal(spanAt(t, 4), null);
 });
+
+test('deleting a quote takes along the speaker and cue only it used', () => {
+  // „Ja“ , sagte Kim . „Nein“ , sagte Kim .
+  const t = prepare({ text: '„Ja“ , sagte Kim . „Nein“ , sagte Kim .', meta: {} });
+  const q1 = addSpan(t, 0, 0, 'QUOTE').span;
+  const cue1 = addSpan(t, 2, 2, 'CUE').span;
+  const kim1 = addSpan(t, 3, 3, 'SPEAKER').span;
+  const q2 = addSpan(t, 5, 5, 'QUOTE').span;
+  const kim2 = addSpan(t, 8, 8, 'SPEAKER').span;
+  toggleLink(t, q1, cue1); toggleLink(t, q1, kim1); toggleLink(t, q2, kim1); toggleLink(t, q2, kim2);
+  const gone = deleteSpan(t, q1, REL);
+  assert.deepEqual(gone.map(spanKey).sort(), [spanKey(q1), spanKey(cue1)].sort()); // kim1 is still q2's speaker
+  assert.deepEqual(t.spans.map(spanKey), [spanKey(kim1), spanKey(q2), spanKey(kim2)]);
+  assert.equal(t.relations.length, 2);
+  assert.deepEqual(deleteSpan(t, kim1, REL), [kim1]); // a child goes alone
+  assert.equal(t.relations.length, 1);
+});

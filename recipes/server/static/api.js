@@ -22,3 +22,11 @@ export function beaconAnswers(answers, sessionId) {
   var blob = new Blob([JSON.stringify({ answers: answers, session_id: sessionId })], { type: 'application/json' });
   return navigator.sendBeacon('give_answers', blob);
 }
+
+/* Give the session's unanswered tasks back as the page closes (a request that outlives the page). */
+export function endSession(sessionId) {
+  return fetch('end_session', {
+    method: 'POST', credentials: 'same-origin', keepalive: true,
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ session_id: sessionId })
+  });
+}

@@ -1,11 +1,13 @@
 /* prodigy-quotes annotation page (relations UI for QUOTE / SPEAKER / CUE): the page state, the task flow
  * (fetch, answer, undo, save) and the events. ES modules, no build step: api.js talks to the server, edit.js
  * edits a task (pure, tested with node), render.js draws the state. */
-import { api, beaconAnswers } from './api.js';
+import { api, beaconAnswers, endSession } from './api.js';
 import { addSpan, clone, deleteSpan, findSpan, prepare, relabel, removeLink, short, spanAt, spanKey, textOf, toggleLink } from './edit.js';
 import { $, createView } from './render.js';
 
 var AUTOSAVE_MS = 20000;
+var ALIVE_MS = 30000; // the server releases the tasks of a page that stops saying it is alive (release_after)
+var EDIT_HISTORY = 50;
 
 var params = new URLSearchParams(window.location.search);
 var S = {
@@ -22,33 +24,55 @@ var S = {
   fetching: false,
   exhausted: false,
   activeLabel: 'QUOTE',
+  armed: false,     // a label was picked for this task: a single click on a word then adds a one-word span
+  hover: null,      // key of the span under the mouse: its links are drawn emphasised
+  edits: [],        // earlier versions of the current task, for undoing edits (z)
   selected: null,   // key "start:end" of the selected span
   drag: null,
   validating: false, // an answer is being checked by the server
   tokEls: [],
   gapEls: [],   // the whitespace after each token (null when none)
   tags: [],
-  stats: { total: 0, session_total: 0, progress: null, remaining: null },
+  stats: { total: 0, session_total: 0, progress: null, remaining: null, held_by_others: 0 },
   autosaveTimer: null,
   pollTimer: null,
-  showArrows: true
+  aliveTimer: null,
+  showArrows: false // all arrows; those of the selected or hovered span are always drawn
 };
 
 // ---------------------------------------------------------------- editing (edit.js on the current task)
 
+function remember() {
+  S.edits.push(clone(S.current));
+  if (S.edits.length > EDIT_HISTORY) S.edits.shift();
+}
+
+function undoEdit() {
+  if (!S.current || !S.edits.length) { view.flash('No edit to undo on this task.'); return; }
+  S.current = S.edits.pop();
+  S.selected = null;
+  view.refresh();
+  view.flash('Edit undone.');
+}
+
 var actions = {
-  setActiveLabel: function (label) { S.activeLabel = label; view.renderLabels(); },
-  relabel: function (span, label) { relabel(S.current, span, label, S.relLabels); view.refresh(); },
+  setActiveLabel: function (label) { S.activeLabel = label; S.armed = true; view.renderLabels(); },
+  relabel: function (span, label) { remember(); relabel(S.current, span, label, S.relLabels); view.refresh(); },
   deleteSpan: function (span) {
-    deleteSpan(S.current, span);
+    remember();
+    var gone = deleteSpan(S.current, span, S.relLabels);
     if (S.selected === spanKey(span)) S.selected = null;
     view.refresh();
+    var also = gone.slice(1).map(function (s) { return s.label + ' “' + short(textOf(S.current, s) || s.text || '', 20) + '”'; });
+    view.flash('Deleted ' + span.label + (also.length ? ' with ' + also.join(', ') + ' (used by no other quote)' : '') + '. Press z to undo.');
   },
-  removeLink: function (rel) { removeLink(S.current, rel); view.refresh(); }
+  removeLink: function (rel) { remember(); removeLink(S.current, rel); view.refresh(); },
+  hover: function (key) { if (S.hover !== key) { S.hover = key; view.drawArrows(); } }
 };
 var view = createView(S, actions);
 
-function link(head, child) {
+function link(head, child, inSameEdit) {
+  if (!inSameEdit) remember();
   var added = toggleLink(S.current, head, child);
   view.flash((added ? 'Linked ' : 'Removed link ') + head.label + ' → ' + child.label + ' “' +
     short(child.text || textOf(S.current, child), 30) + '”.');
@@ -67,12 +91,14 @@ function onSpanClick(span) {
 
 function onCreate(a, b) {
   var sel = findSpan(S.current, S.selected);
+  var before = clone(S.current);
   var added = addSpan(S.current, a, b, S.activeLabel);
   if (!added) return;
+  S.edits.push(before);
   var span = added.span, removed = added.removed;
   if (removed.length) view.flash('Replaced ' + removed.length + ' overlapping span' + (removed.length > 1 ? 's' : '') + '.');
   if (sel && findSpan(S.current, spanKey(sel)) && !view.isChildLabel(sel.label) && view.isChildLabel(span.label)) {
-    link(sel, span); // a speaker/cue drawn while a quote is selected belongs to that quote
+    link(sel, span, true); // a speaker/cue drawn while a quote is selected belongs to that quote
   } else {
     S.selected = spanKey(span);
   }
@@ -100,6 +126,7 @@ function fetchMore() {
     S.queue = S.queue.concat(fresh);
     S.exhausted = fresh.length === 0;
     updateStats(data);
+    dropStale(data.stale);
     if (!S.current) next();
     // Out of work: look again now and then (another annotator may end their session).
     if (S.exhausted && !S.current && !S.pollTimer) {
@@ -113,8 +140,38 @@ function fetchMore() {
   });
 }
 
+/* Tasks the server gave to someone else (this page was away, or an idle annotator took them): drop them from the
+ * queue before anyone spends time on them; the open one stays, with a warning. */
+function dropStale(stale) {
+  if (!stale || !stale.length) return;
+  var gone = {};
+  stale.forEach(function (h) { gone[h] = true; });
+  var before = S.queue.length;
+  S.queue = S.queue.filter(function (t) { return !gone[t._task_hash]; });
+  if (S.current && gone[S.current._task_hash]) {
+    view.banner('Another annotator now has this task (this page was away or idle). Your answer is kept in your ' +
+      'session, but the dataset keeps theirs if they answer first. Skip it with space if you like.');
+  } else if (before !== S.queue.length) {
+    view.flash((before - S.queue.length) + ' queued task(s) went to another annotator and were dropped here.');
+  }
+  if (S.queue.length < 2 && !S.exhausted) fetchMore();
+}
+
+/* Tell the server the page is open (so its tasks stay its own) and learn which went stale. */
+function keepAlive() {
+  clearTimeout(S.aliveTimer);
+  S.aliveTimer = null;
+  if (document.visibilityState === 'hidden' || !S.project) return;
+  api('keep_alive', { session_id: S.session, held: heldHashes() }).then(function (data) {
+    updateStats(data);
+    dropStale(data.stale);
+  }, function () { /* the next call tries again */ }).then(function () {
+    if (document.visibilityState !== 'hidden') S.aliveTimer = setTimeout(keepAlive, ALIVE_MS);
+  });
+}
+
 function updateStats(data) {
-  ['total', 'session_total', 'progress', 'remaining'].forEach(function (k) {
+  ['total', 'session_total', 'progress', 'remaining', 'held_by_others'].forEach(function (k) {
     if (data && data[k] !== undefined) S.stats[k] = data[k];
   });
   view.renderCounter();
@@ -125,6 +182,10 @@ function updateStats(data) {
 function next() {
   S.current = S.queue.length ? prepare(S.queue.shift()) : null;
   S.selected = null;
+  S.hover = null;
+  S.edits = [];
+  S.armed = false;
+  view.renderLabels();
   view.renderTask();
   if (S.queue.length < 2 && !S.exhausted) fetchMore();
 }
@@ -163,6 +224,7 @@ function undo() {
   delete last.answer;
   S.current = last;
   S.selected = null;
+  S.edits = [];
   view.renderTask();
   view.renderSaveState();
 }
@@ -184,9 +246,13 @@ function save(count) {
     S.outbox = S.outbox.filter(function (a) { return batch.indexOf(a) < 0; });
     updateStats(data);
     view.renderSaveState('saved ✓');
-    if (data && data.duplicates) {
-      view.banner(data.duplicates + ' of these answers had already been saved (another tab or annotator on the same task) and were not stored again.');
+    if (data && data.kept_in_session) {
+      view.banner(data.kept_in_session + ' of these tasks had already been answered by another annotator: the dataset ' +
+        'keeps their answer, yours is kept in your session (' + S.session + ').');
+    } else if (data && data.duplicates) {
+      view.banner(data.duplicates + ' of these answers had already been saved from this session and were not stored again.');
     }
+    dropStale(data && data.stale);
     if (!S.current && !S.queue.length) fetchMore();
   }, function (err) {
     S.sending = null;
@@ -242,9 +308,19 @@ function bindText() {
       var owner = spanAt(S.current, d.start);
       if (owner) { onSpanClick(owner); return; }
       if (S.selected) { S.selected = null; view.refresh(); return; }
+      if (!S.armed) { // a stray click adds nothing: drag over words, or pick a label first for a one-word span
+        view.flash('To add a span, drag over the words – or pick a label (1–' + S.spanLabels.length + ') and click one word.');
+        return;
+      }
     }
     onCreate(d.start, d.end);
   });
+  text.addEventListener('mouseover', function (ev) {
+    if (S.drag || !S.current) return;
+    var i = tokIndex(ev.target), span = i >= 0 ? spanAt(S.current, i) : null;
+    actions.hover(span ? spanKey(span) : null);
+  });
+  text.addEventListener('mouseleave', function () { actions.hover(null); });
   window.addEventListener('resize', function () { view.drawArrows(); });
   if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { view.drawArrows(); });
 }
@@ -254,13 +330,15 @@ function bindKeys() {
     var tag = ev.target && ev.target.tagName;
     if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
     if ((ev.ctrlKey || ev.metaKey) && (ev.key === 's' || ev.key === 'S')) { ev.preventDefault(); save(); return; }
+    if ((ev.ctrlKey || ev.metaKey) && (ev.key === 'z' || ev.key === 'Z')) { ev.preventDefault(); undoEdit(); return; }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     var key = ev.key;
     if (key === 'a') { ev.preventDefault(); answer('accept'); }
     else if (key === 'x') { ev.preventDefault(); answer('reject'); }
     else if (key === ' ' || key === 'Spacebar') { ev.preventDefault(); answer('ignore'); }
     else if (key === 'Backspace') { ev.preventDefault(); undo(); }
-    else if (key === 'Escape') { S.selected = null; view.refresh(); }
+    else if (key === 'z' || key === 'Z') { ev.preventDefault(); undoEdit(); }
+    else if (key === 'Escape') { S.selected = null; S.armed = false; view.refresh(); view.renderLabels(); }
     else if (key === 'Delete' || key === 'd') {
       var span = findSpan(S.current, S.selected);
       if (span) { ev.preventDefault(); actions.deleteSpan(span); }
@@ -295,10 +373,25 @@ function bindButtons() {
     ev.preventDefault();
     ev.returnValue = '';
   });
+  // Closing the page gives its unanswered tasks back at once; a hidden page stops saying it is alive, so the
+  // server releases them after a while, and the page checks what is still its own when it is shown again.
+  window.addEventListener('pagehide', function () {
+    if (S.project) { try { endSession(S.session); } catch (e) { /* the server times the session out */ } }
+  });
+  window.addEventListener('pageshow', function (ev) { if (ev.persisted && S.project) { fetchMore(); keepAlive(); } });
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible') keepAlive(); else { clearTimeout(S.aliveTimer); S.aliveTimer = null; }
+  });
+}
+
+function headerHeight() {
+  document.documentElement.style.setProperty('--header-h', $('top').offsetHeight + 'px');
 }
 
 function start() {
   bindText(); bindKeys(); bindButtons();
+  headerHeight();
+  window.addEventListener('resize', headerHeight);
   view.renderSaveState();
   var path = S.session ? 'project/' + encodeURIComponent(S.session) : 'project';
   api(path).then(function (p) {
@@ -322,6 +415,7 @@ function start() {
     if (p.lang) $('text').setAttribute('lang', p.lang);
     $('where').textContent = 'dataset ' + p.dataset + (S.session ? ' · session ' + S.session : '');
     view.renderLabels();
+    S.aliveTimer = setTimeout(keepAlive, ALIVE_MS);
     return fetchMore();
   }, function (err) {
     view.fatal(err.status === 403 ? err.message : 'Could not reach the annotation server: ' + err.message);

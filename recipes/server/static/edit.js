@@ -88,9 +88,19 @@ export function relabel(task, span, label, relLabels) {
   });
 }
 
-export function deleteSpan(task, span) {
-  dropRelationsOf(task, spanKey(span));
-  task.spans = task.spans.filter(function (s) { return s !== span; });
+/* Delete a span and its relations. A head (a quote) takes along the spans linked to it that no other head uses, so
+ * deleting a false quote leaves no orphaned speaker or cue. Returns the spans deleted. */
+export function deleteSpan(task, span, relLabels) {
+  var key = spanKey(span), gone = [span];
+  if (relLabels && relLabels.indexOf(span.label) < 0) {
+    var children = {};
+    task.relations.forEach(function (r) { if (spanKey(r.head_span) === key) children[spanKey(r.child_span)] = true; });
+    task.relations.forEach(function (r) { if (spanKey(r.head_span) !== key) delete children[spanKey(r.child_span)]; });
+    task.spans.forEach(function (s) { if (children[spanKey(s)]) gone.push(s); });
+  }
+  gone.forEach(function (s) { dropRelationsOf(task, spanKey(s)); });
+  task.spans = task.spans.filter(function (s) { return gone.indexOf(s) < 0; });
+  return gone;
 }
 
 /* Link head → child with the child's label, or unlink them if linked. Returns true when a link was added. */

@@ -8,6 +8,9 @@ var DEFAULT_COLORS = {
   INDIRECT: '#f1c8ff', REPORTED: '#ffd2bf'
 };
 var PALETTE = ['#ffc9de', '#d4c4ff', '#c2f0e4', '#ffe3b3', '#cfe3ff', '#e6f5b0'];
+// arrows are drawn in a darker tone of their relation's colour, so which link is which reads at a glance
+var LINK_COLORS = { SPEAKER: '#1565c0', CUE: '#2e7d32', COREF: '#8e24aa' };
+var LINK_PALETTE = ['#c62828', '#6d4c41', '#00838f', '#ef6c00'];
 
 export var $ = function (id) { return document.getElementById(id); };
 export function el(tag, cls, text) {
@@ -26,12 +29,17 @@ export function createView(S, actions) {
     return S.colors[label];
   }
   function isChildLabel(label) { return S.relLabels.indexOf(label) >= 0; }
+  function linkColorOf(label) {
+    if (LINK_COLORS[label]) return LINK_COLORS[label];
+    var i = S.relLabels.indexOf(label);
+    return LINK_PALETTE[(i < 0 ? 0 : i) % LINK_PALETTE.length];
+  }
 
   function renderLabels() {
     var box = $('labels');
     box.textContent = '';
     S.spanLabels.forEach(function (label, i) {
-      var b = el('button', 'labelbtn' + (label === S.activeLabel ? ' active' : ''), label);
+      var b = el('button', 'labelbtn' + (label === S.activeLabel ? ' active' + (S.armed ? ' armed' : '') : ''), label);
       b.type = 'button';
       b.dataset.label = label;
       b.style.setProperty('--c', colorOf(label));
@@ -51,9 +59,13 @@ export function createView(S, actions) {
     for (var b = 0; b < buttons.length; b++) buttons[b].disabled = !t;
     if (!t) {
       empty.hidden = false;
-      empty.textContent = S.exhausted
-        ? 'No more tasks. ' + (S.outbox.length ? 'Press Ctrl+S (or “save”) to save your last answers.' : 'All your answers are saved – thank you!')
-        : 'Loading…';
+      var others = S.stats.held_by_others || 0;
+      empty.textContent = !S.exhausted
+        ? 'Loading…'
+        : others
+          ? 'The ' + others + ' task' + (others > 1 ? 's' : '') + ' left ' + (others > 1 ? 'are' : 'is') +
+            ' open with other annotators. This page checks every 15 seconds and shows any that come free.'
+          : 'No more tasks. ' + (S.outbox.length ? 'Press Ctrl+S (or “save”) to save your last answers.' : 'All your answers are saved – thank you!');
       $('quotes').textContent = '';
       renderSelection();
       drawArrows();
@@ -136,13 +148,28 @@ export function createView(S, actions) {
     }
     S.tags.forEach(function (tag) { tag.remove(); });
     S.tags = [];
+    var number = quoteNumbers(), heads = {};
+    t.relations.forEach(function (r) {
+      var n = number[spanKey(r.head_span)];
+      if (n) (heads[spanKey(r.child_span)] = heads[spanKey(r.child_span)] || []).push(n);
+    });
     t.spans.forEach(function (s) {
       var end = S.tokEls[s.token_end];
       if (!end) return;
-      var tag = el('span', 'tag', s.label);
+      var key = spanKey(s), n = number[key];
+      // numbers tie a speaker or cue to its quote without following an arrow: "QUOTE 2", "SPEAKER → 2"
+      var label = n ? s.label + ' ' + n : heads[key] ? s.label + ' → ' + heads[key].join(',') : s.label;
+      var tag = el('span', 'tag' + (isChildLabel(s.label) && !heads[key] ? ' unlinked' : ''), label);
       end.appendChild(tag);
       S.tags.push(tag);
     });
+  }
+
+  /* Quote (head span) number by key, in text order: the number shown on its tag and in the side list. */
+  function quoteNumbers() {
+    var number = {}, n = 0;
+    S.current.spans.forEach(function (s) { if (!isChildLabel(s.label)) number[spanKey(s)] = ++n; });
+    return number;
   }
 
   function renderQuotes() {
@@ -154,7 +181,10 @@ export function createView(S, actions) {
       var key = spanKey(q);
       var li = el('li', key === S.selected ? 'sel' : '');
       li.style.setProperty('--hl', colorOf(q.label));
-      li.appendChild(el('div', 'qtext', short(textOf(S.current, q), 110)));
+      var qtext = el('div', 'qtext');
+      qtext.appendChild(el('b', 'qnum', String(heads.indexOf(q) + 1)));
+      qtext.appendChild(document.createTextNode(' ' + short(textOf(S.current, q), 110)));
+      li.appendChild(qtext);
       S.relLabels.forEach(function (rl) {
         var rels = t.relations.filter(function (r) { return spanKey(r.head_span) === key && r.label === rl; });
         if (!rels.length) {
@@ -230,38 +260,53 @@ export function createView(S, actions) {
   function drawArrows() {
     var svg = $('arrows');
     while (svg.firstChild) svg.removeChild(svg.firstChild);
-    if (!S.current || !S.showArrows || !S.current.relations.length) return;
+    if (!S.current || !S.current.relations.length) return;
+    var focus = [S.selected, S.hover].filter(Boolean);
+    var rels = S.current.relations.filter(function (r) {
+      return S.showArrows || focus.indexOf(spanKey(r.head_span)) >= 0 || focus.indexOf(spanKey(r.child_span)) >= 0;
+    });
+    if (!rels.length) return;
     var NS = 'http://www.w3.org/2000/svg';
     var defs = document.createElementNS(NS, 'defs');
-    ['n', 'h'].forEach(function (kind) {
-      var marker = document.createElementNS(NS, 'marker');
-      marker.setAttribute('id', 'arrow-' + kind);
-      marker.setAttribute('viewBox', '0 0 10 10'); marker.setAttribute('refX', '9'); marker.setAttribute('refY', '5');
-      marker.setAttribute('markerWidth', '6'); marker.setAttribute('markerHeight', '6'); marker.setAttribute('orient', 'auto-start-reverse');
-      var p = document.createElementNS(NS, 'path');
-      p.setAttribute('d', 'M0,0 L10,5 L0,10 z');
-      p.setAttribute('fill', kind === 'h' ? '#3457d5' : '#555');
-      marker.appendChild(p);
-      defs.appendChild(marker);
-    });
-    svg.appendChild(defs);
+    var markers = {};
     var box = $('textwrap').getBoundingClientRect();
-    S.current.relations.forEach(function (r) {
+    var lineHeight = parseFloat(getComputedStyle($('text')).lineHeight) || 40;
+    rels.forEach(function (r) {
       var a = S.tokEls[r.head_span.token_end], b = S.tokEls[r.child_span.token_start];
       if (!a || !b) return;
+      var color = linkColorOf(r.label);
+      if (!markers[color]) {
+        var id = 'arrow-' + Object.keys(markers).length;
+        var marker = document.createElementNS(NS, 'marker');
+        marker.setAttribute('id', id);
+        marker.setAttribute('viewBox', '0 0 10 10'); marker.setAttribute('refX', '9'); marker.setAttribute('refY', '5');
+        marker.setAttribute('markerWidth', '5'); marker.setAttribute('markerHeight', '5'); marker.setAttribute('orient', 'auto-start-reverse');
+        var tip = document.createElementNS(NS, 'path');
+        tip.setAttribute('d', 'M0,0 L10,5 L0,10 z');
+        tip.setAttribute('fill', color);
+        marker.appendChild(tip);
+        defs.appendChild(marker);
+        markers[color] = id;
+      }
       var ra = a.getBoundingClientRect(), rb = b.getBoundingClientRect();
-      var x1 = ra.left + ra.width / 2 - box.left, y1 = ra.top - box.top + 2;
-      var x2 = rb.left + rb.width / 2 - box.left, y2 = rb.top - box.top + 2;
-      var lift = Math.min(40, 10 + Math.abs(x2 - x1) / 12);
-      var top = Math.min(y1, y2) - lift;
+      var x1 = ra.left + ra.width / 2 - box.left, y1 = ra.top - box.top;
+      var x2 = rb.left + rb.width / 2 - box.left, y2 = rb.top - box.top;
+      // the arc stays in the blank band above the words' line (the line height is larger than the words)
+      var band = Math.max(6, (lineHeight - ra.height) / 2 + 2);
+      var top = Math.min(y1, y2) - band;
       var path = document.createElementNS(NS, 'path');
-      path.setAttribute('d', 'M' + x1 + ',' + y1 + ' C' + x1 + ',' + top + ' ' + x2 + ',' + top + ' ' + x2 + ',' + y2);
-      var hot = S.selected && (spanKey(r.head_span) === S.selected || spanKey(r.child_span) === S.selected);
-      if (hot) path.setAttribute('class', 'hot');
-      if (!(S.project && S.project.hide_relation_arrow)) path.setAttribute('marker-end', 'url(#arrow-' + (hot ? 'h' : 'n') + ')');
+      path.setAttribute('d', Math.abs(y1 - y2) < 4
+        ? 'M' + x1 + ',' + y1 + ' C' + x1 + ',' + top + ' ' + x2 + ',' + top + ' ' + x2 + ',' + y2
+        : 'M' + x1 + ',' + y1 + ' L' + x1 + ',' + (y1 - band) + ' L' + x2 + ',' + (y2 - band) + ' L' + x2 + ',' + y2);
+      var hot = focus.indexOf(spanKey(r.head_span)) >= 0 || focus.indexOf(spanKey(r.child_span)) >= 0;
+      path.setAttribute('class', hot ? 'hot' : '');
+      path.style.stroke = color;
+      if (!(S.project && S.project.hide_relation_arrow)) path.setAttribute('marker-end', 'url(#' + markers[color] + ')');
       svg.appendChild(path);
     });
+    svg.insertBefore(defs, svg.firstChild);
   }
+
 
   function renderCounter() {
     var c = $('counter'), st = S.stats;
