@@ -18,6 +18,7 @@ from .dbcommands import require_dataset
 from .errors import QuotesError
 from .hashing import REVIEW_TASK_KEYS, set_hashes
 from .schema import EXTRA_QUOTE_LABELS, RELATION_LABELS, SPAN_LABELS
+from .tasks import with_tokens
 
 Task = Dict[str, Any]
 VERSION_DROP = ("versions", "diff", "_review")
@@ -131,13 +132,16 @@ def review_task(answers: Sequence[Tuple[str, Task]]) -> Task:
 
 
 def review_stream(
-    db: Any, dataset: str, in_datasets: Sequence[str], auto_accept: bool, accept_single: bool
+    db: Any, dataset: str, in_datasets: Sequence[str], auto_accept: bool, accept_single: bool, nlp: Any = None
 ) -> Iterator[Task]:
-    """Review tasks for inputs not yet reviewed; agreed ones are stored directly with --auto-accept."""
+    """Review tasks for inputs not yet reviewed; agreed ones are stored directly with --auto-accept. Answers
+    without tokens (gold imported with db-in) get ``nlp``'s tokens, so the page can show their spans."""
     done = set(db.get_input_hashes(dataset))
     for input_hash, answers in group_answers(in_datasets, db).items():
         if input_hash in done:
             continue
+        if nlp is not None:
+            answers = [(session, with_tokens(nlp, eg)) for session, eg in answers]
         task = review_task(answers)
         versions = task["versions"]
         agreed = len(versions) == 1 and (accept_single or len(versions[0]["sessions"]) > 1)
@@ -160,6 +164,18 @@ def before_db_one(eg: Task) -> Task:
     return eg
 
 
+def _tokenizer(lang: str) -> Any:
+    """A blank pipeline of ``lang`` (its tokenizer), or a clear error for an unknown language code."""
+    import spacy
+
+    try:
+        return spacy.blank(lang or "de")
+    except ImportError as err:
+        raise QuotesError(
+            f"Unknown language '{lang}'", "Give a spaCy language code with --lang, e.g. de or en."
+        ) from err
+
+
 @recipe(
     "quotes.review",
     dataset=Arg(help="Dataset to save the reviewed answers to"),
@@ -169,9 +185,15 @@ def before_db_one(eg: Task) -> Task:
         "--accept-single", "-S", help="With --auto-accept, also store inputs only one annotator answered"
     ),
     wrap=Arg("--wrap", "-W", help="Wrap the text over several lines instead of one long row"),
+    lang=Arg("--lang", "-l", help="Language whose tokenizer splits answers that come without tokens (default: de)"),
 )
 def quotes_review(
-    dataset: str, in_datasets: List[str], auto_accept: bool = False, accept_single: bool = False, wrap: bool = False
+    dataset: str,
+    in_datasets: List[str],
+    auto_accept: bool = False,
+    accept_single: bool = False,
+    wrap: bool = False,
+    lang: str = "de",
 ) -> Dict[str, Any]:
     """Review and merge several annotators' quotes, speakers and cues into one version per input."""
     names = split_string(in_datasets)
@@ -186,7 +208,7 @@ def quotes_review(
     return {
         "dataset": dataset,
         "view_id": "review",
-        "stream": review_stream(db, dataset, names, auto_accept, accept_single),
+        "stream": review_stream(db, dataset, names, auto_accept, accept_single, _tokenizer(lang)),
         "before_db": lambda examples: [before_db_one(eg) for eg in examples],
         "validate_answer": make_validate_answer(span_labels),
         "config": {

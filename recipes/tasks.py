@@ -139,6 +139,56 @@ def task_to_doc(nlp: Union[Language, Vocab], task: Task) -> Doc:
     return doc
 
 
+def with_tokens(nlp: Language, task: Task) -> Task:
+    """The task with ``tokens`` made by ``nlp``'s tokenizer where it has none (gold from another tool), its spans
+    and relations snapped to them. A span that does not fall on token boundaries is widened to them, one outside
+    the text is dropped, and ``meta["snapped"]`` says which, so the annotator sees it."""
+    if task.get("tokens"):
+        return task
+    text = task.get("text") or ""
+    doc = nlp.make_doc(text)
+    task = dict(task, tokens=tokens_of(doc))
+    notes: List[str] = []
+    snapped: Dict[tuple, Dict[str, Any]] = {}
+
+    def snap(span: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        key = (span.get("start"), span.get("end"), span.get("label"))
+        if key in snapped:
+            return snapped[key]
+        start, end, label = span.get("start"), span.get("end"), span.get("label") or ""
+        found = (
+            doc.char_span(start, end, alignment_mode="expand")
+            if isinstance(start, int) and isinstance(end, int)
+            else None
+        )
+        while found is not None and len(found) and found[0].is_space:
+            found = found[1:]
+        while found is not None and len(found) and found[-1].is_space:
+            found = found[:-1]
+        if found is None or not len(found):
+            notes.append(f"{label} {start}-{end} lies outside the text or on no word: dropped")
+            snapped[key] = None  # type: ignore[assignment]
+            return None
+        if (found.start_char, found.end_char) != (start, end):
+            notes.append(f"{label} {start}-{end} widened to the words {found.start_char}-{found.end_char}")
+        out = dict(span, **span_dict(found, label), text=found.text)
+        snapped[key] = out
+        return out
+
+    task["spans"] = [s for s in (snap(span) for span in task.get("spans") or []) if s is not None]
+    relations = []
+    for rel in task.get("relations") or []:
+        head, child = snap(rel.get("head_span") or {}), snap(rel.get("child_span") or {})
+        if head is not None and child is not None:
+            relations.append(
+                dict(rel, head=head["token_end"], child=child["token_end"], head_span=head, child_span=child)
+            )
+    task["relations"] = relations
+    if notes:
+        task["meta"] = dict(task.get("meta") or {}, snapped="; ".join(dict.fromkeys(notes)))
+    return task
+
+
 def _check_span(task: Task, span: Dict[str, Any], labels: Iterable[str], what: str) -> List[str]:
     text, problems = task["text"], []
     start, end = span.get("start"), span.get("end")

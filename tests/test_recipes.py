@@ -383,3 +383,62 @@ def test_correct_loads_a_pipeline_from_a_folder(tmp_path: Path) -> None:
     components = quotes_correct("ds", str(tmp_path / "model"), _source(tmp_path, [{"text": ARTICLE}]), wrap=True)
     task = next(components["stream"])
     assert components["config"]["wrap_relations"] is True and _spans(task, "SPEAKER") == ["Kim"]
+
+
+def test_review_gives_tokens_to_imported_gold_and_says_what_it_snapped(tmp_path: Path) -> None:
+    text = "„Wir sind bereit“, sagte Kim. Der Rest ist Text."
+    gold = {
+        "text": text,
+        "answer": "accept",
+        "spans": [
+            {"start": 0, "end": 17, "label": "QUOTE"},
+            {"start": 25, "end": 27, "label": "SPEAKER"},  # "Ki": not on a word boundary
+        ],
+        "relations": [
+            {
+                "head_span": {"start": 0, "end": 17, "label": "QUOTE"},
+                "child_span": {"start": 25, "end": 27, "label": "SPEAKER"},
+                "label": "SPEAKER",
+            }
+        ],
+    }
+    source = tmp_path / "gold.jsonl"
+    source.write_text(json.dumps(gold, ensure_ascii=False) + "\n", encoding="utf8")
+    result = CliRunner().invoke(
+        __import__("prodigy_quotes.cli", fromlist=["app"]).app, ["db-in", "imported", str(source)]
+    )
+    assert result.exit_code == 0, result.output
+    (task,) = list(quotes_review("gold", "imported")["stream"])
+    assert task["tokens"] and [t["text"] for t in task["tokens"][:2]] == ["„", "Wir"]
+    assert [(s["label"], text[s["start"] : s["end"]]) for s in task["spans"]] == [
+        ("QUOTE", "„Wir sind bereit“"),
+        ("SPEAKER", "Kim"),
+    ]
+    (rel,) = task["relations"]
+    speaker = next(s for s in task["spans"] if s["label"] == "SPEAKER")
+    assert rel["child"] == speaker["token_end"] and rel["child_span"]["token_start"] == speaker["token_start"]
+    assert "SPEAKER 25-27 widened to the words 25-28" in task["meta"]["snapped"]
+    assert validate_task(task, span_labels=["QUOTE", "SPEAKER", "CUE"]) == []
+
+
+def test_a_span_on_no_word_is_dropped_and_named() -> None:
+    from prodigy_quotes.tasks import with_tokens
+
+    task = with_tokens(spacy.blank("de"), {"text": "Ja,  sagte er.", "spans": [{"start": 3, "end": 5, "label": "CUE"}]})
+    assert task["spans"] == [] and "CUE 3-5 lies outside the text or on no word" in task["meta"]["snapped"]
+
+
+def test_db_in_says_plainly_when_no_task_is_valid(tmp_path: Path) -> None:
+    from prodigy_quotes.cli import app
+
+    source = tmp_path / "bad.jsonl"
+    source.write_text('{"text": "Ja.", "answer": "maybe"}\n', encoding="utf8")
+    result = CliRunner().invoke(app, ["db-in", "news", str(source)])
+    assert result.exit_code == 1 and "No task in the file is valid" in result.output
+    assert "valid ones" not in result.output
+
+
+def test_manual_names_the_line_of_a_paragraph_too_long_to_read(tmp_path: Path) -> None:
+    source = _source(tmp_path, [{"text": "Kurz."}, {"text": "„Ja“, sagte er. " + "Wort " * 220_000}])
+    with pytest.raises(QuotesError, match=r"docs.jsonl, line 2: A paragraph of 1,100,015 characters is longer"):
+        list(quotes_manual("long", "blank:de", source)["stream"])
