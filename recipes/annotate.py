@@ -15,11 +15,12 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from spacy.language import Language
 
-from .compat import Arg, connect, get_stream, recipe, set_hashes, split_string
+from .compat import Arg, connect, recipe, set_hashes, split_string
 from .config import get_config
 from .errors import InputError, QuotesError
 from .finder import add_quote_finder
-from .loaders import DATASET_PREFIX
+from .loaders import DATASET_PREFIX, Source
+from .loaders import get_stream as read_stream
 from .pipeline import load_nlp
 from .schema import CUE, QUOTE, RELATION_LABELS, SPAN_LABELS, SPANS_KEY, SPEAKER
 from .tasks import KNOWN_SPAN_LABELS, doc_to_task, task_to_doc, validate_task
@@ -126,8 +127,14 @@ def check_source(source: Any) -> None:
         )
 
 
+def _count_tokens(nlp: Language, text: str) -> int:
+    """Tokens of a text; for one beyond the pipeline's ``max_length`` (which it cannot tokenize) a figure above
+    any ``--max-tokens``, so it gets split into paragraphs."""
+    return len(nlp.make_doc(text)) if len(text) <= nlp.max_length else len(text)
+
+
 def _docs_to_tasks(nlp: Language, tasks: Iterable[Task], max_tokens: int) -> Iterator[Task]:
-    count = lambda text: len(nlp.make_doc(text))  # noqa: E731
+    count = lambda text: _count_tokens(nlp, text)  # noqa: E731
     for task in tasks:
         keep = [(s["start"], s["end"]) for s in task.get("spans") or []]
         for rel in task.get("relations") or []:  # a quote and its speaker stay in one part
@@ -136,6 +143,12 @@ def _docs_to_tasks(nlp: Language, tasks: Iterable[Task], max_tokens: int) -> Ite
                 keep.append((min(e["start"] for e in ends), max(e["end"] for e in ends)))
         ranges = split_ranges(task["text"], count, max_tokens, keep)
         for i, (start, end) in enumerate(ranges):
+            if end - start > nlp.max_length:
+                raise QuotesError(
+                    f"A paragraph of {end - start:,} characters is longer than the pipeline can read "
+                    f"({nlp.max_length:,})",
+                    "Split the text into paragraphs (blank lines between them) or shorten it.",
+                )
             part = part_task(task, start, end, i, len(ranges))
             if "spans" in part:
                 doc = task_to_doc(nlp, part)  # already annotated (even if it found no quotes): keep it
@@ -158,11 +171,18 @@ def annotation_stream(
     overlap = bool(get_config().get("feed_overlap"))
     names = [name for name in [None if overlap else dataset, *exclude] if name]
     seen: Set[int] = set(db.get_input_hashes(*names)) if names else set()
-    for task in _docs_to_tasks(nlp, get_stream(source, rehash=True, dedup=True, input_key="text"), max_tokens):
-        if task["_input_hash"] in seen:
-            continue
-        seen.add(task["_input_hash"])
-        yield task
+    docs = Source(str(source)) if isinstance(source, (str, Path)) else source
+    tasks = _docs_to_tasks(nlp, read_stream(docs, rehash=True, dedup=True, input_key="text"), max_tokens)
+    try:
+        for task in tasks:
+            if task["_input_hash"] in seen:
+                continue
+            seen.add(task["_input_hash"])
+            yield task
+    except QuotesError as err:
+        if isinstance(docs, Source) and not isinstance(err, InputError):  # name the file and line it came from
+            raise InputError(docs.where[0], docs.where[1], f"{err.title}. {err.detail}") from None
+        raise
 
 
 # -- answers ---------------------------------------------------------------------------------

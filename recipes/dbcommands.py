@@ -81,12 +81,20 @@ def read_tasks(
     return tasks, problems
 
 
+def _advice(valid: int) -> str:
+    """What to do about invalid tasks, given how many valid ones there are."""
+    if valid == 0:
+        return "No task in the file is valid: fix them and import again."
+    one = "the valid one" if valid == 1 else f"the {valid} valid ones"
+    return f"Fix them, or run again with --skip-invalid to import {one}."
+
+
 def _rejected(path: str, problems: List[str], valid: int) -> QuotesError:
     listed = "\n".join(problems[:MAX_LISTED])
     more = f"\n... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
     return QuotesError(
         f"Nothing imported: {len(problems)} invalid task(s) in {path}",
-        f"{listed}{more}\nFix them, or run again with --skip-invalid to import the {valid or 'other'} valid ones.",
+        f"{listed}{more}\n" + _advice(valid),
     )
 
 

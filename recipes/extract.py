@@ -14,6 +14,8 @@ from .pipeline import load_quote_pipeline
 from .progress import progress
 from .tasks import doc_to_task
 
+DEFAULT_MAX_LENGTH = 500_000  # characters: far above any news article (a long feature is ~50,000), below spaCy's limit
+
 
 def _as_tuples(source: Source) -> Iterator[Tuple[str, Dict[str, Any]]]:
     for eg in source:
@@ -58,6 +60,7 @@ def _write(tasks: Iterator[Dict[str, Any]], out: IO[str], show: bool) -> int:
     skip_invalid=Arg(
         "--skip-invalid", "-S", help="Skip invalid input lines (counted in a warning) instead of stopping"
     ),
+    max_length=Arg("--max-length", "-L", help="Longest text in characters (longer ones are invalid input)"),
 )
 def quotes_extract(
     model: str,
@@ -67,6 +70,7 @@ def quotes_extract(
     n_process: int = 1,
     batch_size: int = 32,
     skip_invalid: bool = False,
+    max_length: int = DEFAULT_MAX_LENGTH,
 ) -> None:
     """Find quotes, speakers and cues in documents and write one Prodigy task per document.
 
@@ -74,7 +78,8 @@ def quotes_extract(
     pipeline. Streams: memory stays flat however large the input.
     """
     nlp = load_quote_pipeline(model, patterns_dir=patterns)
-    docs = Source(source, skip_invalid=skip_invalid)
+    nlp.max_length = max(nlp.max_length, max_length)
+    docs = Source(source, skip_invalid=skip_invalid, max_length=max_length)
     tasks = extract_tasks(nlp, docs, n_process=max(1, n_process), batch_size=batch_size)
     if output == "-":
         count = _write(tasks, sys.stdout, show=False)
@@ -102,4 +107,5 @@ def _report(count: int, source: Source, output: str) -> None:
     where = "" if output == "-" else f" to {output}"
     print(f"✔ Wrote {count} task{'' if count == 1 else 's'}{where}", file=sys.stderr)
     if source.skipped:
-        print(f"⚠ Skipped {source.skipped} invalid input lines; first: {source.problems[0]}", file=sys.stderr)
+        lines = "line" if source.skipped == 1 else "lines"
+        print(f"⚠ Skipped {source.skipped} invalid input {lines}; first: {source.problems[0]}", file=sys.stderr)

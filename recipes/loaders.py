@@ -5,7 +5,8 @@ Source formats:
   other keys are kept. Blank lines are skipped.
 - ``*.txt``: the whole file is one document (an article; paragraphs separated by blank lines),
   with ``meta = {"file": <file name>}``.
-- a folder: every ``*.txt`` and ``*.jsonl`` file in it, sorted by name.
+- a folder: every ``*.txt`` and ``*.jsonl`` file in it, sorted by name (other files and subfolders
+  are skipped, with a warning that names them).
 - ``-``: standard input, JSONL (or, when its first line is not a JSON object, one text document).
 - ``dataset:NAME``: the examples stored in a dataset of the database.
 
@@ -22,8 +23,6 @@ import sys
 from pathlib import Path
 from typing import IO, Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-import srsly
-
 from .compat import connect
 from .errors import InputError, QuotesError
 from .hashing import set_hashes
@@ -35,9 +34,10 @@ Task = Dict[str, Any]
 class Source:
     """An iterable of input documents, counting what it skipped."""
 
-    def __init__(self, source: str, skip_invalid: bool = False) -> None:
+    def __init__(self, source: str, skip_invalid: bool = False, max_length: Optional[int] = None) -> None:
         self.source = str(source)
         self.skip_invalid = skip_invalid
+        self.max_length = max_length  # longer texts are invalid input (``quotes extract --max-length``)
         self.skipped = 0
         self.problems: List[str] = []
         # (file name, line number or None) of the document last yielded, for error messages.
@@ -61,6 +61,15 @@ class Source:
     def _folder_files(path: Path) -> List[Path]:
         return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".txt", ".jsonl"))
 
+    @staticmethod
+    def ignored_in(path: Path) -> List[str]:
+        """What a folder source leaves out: files of other kinds and subfolders (they are not read)."""
+        return sorted(
+            p.name + ("/" if p.is_dir() else "")
+            for p in path.iterdir()
+            if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() not in (".txt", ".jsonl"))
+        )
+
     def _bad(self, path: str, line: Optional[int], problem: str) -> None:
         error = InputError(path, line, problem)
         if not self.skip_invalid:
@@ -75,6 +84,11 @@ class Source:
             yield from self._stdin()
         else:
             path = Path(self.source)
+            if path.is_dir():
+                ignored = self.ignored_in(path)
+                if ignored:  # said once, so nobody wonders where a file went
+                    shown = ", ".join(ignored[:10]) + (f" and {len(ignored) - 10} more" if len(ignored) > 10 else "")
+                    print(f"⚠ {path}: read only .txt and .jsonl files; skipped {shown}", file=sys.stderr, flush=True)
             for file in self._folder_files(path) if path.is_dir() else [path]:
                 yield from self._file(file)
 
@@ -99,16 +113,28 @@ class Source:
         except UnicodeDecodeError as err:
             line = raw[: err.start].count(b"\n") + 1
             return self._bad(name, line, f"not valid UTF-8 (byte {raw[err.start]:#x}); save the file as UTF-8")
-        if text.strip():
+        if text.strip() and self._fits(text, name, None):
             self.where = (name, None)
             yield {"text": text, "meta": meta}
 
     def _jsonl(self, lines: Any, name: str) -> Iterator[Dict[str, Any]]:
         for number, raw in enumerate(lines, start=1):
             task = self._parse_line(raw, name, number)
-            if task is not None and task["text"].strip():
+            if task is not None and task["text"].strip() and self._fits(task["text"], name, number):
                 self.where = (name, number)
                 yield task
+
+    def _fits(self, text: str, name: str, line: Optional[int]) -> bool:
+        """Whether a text is within ``max_length`` (else it is reported, or skipped with ``skip_invalid``)."""
+        if self.max_length is None or len(text) <= self.max_length:
+            return True
+        self._bad(
+            name,
+            line,
+            f"the text has {len(text):,} characters, more than --max-length {self.max_length:,}: "
+            "raise --max-length, or skip such lines with --skip-invalid",
+        )
+        return False
 
     def _parse_line(self, raw: bytes, name: str, number: int) -> Optional[Dict[str, Any]]:
         try:
@@ -173,13 +199,32 @@ def accepted(tasks: Iterable[Task]) -> List[Task]:
     return [t for t in tasks if t.get("answer", "accept") == "accept"]
 
 
+def _task_lines(path: Path) -> Iterator[Task]:
+    """The JSON objects of a tasks file, one a line; an InputError names the line and column of bad JSON."""
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                raise InputError(str(path), number, f"not valid UTF-8 (byte {raw[err.start]:#x})") from None
+            if not line.strip():
+                continue
+            try:
+                task = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise InputError(str(path), number, f"not valid JSON ({err.msg} at column {err.colno})") from None
+            if not isinstance(task, dict):
+                raise InputError(str(path), number, f"expected a JSON object (a task), got {type(task).__name__}")
+            yield task
+
+
 def read_tasks(source: str) -> List[Task]:
     """Tasks from a .jsonl file, or from a dataset in the database (Prodigy's, when installed)."""
     path = Path(source)
     if path.suffix == ".jsonl" or path.exists():
         if not path.exists():
             raise QuotesError(f"Can't find {source}", "Give an existing .jsonl file of tasks or a dataset name.")
-        return list(srsly.read_jsonl(path))
+        return list(_task_lines(path))
     db = connect()
     if source not in db:
         raise QuotesError(

@@ -78,7 +78,7 @@ def test_skip_invalid_counts_skipped_lines(tmp_path):
     result = run("blank:de", src, "-o", out, "--skip-invalid")
     assert result.exit_code == 0
     assert len(read_tasks(out)) == 2
-    assert "Skipped 1 invalid input lines" in result.output
+    assert "Skipped 1 invalid input line;" in result.output
 
 
 @pytest.mark.parametrize(
@@ -107,3 +107,14 @@ def test_stdin_to_stdout_with_two_processes(tmp_path):
     tasks = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [t["meta"]["i"] for t in tasks] == list(range(6))
     assert all(any(s["label"] == "QUOTE" for s in t["spans"]) for t in tasks)
+
+
+def test_a_text_beyond_max_length_is_invalid_input_named_by_line(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "Eins."}\n' + json.dumps({"text": "Wort " * 200}) + "\n", encoding="utf8")
+    out = tmp_path / "out.jsonl"
+    result = run("blank:de", src, "-o", out, "--max-length", "100")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{src}, line 2: the text has 1,000 characters, more than --max-length 100" in result.output
+    assert run("blank:de", src, "-o", out, "--max-length", "100", "--skip-invalid").exit_code == 0
+    assert len(read_tasks(out)) == 1

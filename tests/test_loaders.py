@@ -73,3 +73,21 @@ def test_get_stream_hashes_and_dedups(tmp_path):
     path.write_text('{"text": "My name is Freya."}\n{"text": "My name is Freya."}\n', encoding="utf8")
     tasks = list(get_stream(str(path), dedup=True))
     assert len(tasks) == 1 and tasks[0]["_input_hash"] == 896529854
+
+
+def test_a_folder_source_names_what_it_skips(tmp_path, capsys):
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("Erster Artikel.", encoding="utf8")
+    (folder / "table.csv").write_text("a,b", encoding="utf8")
+    assert len(list(Source(str(folder)))) == 1
+    assert "skipped sub/, table.csv" in capsys.readouterr().err
+
+
+def test_a_tasks_file_with_bad_json_names_line_and_column(tmp_path):
+    from prodigy_quotes.loaders import read_tasks
+
+    path = tmp_path / "gold.jsonl"
+    path.write_text('{"text": "ok"}\n{"text": "Grüße", "meta": }\n', encoding="utf8")
+    with pytest.raises(InputError, match=r"gold.jsonl, line 2: not valid JSON \(Expecting value at column 27\)"):
+        read_tasks(str(path))

@@ -447,3 +447,18 @@ def test_progress_and_counts_come_from_the_database_across_a_restart() -> None:
     for figures in (before, after):
         assert figures["progress"] == 8 / 30 and figures["remaining"] == 22 and figures["work_total"] == 30
         assert figures["total"] == 8 and figures["session_total"] == 8
+
+
+def test_an_empty_source_starts_no_server(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from prodigy_quotes.server.serve import serve
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf8")
+    with pytest.raises(QuotesError, match="Nothing to annotate: the source holds no texts"):
+        serve(quotes_manual("news", "blank:de", str(empty)))
+    done = tmp_path / "one.jsonl"
+    done.write_text(json.dumps({"text": "„Ja“, sagte Kim."}) + "\n", encoding="utf8")
+    with client(quotes_manual("news", "blank:de", str(done))) as c:
+        answer(c, "anna", ask(c, "anna")["tasks"])
+    serve(quotes_manual("news", "blank:de", str(done)))  # returns at once: nothing left
+    assert "Nothing left to annotate: every task is answered already (1 in dataset 'news')" in capsys.readouterr().out

@@ -701,6 +701,17 @@ class Controller:
                 "stale": sorted(sess.revoked),
             }
 
+    def nothing_to_do(self) -> Optional[str]:
+        """Why no session could get a task (an empty source, or every task answered), or None; known only for a
+        counted stream."""
+        if not self._stream_done or self._stream_keys - self._excluded and self.feed_overlap:
+            return None
+        if not self._stream_keys and not self._answered:
+            return "the source holds no texts"
+        if not self.feed_overlap and len(self._todo) - self._done_count <= 0:
+            return f"every task is answered already ({self._done_count + self._outside} in dataset '{self.dataset}')"
+        return None
+
     def _remaining(self, sess: Session) -> Optional[int]:
         """Tasks of the stream not yet answered (by this session with overlap); None while unknown."""
         if not self._stream_done:

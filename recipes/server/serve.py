@@ -107,10 +107,18 @@ def serve(components: Dict[str, Any], config_overrides: Optional[Dict[str, Any]]
     config = resolve_config(components.get("config"), config_overrides)
     host, port = host_and_port(config)
     app = build_app(components, config=config)
+    controller: Controller = app.state.controller
+    idle = controller.nothing_to_do()
+    if idle and idle.startswith("every task"):
+        print(f"✔ Nothing left to annotate: {idle}. Export with `quotes db-out {controller.dataset}`.", flush=True)
+        return
+    if idle:
+        raise QuotesError(
+            f"Nothing to annotate: {idle}", "Check the source: a .jsonl file of texts, .txt files or a folder."
+        )
     sock = bind(host, port)
     port = sock.getsockname()[1]
     shown = "localhost" if host in ("0.0.0.0", "::") else host
-    controller: Controller = app.state.controller
     print(
         f"\n  Open http://{shown}:{port}/ in your browser to annotate dataset '{controller.dataset}'.\n"
         f"  Several annotators: http://{shown}:{port}/?session=NAME  ·  Stop with Ctrl+C.\n",
