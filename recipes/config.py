@@ -26,7 +26,8 @@ def _read_json_file(path: Path) -> Dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8-sig") or "{}")
     except json.JSONDecodeError as err:
         raise QuotesError(
-            f"Can't read the settings in {path}", f"Line {err.lineno}: {err.msg}. Fix the JSON or remove the file."
+            f"Can't read the settings in {path}",
+            f"Line {err.lineno}, column {err.colno}: {err.msg}. Fix the JSON or remove the file.",
         ) from err
     except OSError as err:
         raise QuotesError(f"Can't read the settings in {path}", str(err)) from err

@@ -462,3 +462,18 @@ def test_an_empty_source_starts_no_server(tmp_path: Path, capsys: pytest.Capture
         answer(c, "anna", ask(c, "anna")["tasks"])
     serve(quotes_manual("news", "blank:de", str(done)))  # returns at once: nothing left
     assert "Nothing left to annotate: every task is answered already (1 in dataset 'news')" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "route,body",
+    [
+        ("/get_session_questions", {"session_id": 123}),
+        ("/give_answers", {"answers": [], "session_id": ["anna"]}),
+        ("/end_session", {"session_id": {"name": "anna"}}),
+        ("/keep_alive", {"session_id": "anna", "held": ["not", "hashes"]}),
+    ],
+)
+def test_inputs_of_the_wrong_type_are_a_400_that_says_why(route: str, body: Dict[str, Any]) -> None:
+    with client(components(make_tasks(1))) as c:
+        res = c.post(route, json=body)
+        assert res.status_code == 400 and ("session_id" in res.json()["detail"] or "held" in res.json()["detail"])
