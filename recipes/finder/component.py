@@ -8,7 +8,9 @@ pipeline, so a saved pipeline loads without this repository.
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
+import numpy
 import srsly
+from spacy.attrs import TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -66,11 +68,7 @@ class QuoteFinder:
         parsed = self.use_parser and doc.has_annotation("DEP")
         spans: Dict[Tuple[int, int, str], Span] = {}
         links: List[Tuple[Span, Span, str]] = []
-        tags = (
-            {t.idx: Tagged(t.tag_, t.lemma_, str(t.morph)) for t in doc if t.tag_}
-            if doc.has_annotation("TAG")
-            else None
-        )
+        tags = _tagged(doc) if doc.has_annotation("TAG") else None
         for found in self.rules.find(doc.text, tags):
             quote = self._span(doc, found.quote, QUOTE, spans)
             if quote is None:
@@ -151,6 +149,17 @@ def _snap(chars: Tuple[int, int], ents: List[Span]) -> Tuple[int, int]:
         if ent.start_char >= chars[0] and ent.end_char <= chars[1]:
             return (ent.start_char, ent.end_char)
     return chars
+
+
+def _tagged(doc: Doc) -> Dict[int, Tagged]:
+    """What the pipeline knows of the tagged tokens, by character offset (only those: a tagger may tag a few
+    sentences of a long article)."""
+    morph = doc.has_annotation("MORPH")
+    found = {}
+    for i in numpy.flatnonzero(doc.to_array(TAG)):
+        token = doc[int(i)]
+        found[token.idx] = Tagged(token.tag_, token.lemma_, str(token.morph) if morph else "")
+    return found
 
 
 @Language.factory(

@@ -17,10 +17,13 @@ weaker (87 % STTS accuracy measured); spaCy's lookup lemmas give no tags.
 
 import functools
 from pathlib import Path
-from typing import Any, FrozenSet, Iterable, List, Sequence
+from typing import Any, FrozenSet, Iterable, List, Sequence, Tuple
 
+import numpy
 import srsly
+from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Token
 
 from ..schema import QUOTE_FACTORIES
@@ -92,7 +95,25 @@ STTS_TO_UPOS = {
     "$.": "PUNCT",
     "$(": "PUNCT",
 }
-NO_LEMMA_TAGS = frozenset({"NE", "FM", "XY", "CARD", "$,", "$.", "$("})  # the word is its own lemma
+# HanTa's lemma analysis is the tagger's costliest step, so only the lemmas something uses are made: verbs (the
+# speech verb is a feature of the model) and nouns that may be plurals (the rules compare them with their lemma
+# to tell a plural subject: "Vorwürfe", "Forderungen"); any other word keeps itself as its lemma
+LEMMA_TAG_PREFIXES = ("VV", "VA", "VM")
+PLURAL_ENDINGS = ("e", "en", "n", "er")
+
+
+def _ends_sentence(text: str) -> bool:
+    """End punctuation, or a run of white space with a line break in it."""
+    return text in SENTENCE_ENDS or "\n" in text and not text.strip()
+
+
+def _has_quote_mark(text: str) -> bool:
+    return text[:1] in QUOTE_CHARS or text[-1:] in QUOTE_CHARS
+
+
+def _wants_lemma(word: str, tag: str) -> bool:
+    """Whether the word's lemma is worth HanTa's analysis (see ``LEMMA_TAG_PREFIXES``)."""
+    return tag.startswith(LEMMA_TAG_PREFIXES) or tag == "NN" and word.endswith(PLURAL_ENDINGS)
 
 
 def stts(tag: str) -> str:
@@ -111,6 +132,7 @@ class QuoteTagger:
         self.lang = nlp.lang
         self._hanta: Any = None
         self.cue_words: FrozenSet[str] = frozenset()
+        self._cue_hashes = numpy.zeros((0,), dtype="uint64")
         self._lemma = functools.lru_cache(maxsize=MEMO_SIZE)(self._analyse_lemma)
 
     @property
@@ -129,6 +151,7 @@ class QuoteTagger:
     def set_cue_words(self, words: Iterable[str]) -> None:
         """Tag only sentences holding one of these (lower-case) words near a quotation mark."""
         self.cue_words = frozenset(w.lower() for w in words)
+        self._cue_hashes = numpy.asarray([hash_string(w) for w in self.cue_words], dtype="uint64")
 
     def __call__(self, doc: Doc) -> Doc:
         """Set ``tag_``, ``pos_`` and ``lemma_`` on the tokens of the chosen sentences."""
@@ -140,32 +163,35 @@ class QuoteTagger:
         for doc in stream:
             yield self(doc)
 
-    def _sentences(self, doc: Doc) -> List[List[Token]]:
-        """Sentences as lists of non-space tokens, split at end punctuation and line breaks."""
-        sentences, current = [], []
-        for token in doc:
-            if not token.is_space:
-                current.append(token)
-            if current and (
-                token.text in SENTENCE_ENDS or "\n" in token.whitespace_ or token.is_space and "\n" in token.text
-            ):
-                sentences.append(current)
-                current = []
-        if current:
-            sentences.append(current)
-        return sentences
+    def _sentences(self, doc: Doc) -> List[Tuple[int, int]]:
+        """Sentences as token ranges, split after end punctuation and at line breaks; worked out on arrays of
+        the tokens' strings, as a Python loop over every token of an archive costs more than the tagging."""
+        orth = doc.to_array(ORTH)
+        strings = doc.vocab.strings
+        ends = [h for h in numpy.unique(orth) if _ends_sentence(strings[h])]
+        bounds = numpy.flatnonzero(numpy.isin(orth, ends)) + 1
+        edges = [0, *bounds.tolist()]
+        if edges[-1] != len(doc):
+            edges.append(len(doc))
+        return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
     def _chosen(self, doc: Doc) -> List[List[Token]]:
+        """The non-space tokens of each sentence to tag."""
         sentences = self._sentences(doc)
-        if self.scope == "all":
-            return sentences
-        quoted = [any(t.text[:1] in QUOTE_CHARS or t.text[-1:] in QUOTE_CHARS for t in s) for s in sentences]
-        cued = [not self.cue_words or any(t.lower_ in self.cue_words for t in s) for s in sentences]
-        near = [
-            quoted[i] or (i > 0 and quoted[i - 1]) or (i + 1 < len(quoted) and quoted[i + 1])
-            for i in range(len(sentences))
-        ]
-        return [s for s, c, n in zip(sentences, cued, near) if c and n]
+        if self.scope != "all" and sentences:
+            strings = doc.vocab.strings
+            arr = doc.to_array([ORTH, LOWER])
+            marks = [h for h in numpy.unique(arr[:, 0]) if _has_quote_mark(strings[h])]
+            quote_at = numpy.isin(arr[:, 0], marks)
+            cue_at = numpy.isin(arr[:, 1], self._cue_hashes) if self.cue_words else numpy.ones(len(doc), dtype=bool)
+            quoted = [bool(quote_at[a:b].any()) for a, b in sentences]
+            cued = [bool(cue_at[a:b].any()) for a, b in sentences]
+            sentences = [
+                r
+                for i, r in enumerate(sentences)
+                if cued[i] and (quoted[i] or i > 0 and quoted[i - 1] or i + 1 < len(quoted) and quoted[i + 1])
+            ]
+        return [[t for t in doc[a:b] if not t.is_space] for a, b in sentences]
 
     def _words(self, sentence: Sequence[Token]) -> List[str]:
         """What HanTa reads: quote marks as ``"``, unknown capitalised words past the first as a known noun."""
@@ -196,7 +222,9 @@ class QuoteTagger:
             token.tag_ = tag
             token.pos_ = STTS_TO_UPOS.get(tag, "X")
             stood_in = word != token.text and word in (STAND_IN_NOUN, STAND_IN_NAME)
-            token.lemma_ = token.text if stood_in or tag in NO_LEMMA_TAGS else self._lemma(token.text, tag)
+            token.lemma_ = (
+                self._lemma(token.text, tag) if not stood_in and _wants_lemma(token.text, tag) else token.text
+            )
 
     def _analyse_lemma(self, word: str, tag: str) -> str:
         """HanTa's lemma of ``word`` read as ``tag`` (memoised per tagger in ``self._lemma``)."""
