@@ -9,6 +9,12 @@ Input: the German WikiNews texts when ../shared/data is present (read by path, n
 otherwise the sample articles in seeds/.
 
     python bench/extract.py [--lang de] [--rounds 3]
+    python bench/extract.py --cluster 2 [--repeat 3]   # N local Dask workers against one process
+
+With ``--cluster N`` it writes the input (repeated ``--repeat`` times) to four JSONL files, runs
+``quotes extract`` over their glob once in this process and once on a local Dask cluster of N
+workers (its start-up included), and prints both throughputs, their ratio, and whether the two
+outputs are identical.
 """
 
 import argparse
@@ -83,12 +89,44 @@ def peak_memory_mb(path: Path, lang: str) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+def cluster_run(texts: List[str], lang: str, workers: int, repeat: int) -> dict:
+    """One process against ``workers`` local Dask workers over the same files: docs/s, ratio, same output."""
+    from prodigy_quotes.extract import quotes_extract
+
+    docs = [{"text": t, "meta": {"i": i}} for i, t in enumerate(texts * repeat)]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        quarter = len(docs) // 4 + 1
+        for k in range(4):
+            srsly.write_jsonl(folder / f"part-{k}.jsonl", docs[k * quarter : (k + 1) * quarter])
+        pattern = str(folder / "part-*.jsonl")
+        started = time.perf_counter()
+        quotes_extract(f"blank:{lang}", pattern, output=str(folder / "one.jsonl"))
+        one = time.perf_counter() - started
+        started = time.perf_counter()
+        quotes_extract(f"blank:{lang}", pattern, output=str(folder / "cluster.jsonl"), cluster=f"local:{workers}")
+        many = time.perf_counter() - started
+        same = (folder / "one.jsonl").read_bytes() == (folder / "cluster.jsonl").read_bytes()
+    return {
+        "docs": len(docs),
+        "one_process_docs_per_s": round(len(docs) / one, 1),
+        f"cluster_{workers}_workers_docs_per_s": round(len(docs) / many, 1),
+        "speedup": round(one / many, 2),
+        "identical_output": same,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", default="de")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cluster", type=int, default=0, help="compare N local Dask workers with one process")
+    parser.add_argument("--repeat", type=int, default=3, help="with --cluster: the input this many times")
     args = parser.parse_args()
     texts = load_texts()
+    if args.cluster:
+        print(json.dumps(cluster_run(texts, args.lang, args.cluster, args.repeat), indent=2))
+        return
     n_chars = sum(map(len, texts))
     extract_run(texts[:20], args.lang)  # warm up: pattern loading, caches
     floors, extracts = [], []

@@ -229,7 +229,9 @@ def _counts(counts: Dict[str, int]) -> str:
 def stats(dataset: Optional[str] = None, list_datasets: bool = False, list_sessions: bool = False) -> Dict[str, Any]:
     """Show the database and its datasets, or the answers, labels and sessions of one dataset."""
     db = connect()
-    location = getattr(getattr(db, "target", None), "location", None)
+    target = getattr(db, "target", None)
+    # a file path for SQLite; a PostgreSQL connection string may hold a password, so its display name stands in
+    location = getattr(target, "location", None) if getattr(target, "db_id", None) == "sqlite" else None
     info: Dict[str, Any] = {
         "version": __version__,
         "prodigy_home": str(prodigy_home()),

@@ -3,7 +3,7 @@
 import os
 import sys
 from pathlib import Path
-from typing import IO, Any, Dict, Iterator, Optional, Tuple
+from typing import IO, Any, Dict, Iterable, Iterator, Optional, Tuple
 
 import srsly
 
@@ -17,7 +17,7 @@ from .tasks import doc_to_task
 DEFAULT_MAX_LENGTH = 500_000  # characters: far above any news article (a long feature is ~50,000), below spaCy's limit
 
 
-def _as_tuples(source: Source) -> Iterator[Tuple[str, Dict[str, Any]]]:
+def _as_tuples(source: Iterable[Dict[str, Any]]) -> Iterator[Tuple[str, Dict[str, Any]]]:
     for eg in source:
         yield eg["text"], eg
 
@@ -31,7 +31,9 @@ def _extra_keys(eg: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-def extract_tasks(nlp: Any, source: Source, n_process: int = 1, batch_size: int = 32) -> Iterator[Dict[str, Any]]:
+def extract_tasks(
+    nlp: Any, source: Iterable[Dict[str, Any]], n_process: int = 1, batch_size: int = 32
+) -> Iterator[Dict[str, Any]]:
     """One pre-annotated task per input document, streamed."""
     for doc, eg in nlp.pipe(_as_tuples(source), as_tuples=True, n_process=n_process, batch_size=batch_size):
         task = doc_to_task(doc, eg.get("meta"), hashes=False)
@@ -61,6 +63,11 @@ def _write(tasks: Iterator[Dict[str, Any]], out: IO[str], show: bool) -> int:
         "--skip-invalid", "-S", help="Skip invalid input lines (counted in a warning) instead of stopping"
     ),
     max_length=Arg("--max-length", "-L", help="Longest text in characters (longer ones are invalid input)"),
+    cluster=Arg(
+        "--cluster",
+        "-c",
+        help="Run on a Dask cluster: tcp://HOST:PORT of a running scheduler, or local:N for N local workers",
+    ),
 )
 def quotes_extract(
     model: str,
@@ -71,20 +78,33 @@ def quotes_extract(
     batch_size: int = 32,
     skip_invalid: bool = False,
     max_length: int = DEFAULT_MAX_LENGTH,
+    cluster: Optional[str] = None,
 ) -> None:
     """Find quotes, speakers and cues in documents and write one Prodigy task per document.
 
     Rules alone (blank:xx, patterns:xx or any pipeline without a quote model) or a trained
-    pipeline. Streams: memory stays flat however large the input.
+    pipeline. Streams: memory stays flat however large the input. SOURCE may be a glob of many
+    files; with --cluster the work runs on Dask workers, with the same output.
     """
-    nlp = load_quote_pipeline(model, patterns_dir=patterns)
-    nlp.max_length = max(nlp.max_length, max_length)
     docs = Source(source, skip_invalid=skip_invalid, max_length=max_length)
-    tasks = extract_tasks(nlp, docs, n_process=max(1, n_process), batch_size=batch_size)
-    if output == "-":
-        count = _write(tasks, sys.stdout, show=False)
+    close = None
+    if cluster:
+        from .scale import connect_cluster, extract_on_cluster  # Dask loads only for a cluster run
+
+        client, close = connect_cluster(cluster)
+        tasks = extract_on_cluster(client, model, patterns, docs, batch_size=batch_size, max_length=max_length)
     else:
-        count = _write_file(tasks, Path(output))
+        nlp = load_quote_pipeline(model, patterns_dir=patterns)
+        nlp.max_length = max(nlp.max_length, max_length)
+        tasks = extract_tasks(nlp, docs, n_process=max(1, n_process), batch_size=batch_size)
+    try:
+        if output == "-":
+            count = _write(tasks, sys.stdout, show=False)
+        else:
+            count = _write_file(tasks, Path(output))
+    finally:
+        if close is not None:
+            close()
     _report(count, docs, output)
 
 

@@ -7,6 +7,7 @@ Source formats:
   with ``meta = {"file": <file name>}``.
 - a folder: every ``*.txt`` and ``*.jsonl`` file in it, sorted by name (other files and subfolders
   are skipped, with a warning that names them).
+- a glob pattern (``archive/2024-*.jsonl``, quoted in the shell): every matching file, sorted by name.
 - ``-``: standard input, JSONL (or, when its first line is not a JSON object, one text document).
 - ``dataset:NAME``: the examples stored in a dataset of the database.
 
@@ -47,6 +48,10 @@ class Source:
     def _check_exists(self) -> None:
         if self.source == "-" or self.source.startswith(DATASET_PREFIX):
             return
+        if self._is_glob():
+            if not self._glob_files():
+                raise InputError(self.source, None, "the pattern matches no file")
+            return
         path = Path(self.source)
         if not path.exists():
             raise InputError(
@@ -56,6 +61,16 @@ class Source:
             )
         if path.is_dir() and not self._folder_files(path):
             raise InputError(self.source, None, "the folder holds no .txt or .jsonl files")
+
+    def _is_glob(self) -> bool:
+        return any(c in self.source for c in "*?[") and not Path(self.source).exists()
+
+    def _glob_files(self) -> List[Path]:
+        """The files a glob pattern matches, sorted by path (``**`` reaches into subfolders)."""
+        pattern = Path(self.source).expanduser()
+        anchor = Path(pattern.anchor) if pattern.is_absolute() else Path(".")
+        relative = str(pattern.relative_to(anchor)) if pattern.is_absolute() else str(pattern)
+        return sorted(p for p in anchor.glob(relative) if p.is_file())
 
     @staticmethod
     def _folder_files(path: Path) -> List[Path]:
@@ -82,6 +97,9 @@ class Source:
             yield from self._dataset(self.source[len(DATASET_PREFIX) :])
         elif self.source == "-":
             yield from self._stdin()
+        elif self._is_glob():
+            for file in self._glob_files():
+                yield from self._file(file)
         else:
             path = Path(self.source)
             if path.is_dir():

@@ -138,6 +138,8 @@ class Controller:
         self._since: Dict[int, float] = {}  # no overlap: key -> when its holder got it
         self._held_early: Dict[int, Tuple[str, float]] = {}  # _task_hash -> (holder, since) of tasks not yet pulled
         self._by_task_hash: Dict[int, int] = {}  # _task_hash -> key of the tasks pulled
+        self._elsewhere: Deque[Task] = deque()  # held or answered through another server on the same database
+        self._owned: Optional[Task] = None  # the task last taken over with its claim already written (no new claim)
         self._started = time.time()
         self._outside = 0  # answers in the dataset for tasks that are not (or no longer) in the stream
         self._released: Deque[Task] = deque()  # no overlap: tasks given back by ended sessions
@@ -198,7 +200,32 @@ class Controller:
     @property
     def _persists(self) -> bool:
         """Whether the database keeps who holds which task (our store does; Prodigy's has no such table)."""
-        return not self.feed_overlap and self.db is not None and hasattr(self.db, "set_assignments")
+        return not self.feed_overlap and self.db is not None and hasattr(self.db, "claim_tasks")
+
+    def _claim(self, sess: Session, tasks: List[Task], now: float) -> Set[int]:
+        """Claim tasks for a session in the database (one transaction), so another server on the same database
+        never hands them out too; the keys claimed (not those another server's live session holds or that are
+        answered there)."""
+        if not self._persists or not tasks:
+            return {self.key(t) for t in tasks}
+        by = "input_hash" if self.exclude_by == "input" else "task_hash"
+        rows = [(self.key(t), t[TASK_HASH_ATTR], sess.id, now) for t in tasks]
+        return self.db.claim_tasks(self.dataset, rows, by, now - self.release_after)
+
+    def _ungive(self, sess: Session, task: Task) -> None:
+        key = self.key(task)
+        sess.inflight.pop(key, None)
+        if self._assigned.get(key) == sess.id:
+            del self._assigned[key]
+            self._since.pop(key, None)
+
+    def _give(self, sess: Session, task: Task, now: float) -> None:
+        """Hand a task to a session (in this server's memory; the database's claim is made by the caller)."""
+        key = self.key(task)
+        sess.inflight[key] = task
+        if not self.feed_overlap:
+            self._assigned[key] = sess.id
+            self._since[key] = now
 
     def _restore_assignments(self) -> None:
         """Tasks sessions held when the server last stopped stay theirs until they time out (counted from now)."""
@@ -361,6 +388,7 @@ class Controller:
                 task = other.inflight.pop(key)
                 other.revoked.add(task[TASK_HASH_ATTR])
                 self._assigned.pop(key, None)
+                self._take_over(sess, task, key)
                 return task
         return None
 
@@ -418,6 +446,7 @@ class Controller:
             sess.inflight[key] = task
             self._assigned[key] = sess.id
             self._since[key] = time.time()
+            self._take_over(sess, task, key)
             sess.revoked.discard(task_hash)
         holding = set(held)
         stale.extend(h for h in sess.revoked if h in holding and h not in stale)  # not held: the page dropped it
@@ -447,7 +476,6 @@ class Controller:
         session's again (after a restart); :meth:`stale` then tells which held tasks it lost.
         """
         n = n or self.batch_size
-        rows: List[Tuple[int, int, str, float]] = []
         with self._lock:
             sess = self.get_session(session_id)
             now = time.time()
@@ -463,20 +491,48 @@ class Controller:
                 batch = [t for t in sess.inflight.values() if t[TASK_HASH_ATTR] not in keep]
             else:
                 batch = []
-            while len(batch) < n:
+            claims: List[Task] = []
+            while len(batch) + len(claims) < n:
                 task = self._next_for(sess) if self.feed_overlap else self._next_shared(sess)
+                if task is None and not self.feed_overlap and not claims:
+                    task = self._retry_elsewhere(sess, now)
                 if task is None:
                     break
-                key = self.key(task)
-                sess.inflight[key] = task
-                if not self.feed_overlap:
-                    self._assigned[key] = sess.id
-                    self._since[key] = now
-                    rows.append((key, task[TASK_HASH_ATTR], sess.id, now))
-                batch.append(task)
-            out = [dict(t) for t in batch]
-        self._persist(rows)
-        return out
+                owned, self._owned = task is self._owned, None
+                self._give(sess, task, now)
+                (batch if owned or self.feed_overlap or not self._persists else claims).append(task)
+        if self._persists and held is not None:  # the page is alive: its claims are renewed
+            self.db.touch_assignments(self.dataset, sess.id, now)
+        if claims:  # the database's claim, outside the lock: other requests go on meanwhile
+            claimed = self._claim(sess, claims, now)
+            with self._lock:
+                for task in claims:
+                    if self.key(task) in claimed:
+                        batch.append(task)
+                    else:  # another server's session has it, or answered it
+                        self._ungive(sess, task)
+                        self._elsewhere.append(task)
+        with self._lock:
+            return [dict(t) for t in batch]
+
+    def _take_over(self, sess: Session, task: Task, key: int) -> None:
+        """Record in the database that a task this server holds moves to another of its sessions."""
+        if self._persists:
+            self.db.set_assignments(self.dataset, [(key, task[TASK_HASH_ATTR], sess.id, time.time())])
+        self._owned = task
+
+    def _retry_elsewhere(self, sess: Session, now: float) -> Optional[Task]:
+        """A task another server held, claimed now if its holder went quiet (checked once per request each)."""
+        for _ in range(len(self._elsewhere)):
+            task = self._elsewhere.popleft()
+            key = self.key(task)
+            if key in self._answered:
+                continue
+            if key in self._claim(sess, [task], now):
+                self._owned = task
+                return task
+            self._elsewhere.append(task)
+        return None
 
     def keep_alive(self, session_id: Optional[str] = None, held: Optional[Iterable[int]] = None) -> Dict[str, Any]:
         """A page says it is still open (its tasks are not released) and which tasks it holds; the status, with the
@@ -486,6 +542,8 @@ class Controller:
             sess.last_seen, sess.restored = time.time(), False
             if not self.feed_overlap and held is not None:
                 sess.revoked.update(self._reclaim(sess, held))
+            if self._persists:
+                self.db.touch_assignments(self.dataset, sess.id, sess.last_seen)
         return self.status(session_id)
 
     def held_by_others(self, sess: Session) -> int:

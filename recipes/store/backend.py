@@ -1,10 +1,14 @@
 """Where the store lives and how it talks SQL: settings or a URL in, a connection out.
 
-Only SQLite is built in. The :class:`Database` above this module uses nothing but
-:meth:`SQLiteBackend.query`, :meth:`SQLiteBackend.execute` and
-:meth:`SQLiteBackend.transaction`, so another backend (PostgreSQL) is one more class here.
+SQLite (the default, a file in PRODIGY_HOME) and PostgreSQL (``"db": "postgresql"`` with
+Prodigy's ``db_settings``, libpq's ``PG*`` environment variables, or a ``postgresql://`` URL;
+needs ``pip install "prodigy-quotes[postgres]"``). The :class:`Database` above this module uses
+nothing but ``query``, ``execute``, ``executemany``, ``transaction`` and ``dialect`` of a backend,
+with ``?`` placeholders; the PostgreSQL backend turns them into psycopg's. Both create the tables
+Prodigy's peewee models create on that database, so Prodigy reads our datasets and we read its.
 """
 
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -56,10 +60,36 @@ class Target:
 
 def _unsupported(db_id: str) -> QuotesError:
     return QuotesError(
-        f"The built-in store can't use '{db_id}' yet",
-        "It supports SQLite (the default). Install Prodigy to use PostgreSQL or MySQL, or set "
-        '"db": "sqlite" in prodigy.json.',
+        f"The built-in store can't use '{db_id}'",
+        'It supports SQLite (the default) and PostgreSQL ("db": "postgresql"). Install Prodigy to use MySQL.',
     )
+
+
+POSTGRES_IDS = ("postgresql", "postgres")
+POSTGRES_DB_KEYS = ("dbname", "database", "db", "name")  # Prodigy accepts each for the database name
+
+
+def _conninfo_value(value: Any) -> str:
+    """A value in a libpq connection string: quoted, with backslashes and quotes escaped."""
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
+
+
+def postgres_target(**settings: Any) -> Target:
+    """Prodigy's ``db_settings.postgresql`` (host, port, dbname/database/db/name, user, password, any libpq
+    parameter) as a libpq connection string; what is not given comes from libpq's PG* environment variables."""
+    params: Dict[str, Any] = {}
+    for key, value in settings.items():
+        if value is None:
+            continue
+        params["dbname" if key in POSTGRES_DB_KEYS else key] = value
+    if "dbname" not in params and not os.environ.get("PGDATABASE"):
+        params["dbname"] = "prodigy"  # Prodigy's default database name
+    dsn = " ".join(f"{key}={_conninfo_value(value)}" for key, value in sorted(params.items()))
+    user = params.get("user", os.environ.get("PGUSER", ""))
+    host = params.get("host", os.environ.get("PGHOST", "localhost"))
+    display = f"PostgreSQL {user}@{host}/{params.get('dbname', os.environ.get('PGDATABASE', ''))}"
+    return Target("postgresql", display, dsn)
 
 
 def sqlite_target(name: str = "prodigy.db", path: Optional[str] = None, **_: Any) -> Target:
@@ -74,6 +104,9 @@ def url_target(url: str) -> Target:
     """A database URL: ``sqlite:///relative.db``, ``sqlite:////abs/path.db``, ``sqlite://`` (memory)."""
     parsed = urlparse(url)
     scheme = parsed.scheme.split("+", 1)[0].lower()
+    if scheme in POSTGRES_IDS:
+        host = f" {parsed.hostname}" if parsed.hostname else ""
+        return Target("postgresql", f"PostgreSQL{host}{parsed.path}", url.replace("+psycopg", "", 1))
     if scheme != "sqlite":
         raise _unsupported(scheme or url)
     path = unquote(url.split("://", 1)[1])
@@ -87,12 +120,15 @@ def resolve_target(db_id: Any, db_settings: Optional[Dict[str, Any]]) -> Target:
     """The database that ``connect(db_id, db_settings)`` means."""
     if isinstance(db_id, str) and "://" in db_id:
         return url_target(db_id)
+    if db_id in POSTGRES_IDS:
+        return postgres_target(**(db_settings or {}))
     if db_id != "sqlite":
         raise _unsupported(str(db_id))
     return sqlite_target(**(db_settings or {}))
 
 
 class SQLiteBackend:
+    dialect = "sqlite"
     """One SQLite connection shared by all threads, guarded by a lock; WAL so readers don't block."""
 
     placeholder = "?"
@@ -176,8 +212,130 @@ class SQLiteBackend:
             self._connection().executemany(sql, rows)
 
 
-def open_backend(target: Target) -> SQLiteBackend:
+# Prodigy's peewee models as peewee creates them on PostgreSQL (SERIAL ids, BYTEA blobs, a BOOLEAN session flag)
+POSTGRES_SCHEMA = (
+    'CREATE TABLE IF NOT EXISTS "dataset" ("id" SERIAL NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL, '
+    '"created" INTEGER NOT NULL, "meta" BYTEA NOT NULL, "session" BOOLEAN NOT NULL)',
+    'CREATE UNIQUE INDEX IF NOT EXISTS "dataset_name" ON "dataset" ("name")',
+    'CREATE TABLE IF NOT EXISTS "example" ("id" SERIAL NOT NULL PRIMARY KEY, "input_hash" BIGINT NOT NULL, '
+    '"task_hash" BIGINT NOT NULL, "content" BYTEA NOT NULL)',
+    'CREATE TABLE IF NOT EXISTS "link" ("id" SERIAL NOT NULL PRIMARY KEY, "example_id" INTEGER NOT NULL, '
+    '"dataset_id" INTEGER NOT NULL, FOREIGN KEY ("example_id") REFERENCES "example" ("id"), '
+    'FOREIGN KEY ("dataset_id") REFERENCES "dataset" ("id"))',
+    'CREATE INDEX IF NOT EXISTS "link_example_id" ON "link" ("example_id")',
+    'CREATE INDEX IF NOT EXISTS "link_dataset_id" ON "link" ("dataset_id")',
+    'CREATE INDEX IF NOT EXISTS "example_input_hash" ON "example" ("input_hash")',
+    'CREATE INDEX IF NOT EXISTS "example_task_hash" ON "example" ("task_hash")',
+    'CREATE TABLE IF NOT EXISTS "quotes_assignment" ("dataset" VARCHAR(255) NOT NULL, "key" BIGINT NOT NULL, '
+    '"task_hash" BIGINT NOT NULL, "session" VARCHAR(255) NOT NULL, "since" DOUBLE PRECISION NOT NULL, '
+    'PRIMARY KEY ("dataset", "key"))',
+)
+SCHEMA_LOCK = 7301  # a PostgreSQL advisory lock: two servers starting at once create the tables once
+
+
+def _psycopg() -> Any:
+    """psycopg 3, or a clear message naming the extra to install."""
+    try:
+        import psycopg
+    except ImportError as err:
+        raise QuotesError(
+            "PostgreSQL needs the psycopg driver", 'Install it with: pip install "prodigy-quotes[postgres]"'
+        ) from err
+    return psycopg
+
+
+class PostgresBackend:
+    """The same calls as :class:`SQLiteBackend` on a PostgreSQL server (one connection, guarded by a lock;
+    each statement commits on its own unless inside :meth:`transaction`)."""
+
+    dialect = "postgresql"
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self._lock = threading.RLock()
+        self._conn: Any = None
+        self._depth = 0
+        self.connect()
+
+    def connect(self) -> None:
+        psycopg = _psycopg()
+        try:
+            conn = psycopg.connect(self.target.location, autocommit=True)
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+                for statement in POSTGRES_SCHEMA:
+                    conn.execute(statement)
+        except psycopg.Error as err:
+            raise QuotesError(
+                f"Can't open the database {self.target.display_name}",
+                f"{str(err).strip()}. Check db_settings.postgresql in prodigy.json or the PG* environment variables.",
+            ) from err
+        self._conn = conn
+
+    @property
+    def is_closed(self) -> bool:
+        return self._conn is None or self._conn.closed
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _connection(self) -> Any:
+        if self.is_closed:
+            self.connect()
+        return self._conn
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All statements inside commit together or not at all; nested uses join the outer one."""
+        with self._lock:
+            conn = self._connection()
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
+            try:
+                with conn.transaction():
+                    yield
+            finally:
+                self._depth = 0
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> List[tuple]:
+        with self._lock:
+            return self._connection().execute(self._sql(sql), tuple(params)).fetchall()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Optional[int]:
+        """Run a statement; the id of a row inserted into a table with ids."""
+        sql = self._sql(sql)
+        returning = sql.lstrip().upper().startswith("INSERT") and "RETURNING" not in sql.upper()
+        returning = returning and '"quotes_assignment"' not in sql
+        with self._lock:
+            cur = self._connection().execute(sql + (' RETURNING "id"' if returning else ""), tuple(params))
+            if returning:
+                row = cur.fetchone()
+                return int(row[0]) if row else None
+            return None
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._lock:
+            with self._connection().cursor() as cur:
+                cur.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+
+def open_backend(target: Target) -> Any:
     """The backend for a resolved target."""
+    if target.db_id == "postgresql":
+        return PostgresBackend(target)
     if target.db_id == "sqlite":
         return SQLiteBackend(target)
     raise _unsupported(target.db_id)

@@ -89,7 +89,7 @@ class Database:
 
     def _names(self, session: bool) -> List[str]:
         rows = self.backend.query(
-            'SELECT "name" FROM "dataset" WHERE "session" = ? ORDER BY "created", "id"', (int(session),)
+            'SELECT "name" FROM "dataset" WHERE "session" = ? ORDER BY "created", "id"', (bool(session),)
         )
         return [row[0] for row in rows]
 
@@ -121,11 +121,15 @@ class Database:
                 return found
             created = int(time.time())
             meta = dict(meta or {})
-            id_ = self.backend.execute(
-                'INSERT INTO "dataset" ("name", "created", "meta", "session") VALUES (?, ?, ?, ?)',
-                (name, created, _dumps(meta, "the dataset meta"), int(session)),
+            # ON CONFLICT: another server may create the same dataset at the same moment
+            self.backend.execute(
+                'INSERT INTO "dataset" ("name", "created", "meta", "session") VALUES (?, ?, ?, ?) '
+                'ON CONFLICT ("name") DO NOTHING',
+                (name, created, _dumps(meta, "the dataset meta"), bool(session)),
             )
-            return DatasetInfo(int(id_ or 0), name, created, meta, session)
+            found = self._dataset(name)
+            assert found is not None
+            return found
 
     def get_meta(self, name: str) -> Optional[Dict[str, Any]]:
         """The dataset's meta with its ``created`` timestamp, or None if there is no such dataset."""
@@ -266,8 +270,8 @@ class Database:
         rows = self.backend.query(
             'SELECT DISTINCT s."name", s."created", s."id" FROM "dataset" d JOIN "link" l1 ON l1."dataset_id" = d."id" '
             'JOIN "link" l2 ON l2."example_id" = l1."example_id" JOIN "dataset" s ON s."id" = l2."dataset_id" '
-            'WHERE d."name" = ? AND s."session" = 1 AND s."id" != d."id" ORDER BY s."created", s."id"',
-            (name,),
+            'WHERE d."name" = ? AND s."session" = ? AND s."id" != d."id" ORDER BY s."created", s."id"',
+            (name, True),
         )
         return [row[0] for row in rows]
 
@@ -284,10 +288,57 @@ class Database:
         """Record that sessions hold tasks: ``(key, task_hash, session id, since)``, replacing earlier holders."""
         with self.backend.transaction():
             self.backend.executemany(
-                'INSERT OR REPLACE INTO "quotes_assignment" ("dataset", "key", "task_hash", "session", "since") '
-                "VALUES (?, ?, ?, ?, ?)",
+                'INSERT INTO "quotes_assignment" ("dataset", "key", "task_hash", "session", "since") '
+                'VALUES (?, ?, ?, ?, ?) ON CONFLICT ("dataset", "key") DO UPDATE SET "task_hash" = '
+                'excluded."task_hash", "session" = excluded."session", "since" = excluded."since"',
                 [(dataset, int(k), int(t), s, float(w)) for k, t, s, w in rows],
             )
+
+    def claim_tasks(
+        self, dataset: str, rows: Sequence[Tuple[int, int, str, float]], by: str, expired: float
+    ) -> Set[int]:
+        """Atomically give tasks ``(key, task_hash, session id, since)`` to sessions, as several servers on one
+        database need: a task is claimed only if no answer to it is in ``dataset`` (keys are ``by`` hashes:
+        ``input_hash`` or ``task_hash``) and no other session holds it since after ``expired``. The keys
+        claimed; the others belong to someone else."""
+        column = self._by(by)
+        keys = [int(k) for k, _, _, _ in rows]
+        if not keys:
+            return set()
+        marks = ",".join("?" * len(keys))
+        with self.backend.transaction():
+            answered = {
+                int(r[0])
+                for r in self.backend.query(
+                    f'SELECT e."{column}" FROM "example" e JOIN "link" l ON l."example_id" = e."id" '
+                    f'JOIN "dataset" d ON d."id" = l."dataset_id" WHERE d."name" = ? AND e."{column}" IN ({marks})',
+                    (dataset, *keys),
+                )
+            }
+            free = [r for r in rows if int(r[0]) not in answered]
+            if not free:
+                return set()
+            self.backend.executemany(
+                'INSERT INTO "quotes_assignment" ("dataset", "key", "task_hash", "session", "since") '
+                'VALUES (?, ?, ?, ?, ?) ON CONFLICT ("dataset", "key") DO UPDATE SET "session" = excluded."session", '
+                '"since" = excluded."since", "task_hash" = excluded."task_hash" '
+                'WHERE "quotes_assignment"."session" = excluded."session" OR "quotes_assignment"."since" < ?',
+                [(dataset, int(k), int(t), sid, float(w), float(expired)) for k, t, sid, w in free],
+            )
+            sessions = {sid for _, _, sid, _ in free}
+            found = self.backend.query(
+                f'SELECT "key", "session" FROM "quotes_assignment" WHERE "dataset" = ? AND "key" IN ({marks})',
+                (dataset, *keys),
+            )
+        mine = {int(k): sid for k, _, sid, _ in free}
+        return {int(k) for k, sid in found if sid in sessions and mine.get(int(k)) == sid}
+
+    def touch_assignments(self, dataset: str, session: str, since: float) -> None:
+        """The session is alive: its tasks' claims are renewed (not taken by another server after a time-out)."""
+        self.backend.execute(
+            'UPDATE "quotes_assignment" SET "since" = ? WHERE "dataset" = ? AND "session" = ?',
+            (float(since), dataset, session),
+        )
 
     def drop_assignments(self, dataset: str, keys: Iterable[int]) -> None:
         """Forget the holders of these tasks (answered, or given back)."""
