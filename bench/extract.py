@@ -104,7 +104,8 @@ def cluster_run(texts: List[str], lang: str, workers: int, repeat: int) -> dict:
         quotes_extract(f"blank:{lang}", pattern, output=str(folder / "one.jsonl"))
         one = time.perf_counter() - started
         started = time.perf_counter()
-        quotes_extract(f"blank:{lang}", pattern, output=str(folder / "cluster.jsonl"), cluster=f"local:{workers}")
+        cluster = f"local:{workers}"
+        quotes_extract(f"blank:{lang}", pattern, output=str(folder / "cluster.jsonl"), cluster=cluster, batch_size=256)
         many = time.perf_counter() - started
         same = (folder / "one.jsonl").read_bytes() == (folder / "cluster.jsonl").read_bytes()
     return {

@@ -41,11 +41,11 @@ def extract_tasks(
         yield set_hashes(task, overwrite=True)
 
 
-def _write(tasks: Iterator[Dict[str, Any]], out: IO[str], show: bool) -> int:
+def _write(tasks: Iterator[Any], out: IO[str], show: bool) -> int:
     count = 0
     with progress("Extracting quotes", unit="docs", enabled=show) as advance:
-        for task in tasks:
-            out.write(srsly.json_dumps(task) + "\n")
+        for task in tasks:  # a task, or one already written as JSON (from a cluster's workers)
+            out.write((task if isinstance(task, str) else srsly.json_dumps(task)) + "\n")
             count += 1
             advance(1)
     return count

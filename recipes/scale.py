@@ -38,13 +38,16 @@ def _worker_pipeline(model: str, patterns: Optional[str]) -> Any:
     return load_quote_pipeline(model, patterns_dir=patterns)
 
 
-def extract_batch(model: str, patterns: Optional[str], max_length: int, batch: List[Task]) -> List[Task]:
-    """Pre-annotate one batch of input documents on a worker: the tasks, in the batch's order."""
+def extract_batch(model: str, patterns: Optional[str], max_length: int, batch: List[Task]) -> List[str]:
+    """Pre-annotate one batch of input documents on a worker: the tasks as JSON lines, in the batch's order (a
+    string travels back far cheaper than the nested task, and the client only writes it)."""
+    import srsly
+
     from .extract import extract_tasks
 
     nlp = _worker_pipeline(model, patterns)
     nlp.max_length = max(nlp.max_length, max_length)
-    return list(extract_tasks(nlp, iter(batch)))
+    return [srsly.json_dumps(task) for task in extract_tasks(nlp, iter(batch))]
 
 
 def _batches(docs: Iterable[Task], size: int) -> Iterator[List[Task]]:
@@ -96,8 +99,8 @@ def extract_on_cluster(
     docs: Iterable[Task],
     batch_size: int = 64,
     max_length: int = 1_000_000,
-) -> Iterator[Task]:
-    """The tasks of ``docs``, pre-annotated on the cluster's workers, in input order."""
+) -> Iterator[str]:
+    """The tasks of ``docs`` as JSON lines, pre-annotated on the cluster's workers, in input order."""
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     limit = workers * IN_FLIGHT_PER_WORKER
     pending: Deque[Any] = deque()
@@ -109,7 +112,7 @@ def extract_on_cluster(
         yield from _result(pending.popleft())
 
 
-def _result(future: Any) -> List[Task]:
+def _result(future: Any) -> List[str]:
     try:
         return future.result()
     except QuotesError:

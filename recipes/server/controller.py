@@ -494,13 +494,13 @@ class Controller:
             claims: List[Task] = []
             while len(batch) + len(claims) < n:
                 task = self._next_for(sess) if self.feed_overlap else self._next_shared(sess)
-                if task is None and not self.feed_overlap and not claims:
-                    task = self._retry_elsewhere(sess, now)
                 if task is None:
                     break
                 owned, self._owned = task is self._owned, None
                 self._give(sess, task, now)
                 (batch if owned or self.feed_overlap or not self._persists else claims).append(task)
+            if not batch and not claims and self._elsewhere:  # what another server held: free again?
+                claims = self._from_elsewhere(sess, n, now)
         if self._persists and held is not None:  # the page is alive: its claims are renewed
             self.db.touch_assignments(self.dataset, sess.id, now)
         if claims:  # the database's claim, outside the lock: other requests go on meanwhile
@@ -521,18 +521,18 @@ class Controller:
             self.db.set_assignments(self.dataset, [(key, task[TASK_HASH_ATTR], sess.id, time.time())])
         self._owned = task
 
-    def _retry_elsewhere(self, sess: Session, now: float) -> Optional[Task]:
-        """A task another server held, claimed now if its holder went quiet (checked once per request each)."""
+    def _from_elsewhere(self, sess: Session, n: int, now: float) -> List[Task]:
+        """Up to ``n`` tasks another server held, to claim again (its session may have gone quiet or ended)."""
+        picked: List[Task] = []
         for _ in range(len(self._elsewhere)):
+            if len(picked) >= n:
+                break
             task = self._elsewhere.popleft()
-            key = self.key(task)
-            if key in self._answered:
+            if self.key(task) in self._answered or self.key(task) in self._assigned:
                 continue
-            if key in self._claim(sess, [task], now):
-                self._owned = task
-                return task
-            self._elsewhere.append(task)
-        return None
+            self._give(sess, task, now)
+            picked.append(task)
+        return picked
 
     def keep_alive(self, session_id: Optional[str] = None, held: Optional[Iterable[int]] = None) -> Dict[str, Any]:
         """A page says it is still open (its tasks are not released) and which tasks it holds; the status, with the
