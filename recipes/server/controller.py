@@ -32,6 +32,7 @@ from ..hashing import INPUT_HASH_ATTR, TASK_HASH_ATTR, set_hashes
 from .writer import AnswerWriter
 
 Task = Dict[str, Any]
+TOUCH_EVERY = 10.0  # seconds between renewals of a live session's claims (release_after is minutes)
 SESSION_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 DEFAULTS: Dict[str, Any] = {
     "feed_overlap": False,
@@ -73,6 +74,7 @@ class Session:
     last_seen: float = 0.0  # when the session last asked for tasks, answered or said it is alive
     revoked: Set[int] = field(default_factory=set)  # _task_hash of tasks it held that went to others
     restored: bool = False  # holds tasks from before a restart and has not come back yet: none is stolen
+    touched: float = 0.0  # when its claims in the database were last renewed
 
 
 @dataclass
@@ -211,6 +213,12 @@ class Controller:
         by = "input_hash" if self.exclude_by == "input" else "task_hash"
         rows = [(self.key(t), t[TASK_HASH_ATTR], sess.id, now) for t in tasks]
         return self.db.claim_tasks(self.dataset, rows, by, now - self.release_after)
+
+    def _touch(self, sess: Session, now: float) -> None:
+        """Renew the session's claims in the database (at most every ``TOUCH_EVERY`` seconds: each is a commit)."""
+        if now - sess.touched >= TOUCH_EVERY:
+            sess.touched = now
+            self.db.touch_assignments(self.dataset, sess.id, now)
 
     def _ungive(self, sess: Session, task: Task) -> None:
         key = self.key(task)
@@ -502,7 +510,7 @@ class Controller:
             if not batch and not claims and self._elsewhere:  # what another server held: free again?
                 claims = self._from_elsewhere(sess, n, now)
         if self._persists and held is not None:  # the page is alive: its claims are renewed
-            self.db.touch_assignments(self.dataset, sess.id, now)
+            self._touch(sess, now)
         if claims:  # the database's claim, outside the lock: other requests go on meanwhile
             claimed = self._claim(sess, claims, now)
             with self._lock:
@@ -542,8 +550,9 @@ class Controller:
             sess.last_seen, sess.restored = time.time(), False
             if not self.feed_overlap and held is not None:
                 sess.revoked.update(self._reclaim(sess, held))
-            if self._persists:
-                self.db.touch_assignments(self.dataset, sess.id, sess.last_seen)
+            touch = self._persists
+        if touch:
+            self._touch(sess, sess.last_seen)
         return self.status(session_id)
 
     def held_by_others(self, sess: Session) -> int:
@@ -674,8 +683,7 @@ class Controller:
                 "stale": sorted(sess.revoked),
                 "session_id": sess.id,
             }
-        self._persist([], batch.keys)
-        return result
+        return result  # the answered tasks' claims stay: a claim never wins over an answer, and a restart clears them
 
     def receive_answers(self, answers: List[Task], session_id: Optional[str] = None) -> Dict[str, Any]:
         """Validate, tag and commit answers; return progress figures once they are in the database."""
