@@ -22,7 +22,7 @@ from .finder import add_quote_finder
 from .loaders import DATASET_PREFIX, Source
 from .loaders import get_stream as read_stream
 from .pipeline import load_nlp
-from .schema import CUE, QUOTE, RELATION_LABELS, SPAN_LABELS, SPANS_KEY, SPEAKER
+from .schema import COREF, CUE, LINK_LABELS, QUOTE, RELATION_LABELS, SPAN_LABELS, SPANS_KEY, SPEAKER
 from .tasks import KNOWN_SPAN_LABELS, doc_to_task, task_to_doc, validate_task
 
 DEFAULT_MAX_TOKENS = 600
@@ -190,7 +190,7 @@ def annotation_stream(
 
 def answer_problems(eg: Task, span_labels: Sequence[str]) -> List[str]:
     """What is wrong with an accepted answer: bad spans, relations to missing or wrong spans."""
-    problems = validate_task(eg, span_labels=span_labels, relation_labels=RELATION_LABELS)
+    problems = validate_task(eg, span_labels=span_labels, relation_labels=LINK_LABELS)
     labels = {(s.get("start"), s.get("end")): s.get("label") for s in eg.get("spans") or []}
     for i, rel in enumerate(eg.get("relations") or []):
         head, child = rel.get("head_span") or {}, rel.get("child_span") or {}
@@ -198,6 +198,10 @@ def answer_problems(eg: Task, span_labels: Sequence[str]) -> List[str]:
             labels.get((head.get("start"), head.get("end"))),
             labels.get((child.get("start"), child.get("end"))),
         )
+        if rel.get("label") == COREF:
+            if head_label is not None and head_label not in (SPEAKER, CUE) or child_label == CUE:
+                problems.append(f"relation {i} is a COREF link: draw it from a speaker mention to the one it means")
+            continue
         if head_label in (SPEAKER, CUE):
             problems.append(
                 f"relation {i} starts at a {head_label} span; draw {rel.get('label')} relations from the quote"

@@ -2,11 +2,16 @@
 
 ``--format quotes`` writes, for every quote-type span (QUOTE, and INDIRECT/REPORTED where a
 dataset has them) of every accepted answer, its text and offsets, its linked speaker(s) and
-cue(s), the document's id and meta and the answer's session. ``tasks`` is ``db-out``.
+cue(s), who the speaker is (``speaker_name``: the fullest mention of that speaker in the article,
+``speaker_resolved``: whether a pronoun or short form was resolved or the mention is a name or
+phrase of its own, ``speaker_id``: the same number for every quote of one speaker in an article;
+see :mod:`.resolve`), the document's id and meta and the answer's session. ``csv`` writes the same
+records as a spreadsheet (one row per quote, the main columns). ``tasks`` is ``db-out``.
 ``spacy`` writes the accepted answers as docs with ``doc.spans["quotes"]`` and
 ``doc._.quote_links`` (user data kept), ready for training.
 """
 
+import csv
 import json
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Tuple
@@ -18,10 +23,24 @@ from spacy.tokens import DocBin
 from .compat import Arg, connect, recipe
 from .dbcommands import db_out, require_dataset
 from .errors import QuotesError
+from .resolve import speaker_records
 from .schema import CUE, SPEAKER
 from .tasks import task_to_doc
 
-FORMATS = ("quotes", "tasks", "spacy")
+FORMATS = ("quotes", "csv", "tasks", "spacy")
+CSV_COLUMNS = (
+    "id",
+    "type",
+    "text",
+    "start",
+    "end",
+    "speaker",
+    "speaker_name",
+    "speaker_resolved",
+    "speaker_id",
+    "cue",
+    "session",
+)
 NON_QUOTE_LABELS = (SPEAKER, CUE)
 
 
@@ -45,14 +64,16 @@ def _linked(task: Dict[str, Any], quote: Dict[str, Any], label: str) -> List[Dic
     return sorted(found.values(), key=lambda s: (s["start"], s["end"]))
 
 
-def quote_records(task: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
-    """One export record per quote-type span of an annotated task."""
+def quote_records(task: Dict[str, Any], lang: str = "de") -> Iterator[Dict[str, Any]]:
+    """One export record per quote-type span of an annotated task, with its speaker resolved."""
     meta = task.get("meta") or {}
+    who = speaker_records(task, lang)
     spans = sorted(task.get("spans") or [], key=lambda s: (s["start"], -s["end"]))
     for span in spans:
         if span.get("label") in NON_QUOTE_LABELS:
             continue
         speakers, cues = _linked(task, span, SPEAKER), _linked(task, span, CUE)
+        resolution = who.get((span["start"], span["end"]))
         yield {
             "id": meta.get("id", task.get("id", task.get("_input_hash"))),
             "meta": meta,
@@ -63,6 +84,9 @@ def quote_records(task: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
             "cue": cues[0] if cues else None,
             "speakers": speakers,
             "cues": cues,
+            "speaker_name": resolution.name if resolution else None,
+            "speaker_resolved": bool(resolution and resolution.resolved),
+            "speaker_id": resolution.speaker_id if resolution else None,
             "session": task.get("_session_id") or task.get("_annotator_id"),
             "_input_hash": task.get("_input_hash"),
             "_task_hash": task.get("_task_hash"),
@@ -74,14 +98,31 @@ def _accepted(db: Any, dataset: str) -> Iterable[Dict[str, Any]]:
     return (eg for eg in examples if eg.get("answer") == "accept")
 
 
-def export_quotes(examples: Iterable[Dict[str, Any]], output: Path) -> Tuple[int, int]:
+def export_quotes(examples: Iterable[Dict[str, Any]], output: Path, lang: str = "de") -> Tuple[int, int]:
     """Write quote records as JSONL; (answers read, quotes written)."""
     answers = quotes = 0
     with output.open("w", encoding="utf8") as f:
         for eg in examples:
             answers += 1
-            for record in quote_records(eg):
+            for record in quote_records(eg, lang):
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                quotes += 1
+    return answers, quotes
+
+
+def export_csv(examples: Iterable[Dict[str, Any]], output: Path, lang: str = "de") -> Tuple[int, int]:
+    """Write quote records as CSV (UTF-8 with a BOM, so spreadsheets read the umlauts); (answers, quotes)."""
+    answers = quotes = 0
+    with output.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(CSV_COLUMNS)
+        for eg in examples:
+            answers += 1
+            for record in quote_records(eg, lang):
+                flat = dict(
+                    record, speaker=(record["speaker"] or {}).get("text"), cue=(record["cue"] or {}).get("text")
+                )
+                writer.writerow(["" if flat.get(c) is None else flat.get(c) for c in CSV_COLUMNS])
                 quotes += 1
     return answers, quotes
 
@@ -113,8 +154,9 @@ def export_dataset(dataset: str, output: str, format: str = "quotes", lang: str 
         count = db_out(dataset, str(path))
         return {"format": format, "output": str(path), "answers": count}
     path.parent.mkdir(parents=True, exist_ok=True)
-    if format == "quotes":
-        answers, quotes = export_quotes(_accepted(db, dataset), path)
+    if format in ("quotes", "csv"):
+        write = export_quotes if format == "quotes" else export_csv
+        answers, quotes = write(_accepted(db, dataset), path, lang)
         typer.echo(f"✔ Exported {quotes} quote(s) from {answers} accepted answer(s) in '{dataset}' to {path}")
         return {"format": format, "output": str(path), "answers": answers, "quotes": quotes}
     try:
@@ -132,8 +174,12 @@ def export_dataset(dataset: str, output: str, format: str = "quotes", lang: str 
     "quotes.export",
     dataset=Arg(help="Dataset to export"),
     output=Arg(help="Output file: .jsonl for quotes/tasks, .spacy for spacy"),
-    format=Arg("--format", "-f", help="quotes (one record per quote), tasks (as db-out) or spacy (DocBin)"),
-    lang=Arg("--lang", "-L", help="Language of the tokenizer for --format spacy, for tasks without tokens"),
+    format=Arg(
+        "--format",
+        "-f",
+        help="quotes (one record per quote), csv (the same, for spreadsheets), tasks (as db-out) or spacy (DocBin)",
+    ),
+    lang=Arg("--lang", "-L", help="Language of the texts: pronouns for who is quoted; the tokenizer for spacy"),
 )
 def quotes_export(dataset: str, output: str, format: str = "quotes", lang: str = "de") -> None:
     """Export the accepted quotes of a dataset with speakers and cues, as JSONL or a spaCy DocBin."""

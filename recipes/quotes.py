@@ -24,6 +24,7 @@ from prodigy_quotes.annotate import quotes_correct, quotes_manual  # noqa: E402,
 from prodigy_quotes.evaluate import quotes_evaluate  # noqa: E402,F401
 from prodigy_quotes.export import quotes_export  # noqa: E402,F401
 from prodigy_quotes.extract import quotes_extract  # noqa: E402,F401
+from prodigy_quotes.report import quotes_report  # noqa: E402,F401  (a command: quotes report)
 from prodigy_quotes.review import quotes_review  # noqa: E402,F401
 from prodigy_quotes.training import quotes_train, quotes_train_curve  # noqa: E402,F401
 

@@ -1,7 +1,7 @@
 """The annotation scheme shared by every part of prodigy-quotes.
 
 Spans live in ``doc.spans[SPANS_KEY]`` with the labels below. Links from a quote to its
-speaker or cue live in ``doc._.quote_links``: a list of :class:`Link` tuples of token
+speaker or cue (and COREF links from a speaker mention to its antecedent) live in ``doc._.quote_links``: a list of :class:`Link` tuples of token
 offsets (end exclusive, as in spaCy), so they survive ``DocBin`` round trips.
 """
 
@@ -16,6 +16,10 @@ SPAN_LABELS = (QUOTE, SPEAKER, CUE)
 # Quote types other datasets carry (e.g. the German WikiNews gold); kept on import/export.
 EXTRA_QUOTE_LABELS = ("INDIRECT", "REPORTED")
 RELATION_LABELS = (SPEAKER, CUE)
+# A pronoun or short form linked to the mention it stands for (as Prodigy's coref.manual draws it): from the
+# mention (head) to its antecedent (child). Kept through import, review, export and training (not learnt yet).
+COREF = "COREF"
+LINK_LABELS = RELATION_LABELS + (COREF,)
 SPANS_KEY = "quotes"
 # The factories that write QUOTE spans and links to doc.spans[SPANS_KEY] (rules or a trained model).
 QUOTE_FACTORIES = frozenset({"quote_finder", "quote_detector", "quote_speaker_linker", "quote_cue_linker"})

@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from .hashing import set_hashes
-from .schema import EXTRA_QUOTE_LABELS, RELATION_LABELS, SPAN_LABELS, SPANS_KEY, Link, add_link, get_links
+from .schema import EXTRA_QUOTE_LABELS, LINK_LABELS, RELATION_LABELS, SPAN_LABELS, SPANS_KEY, Link, add_link, get_links
 
 Task = Dict[str, Any]
 KNOWN_SPAN_LABELS = SPAN_LABELS + EXTRA_QUOTE_LABELS
@@ -209,7 +209,7 @@ def _check_span(task: Task, span: Dict[str, Any], labels: Iterable[str], what: s
 
 
 def validate_task(
-    task: Any, span_labels: Iterable[str] = KNOWN_SPAN_LABELS, relation_labels: Iterable[str] = RELATION_LABELS
+    task: Any, span_labels: Iterable[str] = KNOWN_SPAN_LABELS, relation_labels: Iterable[str] = LINK_LABELS
 ) -> List[str]:
     """Everything wrong with a task, as sentences; an empty list means it is valid."""
     if not isinstance(task, dict):

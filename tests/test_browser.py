@@ -408,3 +408,56 @@ def test_a_page_closed_without_answering_gives_its_tasks_to_the_next_annotator(b
     finally:
         server.stop()
     assert not errors, errors
+
+
+def test_the_page_shows_who_is_quoted_and_links_a_pronoun_to_its_antecedent(browser: object, tmp_path: Path) -> None:
+    server = Server(["manual", "who", "blank:de", "seeds/kim-soldaten.txt"], tmp_path / "home")
+    errors: List[str] = []
+    try:
+        page = open_page(browser, server.url + "?session=mia", errors)
+        page.wait_for_selector("#quotes .who")
+        shown = page.locator("#quotes").inner_text()
+        assert "= Nordkoreas Machthaber Kim Jong Un" in shown and "= Kims Schwester Kim Yo Jong" in shown
+        task = current(page)
+        text = task["text"]
+        she = next(s for s in task["spans"] if s["label"] == "SPEAKER" and text[s["start"] : s["end"]] == "sie")
+        kim = next(s for s in task["spans"] if s["label"] == "SPEAKER" and text[s["start"] : s["end"]] == "Kim")
+        token(page, she["token_start"]).click()
+        token(page, kim["token_start"]).click()  # a speaker selected + another speaker = who the mention means
+        coref = [r for r in current(page)["relations"] if r["label"] == "COREF"]
+        assert [(r["head_span"]["start"], r["child_span"]["start"]) for r in coref] == [(she["start"], kim["start"])]
+        page.wait_for_function("document.querySelector('#quotes').innerText.split('Kim Yo Jong').length === 1")
+    finally:
+        server.stop()
+    assert not errors, errors
+
+
+def test_the_report_opens_offline_with_the_datas_numbers(browser: object, tmp_path: Path) -> None:
+    from prodigy_quotes.report import report_figures
+
+    tasks = [
+        json.loads(line)
+        for line in quotes(
+            ["extract", "blank:de", "seeds/", "-o", "-"], {**os.environ, "PRODIGY_HOME": str(tmp_path)}
+        ).splitlines()
+        if line.strip()
+    ]
+    source = tmp_path / "tasks.jsonl"
+    source.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tasks), encoding="utf8")
+    out = tmp_path / "report.html"
+    quotes(["report", str(source), "-o", str(out)], {**os.environ, "PRODIGY_HOME": str(tmp_path)})
+    figures = report_figures(tasks)
+    errors: List[str] = []
+    page = browser.new_page(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.route("http*://**", lambda route: (errors.append(f"fetched {route.request.url}"), route.abort()))
+    page.goto(out.as_uri())
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    assert page.locator("#n-articles").inner_text() == str(figures["articles"]) == "2"
+    assert page.locator("#n-quotes").inner_text() == str(figures["quotes"])
+    top = page.locator("table.speakers tbody tr").first.inner_text().split("\t")
+    assert top[0] == figures["speakers"][0][0] and int(top[1]) == figures["speakers"][0][1]
+    assert page.locator("svg.chart").count() == 3
+    assert not errors, errors
+    page.close()

@@ -133,7 +133,7 @@ def test_export_tasks_is_db_out_and_spacy_has_spans_and_links(tmp_path: Path) ->
     assert ("„Wir bleiben hier“", "QUOTE") in spans and ("die Bürgermeisterin", "SPEAKER") in spans
     assert len(docs[0]._.quote_links) == 6 and docs[0].user_data["meta"] == {"id": "a1"}
     with pytest.raises(QuotesError, match="format"):
-        quotes_export("news", str(tmp_path / "x"), format="csv")
+        quotes_export("news", str(tmp_path / "x"), format="xlsx")
 
 
 @pytest.mark.parametrize(
@@ -277,3 +277,55 @@ def test_spacy_export_keeps_two_labels_on_one_stretch(tmp_path: Path) -> None:
     }
     db_in("news", str(_write(tmp_path / "in.jsonl", [task])))
     assert export_dataset("news", str(tmp_path / "n.spacy"), format="spacy")["spans"] == 3
+
+
+def test_quote_records_name_who_is_quoted_and_csv_has_the_same(tmp_path: Path) -> None:
+    import csv
+
+    from prodigy_quotes.annotate import quotes_manual
+
+    source = tmp_path / "in.jsonl"
+    text = "Die Ministerin Anna Berger sagte: „Wir handeln.“ Später ergänzte sie: „Sofort.“"
+    source.write_text(json.dumps({"text": text, "meta": {"id": "b1"}}, ensure_ascii=False) + "\n", encoding="utf8")
+    (task,) = list(quotes_manual("draft", "blank:de", str(source))["stream"])
+    db_in("news", str(_write(tmp_path / "t.jsonl", [dict(task, answer="accept")])))
+    quotes_export("news", str(tmp_path / "q.jsonl"))
+    records = [json.loads(line) for line in (tmp_path / "q.jsonl").read_text(encoding="utf8").splitlines()]
+    assert [(r["speaker"]["text"], r["speaker_name"], r["speaker_resolved"], r["speaker_id"]) for r in records] == [
+        ("Die Ministerin Anna Berger", "Die Ministerin Anna Berger", True, 1),
+        ("sie", "Die Ministerin Anna Berger", True, 1),
+    ]
+    quotes_export("news", str(tmp_path / "q.csv"), format="csv")
+    with (tmp_path / "q.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["text"], r["speaker"], r["speaker_name"], r["speaker_id"]) for r in rows] == [
+        ("„Wir handeln.“", "Die Ministerin Anna Berger", "Die Ministerin Anna Berger", "1"),
+        ("„Sofort.“", "sie", "Die Ministerin Anna Berger", "1"),
+    ]
+
+
+def test_a_coref_link_survives_db_in_db_out_review_and_export(tmp_path: Path) -> None:
+    from prodigy_quotes.hashing import set_hashes
+    from prodigy_quotes.review import quotes_review
+
+    text = "Der Trainer Max Roth lobte das Team. „Sehr gut“, sagte er."
+    spans = {
+        "roth": {"start": 0, "end": 20, "label": "SPEAKER"},
+        "quote": {"start": 37, "end": 47, "label": "QUOTE"},
+        "er": {"start": 55, "end": 57, "label": "SPEAKER"},
+    }
+    rels = [
+        {"head_span": spans["quote"], "child_span": spans["er"], "label": "SPEAKER"},
+        {"head_span": spans["er"], "child_span": spans["roth"], "label": "COREF"},
+    ]
+    task = set_hashes({"text": text, "spans": list(spans.values()), "relations": rels, "answer": "accept"})
+    db_in("ann", str(_write(tmp_path / "in.jsonl", [task])))
+    out = tmp_path / "out.jsonl"
+    db_out("ann", str(out))
+    (back,) = [json.loads(line) for line in out.read_text(encoding="utf8").splitlines()]
+    assert [r["label"] for r in back["relations"]] == ["SPEAKER", "COREF"]
+    (review,) = list(quotes_review("gold", "ann")["stream"])
+    assert "COREF" in [r["label"] for r in review["relations"]]
+    quotes_export("ann", str(tmp_path / "q.jsonl"))
+    (record,) = [json.loads(line) for line in (tmp_path / "q.jsonl").read_text(encoding="utf8").splitlines()]
+    assert record["speaker"]["text"] == "er" and record["speaker_name"] == "Der Trainer Max Roth"

@@ -237,6 +237,30 @@ def make_app(controller: Controller, basic_auth: Optional[tuple] = None) -> Fast
         error = await call(controller.validate, answer)
         return FastJSONResponse({"valid": error is None, "error": error})
 
+    @app.post("/resolve_speakers")
+    async def resolve_speakers(request: Request) -> Response:
+        """Who each quote's speaker is (the page shows the name next to the mention): {"task": {...}}."""
+        from ..resolve import resolve_task
+
+        body = await _json_body(request)
+        task = body.get("task")
+        if not isinstance(task, dict) or not isinstance(task.get("text"), str):
+            raise HTTPException(
+                status_code=400, detail='expected {"task": {"text": ..., "spans": ..., "relations": ...}}'
+            )
+        try:
+            found = resolve_task(task, str(controller.config.get("lang") or "de"))
+        except (KeyError, TypeError) as err:
+            raise HTTPException(status_code=400, detail=f"The task's spans or relations are malformed: {err}")
+        return FastJSONResponse(
+            {
+                "speakers": [
+                    {"start": r.quote[0], "end": r.quote[1], "name": r.name, "resolved": r.resolved, "id": r.speaker_id}
+                    for r in found
+                ]
+            }
+        )
+
     @app.post("/end_session")
     async def end_session(request: Request) -> Response:
         body = await _json_body(request)

@@ -27,6 +27,7 @@ var S = {
   armed: false,     // a label was picked for this task: a single click on a word then adds a one-word span
   hover: null,      // key of the span under the mouse: its links are drawn emphasised
   edits: [],        // earlier versions of the current task, for undoing edits (z)
+  speakerNames: {}, // quote key -> {name, resolved, id}: who the server says each quote's speaker is
   selected: null,   // key "start:end" of the selected span
   drag: null,
   validating: false, // an answer is being checked by the server
@@ -66,16 +67,33 @@ var actions = {
     var also = gone.slice(1).map(function (s) { return s.label + ' “' + short(textOf(S.current, s) || s.text || '', 20) + '”'; });
     view.flash('Deleted ' + span.label + (also.length ? ' with ' + also.join(', ') + ' (used by no other quote)' : '') + '. Press z to undo.');
   },
-  removeLink: function (rel) { remember(); removeLink(S.current, rel); view.refresh(); },
+  removeLink: function (rel) { remember(); removeLink(S.current, rel); view.refresh(); resolveSpeakers(); },
   hover: function (key) { if (S.hover !== key) { S.hover = key; view.drawArrows(); } }
 };
 var view = createView(S, actions);
 
-function link(head, child, inSameEdit) {
+function link(head, child, inSameEdit, label) {
   if (!inSameEdit) remember();
-  var added = toggleLink(S.current, head, child);
-  view.flash((added ? 'Linked ' : 'Removed link ') + head.label + ' → ' + child.label + ' “' +
-    short(child.text || textOf(S.current, child), 30) + '”.');
+  var added = toggleLink(S.current, head, child, label);
+  view.flash((added ? 'Linked ' : 'Removed link ') + (label ? head.label + ' → ' + label + ' ' : head.label + ' → ') +
+    child.label + ' “' + short(child.text || textOf(S.current, child), 30) + '”.');
+  resolveSpeakers();
+}
+
+/* Ask the server who each quote's speaker is (pronouns and short forms resolved), for the side list. */
+var resolveTimer = null;
+function resolveSpeakers() {
+  clearTimeout(resolveTimer);
+  resolveTimer = setTimeout(function () {
+    var task = S.current;
+    if (!task) return;
+    api('resolve_speakers', { task: { text: task.text, spans: task.spans, relations: task.relations } }).then(function (data) {
+      if (S.current !== task) return;
+      S.speakerNames = {};
+      (data.speakers || []).forEach(function (r) { S.speakerNames[r.start + ':' + r.end] = r; });
+      view.refresh();
+    }, function () { /* names are a help, not needed to annotate */ });
+  }, 150);
 }
 
 function onSpanClick(span) {
@@ -84,6 +102,9 @@ function onSpanClick(span) {
     var selHead = !view.isChildLabel(sel.label), spanHead = !view.isChildLabel(span.label);
     if (selHead && !spanHead) { link(sel, span); view.refresh(); return; }
     if (!selHead && spanHead) { link(span, sel); view.refresh(); return; }
+    if (sel.label === 'SPEAKER' && span.label === 'SPEAKER') { // "er" → "Kim Jong Un": who the mention means
+      link(sel, span, false, 'COREF'); S.selected = null; view.refresh(); return;
+    }
   }
   S.selected = sel === span ? null : spanKey(span);
   view.refresh();
@@ -185,8 +206,10 @@ function next() {
   S.hover = null;
   S.edits = [];
   S.armed = false;
+  S.speakerNames = {};
   view.renderLabels();
   view.renderTask();
+  resolveSpeakers();
   if (S.queue.length < 2 && !S.exhausted) fetchMore();
 }
 

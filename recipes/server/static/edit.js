@@ -103,8 +103,9 @@ export function deleteSpan(task, span, relLabels) {
   return gone;
 }
 
-/* Link head → child with the child's label, or unlink them if linked. Returns true when a link was added. */
-export function toggleLink(task, head, child) {
+/* Link head → child with the child's label (or ``label``: COREF from a mention to its antecedent), or unlink them
+ * if linked. Returns true when a link was added. */
+export function toggleLink(task, head, child, label) {
   var hk = spanKey(head), ck = spanKey(child), rels = task.relations;
   for (var i = 0; i < rels.length; i++) {
     if (spanKey(rels[i].head_span) === hk && spanKey(rels[i].child_span) === ck) {
@@ -112,7 +113,7 @@ export function toggleLink(task, head, child) {
       return false;
     }
   }
-  rels.push({ head: head.token_end, child: child.token_end, head_span: spanDict(head), child_span: spanDict(child), label: child.label });
+  rels.push({ head: head.token_end, child: child.token_end, head_span: spanDict(head), child_span: spanDict(child), label: label || child.label });
   return true;
 }
 

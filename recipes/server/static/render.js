@@ -200,6 +200,10 @@ export function createView(S, actions) {
           var lab = el('span', 'lab', rl); lab.style.setProperty('--hl', colorOf(rl));
           row.appendChild(lab);
           row.appendChild(el('span', 'ltext', short(S.current.text.slice(r.child_span.start, r.child_span.end), 40)));
+          var who = rl === 'SPEAKER' && S.speakerNames && S.speakerNames[key];
+          if (who && who.name && who.name !== S.current.text.slice(r.child_span.start, r.child_span.end)) {
+            row.appendChild(el('span', 'who' + (who.resolved ? '' : ' unresolved'), '= ' + short(who.name, 40)));
+          }
           var x = el('button', 'unlink', '✕');
           x.type = 'button';
           x.title = 'Remove this link';

@@ -1,0 +1,109 @@
+"""Who is quoted: speaker mentions resolved to the fullest mention of the same speaker in the article."""
+
+from typing import Any, Dict, List, Tuple
+
+import pytest
+from prodigy_quotes.resolve import resolve_task
+
+
+def task(text: str, pairs: List[Tuple[str, str]], coref: List[Tuple[str, str]] = ()) -> Dict[str, Any]:
+    """A task whose quotes (by their words, in order) are linked to speakers (the next match after the quote or,
+    failing that, before it)."""
+    spans, rels, pos = [], [], 0
+
+    def span(words: str, label: str, after: int) -> Dict[str, Any]:
+        start = text.find(words, after)
+        if start < 0:
+            start = text.rfind(words, 0, after)
+        return {"start": start, "end": start + len(words), "label": label}
+
+    for quote, speaker in pairs:
+        q = span(quote, "QUOTE", pos)
+        pos = q["end"]
+        s = span(speaker, "SPEAKER", q["end"])
+        spans += [q, s]
+        rels.append({"head_span": q, "child_span": s, "label": "SPEAKER"})
+    for mention, antecedent in coref:
+        m, a = span(mention, "SPEAKER", 0), span(antecedent, "SPEAKER", 0)
+        rels.append({"head_span": m, "child_span": a, "label": "COREF"})
+    return {"text": text, "spans": spans, "relations": rels}
+
+
+def names(t: Dict[str, Any], lang: str) -> List[Tuple[str, bool]]:
+    return [(r.name, r.resolved) for r in resolve_task(t, lang)]
+
+
+def test_german_pronoun_and_surname_resolve_to_the_full_name() -> None:
+    text = (
+        "Die Ministerin Anna Berger sagte: „Wir handeln.“ Später ergänzte sie: „Sofort.“ „Ohne Zögern“, betonte Berger."
+    )
+    t = task(
+        text, [("„Wir handeln.“", "Die Ministerin Anna Berger"), ("„Sofort.“", "sie"), ("„Ohne Zögern“", "Berger")]
+    )
+    assert names(t, "de") == [("Die Ministerin Anna Berger", True)] * 3
+    assert len({r.speaker_id for r in resolve_task(t, "de")}) == 1
+
+
+def test_two_speakers_of_different_gender() -> None:
+    text = (
+        "„Ja“, sagte der Minister Paul Weber. „Nein“, sagte die Sprecherin Eva Lind. "
+        "„Vielleicht“, meinte er. „Niemals“, meinte sie."
+    )
+    t = task(
+        text,
+        [
+            ("„Ja“", "der Minister Paul Weber"),
+            ("„Nein“", "die Sprecherin Eva Lind"),
+            ("„Vielleicht“", "er"),
+            ("„Niemals“", "sie"),
+        ],
+    )
+    got = names(t, "de")
+    assert got[2] == ("der Minister Paul Weber", True) and got[3] == ("die Sprecherin Eva Lind", True)
+
+
+def test_plural_pronouns_take_a_plural_antecedent() -> None:
+    text = "Die beiden Kriegsgefangenen schrieben: „Wir wollen nach Hause.“ „Bald“, hofften sie."
+    t = task(text, [("„Wir wollen nach Hause.“", "Die beiden Kriegsgefangenen"), ("„Bald“", "sie")])
+    assert names(t, "de")[1] == ("Die beiden Kriegsgefangenen", True)
+    text = '"We are tired," the two soldiers said. "We want peace," they wrote.'
+    t = task(text, [('"We are tired,"', "the two soldiers"), ('"We want peace,"', "they")])
+    assert names(t, "en")[1] == ("the two soldiers", True)
+
+
+def test_english_pronouns_and_surnames() -> None:
+    text = (
+        '"We will win," said Prime Minister Mary Collins. "Soon," she added. '
+        '"Not so fast," Mr. Tom Hale said. "Never," Collins replied. "Maybe," he said.'
+    )
+    t = task(
+        text,
+        [
+            ('"We will win,"', "Prime Minister Mary Collins"),
+            ('"Soon,"', "she"),
+            ('"Not so fast,"', "Mr. Tom Hale"),
+            ('"Never,"', "Collins"),
+            ('"Maybe,"', "he"),
+        ],
+    )
+    got = names(t, "en")
+    assert got[1] == ("Prime Minister Mary Collins", True) and got[3] == ("Prime Minister Mary Collins", True)
+    assert got[4] == ("Mr. Tom Hale", True)
+
+
+def test_an_unresolvable_pronoun_stays_as_written() -> None:
+    text = "„Wir bleiben“, sagte er."
+    assert names(task(text, [("„Wir bleiben“", "er")]), "de") == [("er", False)]
+
+
+def test_an_annotators_coref_link_decides() -> None:
+    text = "Der Trainer Max Roth sagte: „Gut.“ Die Kapitänin Lea Roth nickte. „Sehr gut“, sagte er."
+    t = task(text, [("„Gut.“", "Der Trainer Max Roth"), ("„Sehr gut“", "er")], coref=[("er", "Der Trainer Max Roth")])
+    assert names(t, "de")[1] == ("Der Trainer Max Roth", True)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_quotes_without_a_speaker_are_reported_unresolved(lang: str) -> None:
+    t = {"text": "„Ja.“", "spans": [{"start": 0, "end": 5, "label": "QUOTE"}], "relations": []}
+    (r,) = resolve_task(t, lang)
+    assert r.name is None and not r.resolved and r.speaker_id is None
