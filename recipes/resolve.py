@@ -31,45 +31,16 @@ PRONOUN_FEATURES = {
     "de": {"er": "m", "ihm": "m", "ihn": "m", "dieser": "m", "sie": "f|p", "ihr": "f", "diese": "f|p", "wir": "p"},
     "en": {"he": "m", "him": "m", "she": "f", "her": "f", "they": "p", "them": "p"},
 }
-FEMININE_WORDS = {
-    "frau",
-    "die",
-    "ms",
-    "mrs",
-    "miss",
-    "madam",
-    "schwester",
-    "mutter",
-    "tochter",
-    "witwe",
-    "königin",
-    "ehefrau",
-    "sister",
-    "mother",
-    "daughter",
-    "wife",
-    "queen",
-    "woman",
-}
-MASCULINE_WORDS = {
-    "herr",
-    "der",
-    "mr",
-    "sir",
-    "bruder",
-    "vater",
-    "sohn",
-    "witwer",
-    "könig",
-    "ehemann",
-    "mann",
-    "brother",
-    "father",
-    "son",
-    "husband",
-    "king",
-    "man",
-}
+# words that show a person's gender (kinship, forms of address); German nouns in -in are feminine too
+FEMININE_WORDS = frozenset(
+    "frau ms mrs miss madam schwester mutter tochter witwe königin ehefrau sister mother daughter wife queen woman".split()
+)
+MASCULINE_WORDS = frozenset(
+    "herr mr sir bruder vater sohn witwer könig ehemann mann brother father son husband king man".split()
+)
+NOT_FEMININE_IN = frozenset("berlin termin benzin kamin medizin disziplin magazin protein terrain".split())
+# German adverbs that point back at an earlier source ("Demnach hat ...": according to it): left unresolved
+ANAPHORIC = {"de": frozenset({"demnach", "danach", "demzufolge"}), "en": frozenset()}
 PLURAL_WORDS = {"beide", "zwei", "drei", "both", "two", "three"}
 
 
@@ -90,11 +61,9 @@ def _features(text: str, lang: str) -> str:
         return PRONOUN_FEATURES[lang][words[0]]
     if any(w in PLURAL_WORDS or w.endswith("innen") for w in words):
         return "p"
-    if (
-        any(w in FEMININE_WORDS for w in words)
-        or lang == "de"
-        and any(w.endswith("in") and len(w) > 5 and w[:1].isalpha() for w in words[1:2] or words[:1])
-    ):
+    nouns = [w.lower() for w in _WORD.findall(text) if w[:1].isupper()]
+    feminine_noun = lang == "de" and any(w.endswith("in") and len(w) > 5 and w not in NOT_FEMININE_IN for w in nouns)
+    if any(w in FEMININE_WORDS for w in words) or feminine_noun:
         return "f"
     if any(w in MASCULINE_WORDS for w in words):
         return "m"
@@ -129,16 +98,21 @@ def _name_part(text: str) -> str:
 
 
 class _Speaker:
-    def __init__(self, sid: int, mention: str, features: str) -> None:
+    """One person (or body) quoted in an article, with every mention of it."""
+
+    def __init__(self, sid: int, mention: str, features: str, lang: str) -> None:
         self.id = sid
         self.mentions = [mention]
         self.features = features
+        self.lang = lang
 
     @property
     def name(self) -> str:
-        """The fullest mention: the longest that holds a name, else the longest."""
-        named = [m for m in self.mentions if _name_part(m).count(" ") >= 1 or _is_name(m)]
-        return max(named or self.mentions, key=len)
+        """The fullest mention: the longest that holds a name, else the longest that is no pronoun."""
+        pronouns = _pronouns(self.lang) | _relatives(self.lang)
+        full = [m for m in self.mentions if m.lower() not in pronouns] or self.mentions
+        named = [m for m in full if _name_part(m).count(" ") >= 1 or _is_name(m)]
+        return max(named or full, key=len)
 
     def words(self) -> set:
         return {w for m in self.mentions for w in _WORD.findall(_name_part(m) or m)}
@@ -171,21 +145,49 @@ def resolve_task(task: Task, lang: str = "de") -> List[Resolution]:
     quotes = sorted((s["start"], s["end"]) for s in task.get("spans") or [] if s.get("label") not in ("SPEAKER", "CUE"))
     speakers: List[_Speaker] = []
     by_mention: Dict[Tuple[int, int], _Speaker] = {}
-    out: List[Resolution] = []
+    found: List[Tuple[Tuple[int, int], Optional[Tuple[int, int]], Optional[_Speaker]]] = []
     for quote in quotes:
         mention = speaker_of.get(quote)
+        speaker = None
+        if mention is not None:
+            speaker = _resolve(
+                mention, text[mention[0] : mention[1]], text, lang, pronouns, coref, speakers, by_mention
+            )
+            if speaker is not None:
+                by_mention[mention] = speaker
+        found.append((quote, mention, speaker))
+    final = _merged(speakers)  # names are taken at the end: a short form may come before the full name
+    ids = {sid: i for i, sid in enumerate(dict.fromkeys(final[id(sp)].id for _, _, sp in found if sp), start=1)}
+    out: List[Resolution] = []
+    for quote, mention, speaker in found:
         if mention is None:
             out.append(Resolution(quote, None, None, False, None))
             continue
         written = text[mention[0] : mention[1]]
-        speaker = _resolve(mention, written, text, lang, pronouns, coref, speakers, by_mention)
         if speaker is None:
             out.append(Resolution(quote, mention, written, False, None))
             continue
-        by_mention[mention] = speaker
-        resolved = written.lower() not in pronouns or speaker.name != written
-        out.append(Resolution(quote, mention, speaker.name, resolved, speaker.id))
+        who = final[id(speaker)]
+        resolved = written.lower() not in pronouns or who.name != written
+        out.append(Resolution(quote, mention, who.name, resolved, ids[who.id]))
     return out
+
+
+def _merged(speakers: List[_Speaker]) -> Dict[int, _Speaker]:
+    """Each speaker, or the fuller one it is a short form of ("Celebi" before "Gülsen Celebi" appears)."""
+    final = {id(sp): sp for sp in speakers}
+    for sp in speakers:
+        words = _WORD.findall(sp.name)
+        if len(words) != 1:
+            continue
+        fuller = [
+            o for o in speakers if o is not sp and words[0] in _WORD.findall(o.name) and len(o.name) > len(sp.name)
+        ]
+        if fuller:
+            target = max(fuller, key=lambda o: len(o.name))
+            target.mentions.extend(sp.mentions)
+            final[id(sp)] = target
+    return final
 
 
 def _resolve(
@@ -209,6 +211,12 @@ def _resolve(
             speaker = _new(speakers, antecedent, lang)
         speaker.mentions.append(written)
         return speaker
+    if written.lower() in _relatives(lang) and text[: mention[0]].rstrip().endswith(","):
+        antecedent = _before_comma(text, mention[0], lang)  # "Abdel Kader Dschassim, der ...", "so Celebi, die"
+        if antecedent:
+            return _adopt(speakers, antecedent, written, lang)
+    if written.lower() in ANAPHORIC.get(lang, frozenset()):
+        return None  # "Demnach ...": according to a document or statement before; no rule tells which
     if written.lower() in pronouns:
         return _antecedent(mention, written, text, lang, speakers, by_mention)
     words = _WORD.findall(written)
@@ -230,12 +238,14 @@ def _resolve(
 
 
 def _new(speakers: List[_Speaker], mention: str, lang: str) -> _Speaker:
-    speaker = _Speaker(len(speakers) + 1, mention, _features(mention, lang))
+    speaker = _Speaker(len(speakers) + 1, mention, _features(mention, lang), lang)
     speakers.append(speaker)
     return speaker
 
 
-_NAME_RUN = re.compile(r"(?:[A-ZÄÖÜ][\w'’-]*\.?(?:[ \t]+|$)){2,6}")
+_NAME_RUN = re.compile(r"(?:[A-ZÄÖÜ][\w'’-]*\.?(?:[ \t]+|(?=[,;:)(])|$)){2,6}")
+# German noun phrases a pronoun may point back to: an article, adjectives, a noun ("die Autorin")
+_NOUN_PHRASE = re.compile(r"\b(der|die|ein|eine|Der|Die|Ein|Eine)\s+(?:[a-zäöüß][\w-]*\s+){0,3}([A-ZÄÖÜ][\w-]+)")
 
 
 def _name_runs(text: str, end: int, lang: str) -> List[Tuple[int, str]]:
@@ -255,6 +265,28 @@ def _name_runs(text: str, end: int, lang: str) -> List[Tuple[int, str]]:
         if len(words) >= 2:
             runs.append((match.start() + len(match.group().rstrip()), " ".join(words)))
     return runs
+
+
+class _Phrase(str):
+    """A noun phrase with the gender and number its article and noun show."""
+
+    features: str = ""
+
+
+def _noun_phrases(text: str, end: int, reach: int = 400) -> List[Tuple[int, str]]:
+    """German noun phrases shortly before ``end`` that a pronoun can point back to: one opening a sentence ("Die
+    Schutzvereinigung ... schlug vor, indem sie"), or one naming a woman anywhere ("überraschte die Autorin. Sie")."""
+    found: List[Tuple[int, str]] = []
+    for match in _NOUN_PHRASE.finditer(text, max(0, end - reach), end):
+        article, noun = match.group(1).lower(), match.group(2).lower()
+        before = text[: match.start()].rstrip()
+        opens = not before or before[-1] in ".!?:\n"
+        person = noun.endswith(("in", "innen")) and noun not in NOT_FEMININE_IN and len(noun) > 5
+        if opens or person:
+            phrase = _Phrase(match.group(0))
+            phrase.features = _features(phrase, "de") or {"die": "f|p", "eine": "f", "der": "m", "ein": "m"}[article]
+            found.append((match.end(), phrase))
+    return found
 
 
 def _name_before(text: str, end: int, lang: str, containing: Optional[str] = None) -> Optional[str]:
@@ -280,21 +312,53 @@ def _antecedent(
     last_seen = {id(s): m[1] for m, s in by_mention.items() if m[1] <= mention[0]}
     candidates: List[Tuple[int, Any]] = [(last_seen.get(id(s), -1), s) for s in speakers]
     candidates += _name_runs(text, mention[0], lang)
-    for _, who in sorted(candidates, key=lambda c: c[0], reverse=True):
-        features = who.features if isinstance(who, _Speaker) else _features(who, lang)
-        if not _agree(wanted, features) or not isinstance(who, _Speaker) and not (wanted and features):
-            continue  # a name in the text that was no speaker counts only where its words agree ("Kims Schwester")
+    if lang == "de":
+        candidates += _noun_phrases(text, mention[0])
+    # the latest first; a speaker before a name at the same place (the name is its mention)
+    for _, who in sorted(candidates, key=lambda c: (c[0], isinstance(c[1], _Speaker)), reverse=True):
+        features = who.features if isinstance(who, (_Speaker, _Phrase)) else _features(who, lang)
+        if not _agree(wanted, features):
+            continue
+        name = isinstance(who, str) and not isinstance(who, _Phrase)
+        person = name and _capitalised_nouns(lang) and _person_like(who)
+        if not isinstance(who, _Speaker) and not (wanted and features) and not person:
+            continue  # a phrase or name that was no speaker counts where its words agree ("Kims Schwester") or it
+            # reads as a person's name ("Heidemarie Wieczorek-Zeul")
         if isinstance(who, _Speaker):
             who.mentions.append(written)
-            if not who.features and "|" not in wanted:
-                who.features = wanted  # "she" tells that "Mary Collins" is a woman, for later pronouns
-            return who
-        return _adopt(speakers, who, written, lang)
+            return _learn(who, wanted)
+        return _learn(_adopt(speakers, who, written, lang), wanted)
     names = [run for _, run in _name_runs(text, mention[0], lang) if _agree(wanted, _features(run, lang))]
-    if names and not _capitalised_nouns(lang):  # no one agrees by their words: the last name before the pronoun
-        # (where capitals mark names; in German they mark every noun, so "Monate Haft" would be taken for one)
-        return _adopt(speakers, names[-1], written, lang)
+    if _capitalised_nouns(lang):  # capitals mark every noun: only runs that end in two words no noun lexicon knows
+        names = [run for run in names if _person_like(run)]  # ("Heidemarie Wieczorek-Zeul", not "Monate Haft")
+    if names:  # no one agrees by their words: the last name before the pronoun
+        return _learn(_adopt(speakers, names[-1], written, lang), wanted)
     return None
+
+
+def _learn(speaker: _Speaker, wanted: str) -> _Speaker:
+    """A pronoun tells a speaker's gender or number where the words did not ("she" for "Mary Collins")."""
+    if not speaker.features and wanted and "|" not in wanted:
+        speaker.features = wanted
+    return speaker
+
+
+def _before_comma(text: str, end: int, lang: str) -> Optional[str]:
+    """What a relative pronoun after a comma stands for: the name run, noun phrase or capitalised word that ends
+    right before the comma."""
+    before = text[:end].rstrip()[:-1].rstrip()
+    runs = _name_runs(text, len(before) + 1, lang)
+    if runs and before.endswith(runs[-1][1].split()[-1]) and runs[-1][0] >= len(before) - 1:
+        return runs[-1][1]
+    if lang == "de":
+        phrases = [p for pos, p in _noun_phrases(text, len(before) + 1) if pos == len(before)]
+        last = list(_NOUN_PHRASE.finditer(before[-80:]))
+        if last and last[-1].end() == len(before[-80:]):
+            return last[-1].group(0)
+        if phrases:
+            return phrases[-1]
+    words = before.split()
+    return words[-1] if words and words[-1][:1].isupper() else None
 
 
 def _adopt(speakers: List[_Speaker], name: str, written: str, lang: str) -> _Speaker:
@@ -304,6 +368,36 @@ def _adopt(speakers: List[_Speaker], name: str, written: str, lang: str) -> _Spe
     speaker = known or _new(speakers, name, lang)
     speaker.mentions.extend([name, written] if known else [written])
     return speaker
+
+
+@functools.lru_cache(maxsize=None)
+def _relatives(lang: str) -> frozenset:
+    """Relative pronouns, from the patterns: a speaker written "der" in ", der sagte" is the phrase before."""
+    try:
+        return frozenset(load_patterns(default_patterns_dir(lang)).of("relative"))
+    except Exception:  # a language without patterns
+        return frozenset()
+
+
+@functools.lru_cache(maxsize=1)
+def _noun_lexicon() -> Any:
+    """HanTa's word list (German) and its noun tag, to tell a name from a capitalised noun; None without it."""
+    try:
+        from HanTa import HanoverTagger
+    except ImportError:  # a dependency; without it no run of capitals counts as a name
+        return None
+    tagger = HanoverTagger.HanoverTagger("morphmodel_ger.pgz")
+    return tagger.cache, tagger.tag2int["NN"]
+
+
+def _person_like(run: str) -> bool:
+    """Whether the last two words of a run are no common nouns HanTa knows (a first name and surname, mostly)."""
+    lexicon = _noun_lexicon()
+    if lexicon is None:
+        return False
+    cache, noun = lexicon
+    tail = run.split()[-2:]
+    return len(tail) == 2 and all(cache.get(w.lower(), ((None,),))[0][0] != noun for w in tail)
 
 
 @functools.lru_cache(maxsize=None)
