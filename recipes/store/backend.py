@@ -22,27 +22,24 @@ from ..errors import QuotesError
 
 MEMORY = ":memory:"
 
+# The indexes peewee creates for Prodigy's models, the same on every database
+INDEXES = ('CREATE UNIQUE INDEX IF NOT EXISTS "dataset_name" ON "dataset" ("name")',)
 # The tables Prodigy's peewee models create (dataset, example, link), spelled as peewee spells them for
 # SQLite, so a Prodigy installation pointed at the same file reads our datasets.
 SCHEMA = (
     'CREATE TABLE IF NOT EXISTS "dataset" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL, '
     '"created" INTEGER NOT NULL, "meta" BLOB NOT NULL, "session" INTEGER NOT NULL)',
-    'CREATE UNIQUE INDEX IF NOT EXISTS "dataset_name" ON "dataset" ("name")',
     'CREATE TABLE IF NOT EXISTS "example" ("id" INTEGER NOT NULL PRIMARY KEY, "input_hash" INTEGER NOT NULL, '
     '"task_hash" INTEGER NOT NULL, "content" BLOB NOT NULL)',
     'CREATE TABLE IF NOT EXISTS "link" ("id" INTEGER NOT NULL PRIMARY KEY, "example_id" INTEGER NOT NULL, '
     '"dataset_id" INTEGER NOT NULL, FOREIGN KEY ("example_id") REFERENCES "example" ("id"), '
     'FOREIGN KEY ("dataset_id") REFERENCES "dataset" ("id"))',
-    'CREATE INDEX IF NOT EXISTS "link_example_id" ON "link" ("example_id")',
-    'CREATE INDEX IF NOT EXISTS "link_dataset_id" ON "link" ("dataset_id")',
-    'CREATE INDEX IF NOT EXISTS "example_input_hash" ON "example" ("input_hash")',
-    'CREATE INDEX IF NOT EXISTS "example_task_hash" ON "example" ("task_hash")',
     # ours, not Prodigy's (it ignores the table): which session holds which unanswered task, so a restarted
     # server does not hand a task an open page holds to someone else
     'CREATE TABLE IF NOT EXISTS "quotes_assignment" ("dataset" VARCHAR(255) NOT NULL, "key" INTEGER NOT NULL, '
     '"task_hash" INTEGER NOT NULL, "session" VARCHAR(255) NOT NULL, "since" REAL NOT NULL, '
     'PRIMARY KEY ("dataset", "key"))',
-)
+) + INDEXES
 
 
 @dataclass(frozen=True)
@@ -216,20 +213,15 @@ class SQLiteBackend:
 POSTGRES_SCHEMA = (
     'CREATE TABLE IF NOT EXISTS "dataset" ("id" SERIAL NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL, '
     '"created" INTEGER NOT NULL, "meta" BYTEA NOT NULL, "session" BOOLEAN NOT NULL)',
-    'CREATE UNIQUE INDEX IF NOT EXISTS "dataset_name" ON "dataset" ("name")',
     'CREATE TABLE IF NOT EXISTS "example" ("id" SERIAL NOT NULL PRIMARY KEY, "input_hash" BIGINT NOT NULL, '
     '"task_hash" BIGINT NOT NULL, "content" BYTEA NOT NULL)',
     'CREATE TABLE IF NOT EXISTS "link" ("id" SERIAL NOT NULL PRIMARY KEY, "example_id" INTEGER NOT NULL, '
     '"dataset_id" INTEGER NOT NULL, FOREIGN KEY ("example_id") REFERENCES "example" ("id"), '
     'FOREIGN KEY ("dataset_id") REFERENCES "dataset" ("id"))',
-    'CREATE INDEX IF NOT EXISTS "link_example_id" ON "link" ("example_id")',
-    'CREATE INDEX IF NOT EXISTS "link_dataset_id" ON "link" ("dataset_id")',
-    'CREATE INDEX IF NOT EXISTS "example_input_hash" ON "example" ("input_hash")',
-    'CREATE INDEX IF NOT EXISTS "example_task_hash" ON "example" ("task_hash")',
     'CREATE TABLE IF NOT EXISTS "quotes_assignment" ("dataset" VARCHAR(255) NOT NULL, "key" BIGINT NOT NULL, '
     '"task_hash" BIGINT NOT NULL, "session" VARCHAR(255) NOT NULL, "since" DOUBLE PRECISION NOT NULL, '
     'PRIMARY KEY ("dataset", "key"))',
-)
+) + INDEXES
 SCHEMA_LOCK = 7301  # a PostgreSQL advisory lock: two servers starting at once create the tables once
 
 
