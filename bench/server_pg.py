@@ -79,7 +79,7 @@ def annotator(bases: List[str], name: str, state: Dict[str, Any]) -> None:
     server = 0 if name < "annotator10" else 1
     client = Http(bases[server])
     empty = 0
-    while empty < 3:
+    while empty < 6:  # a few polls after the feed runs dry: the dead server's claims time out (release_after)
         try:
             t0 = time.perf_counter()
             status, raw = client.call("POST", "/get_session_questions", {"session_id": name, "held": []})

@@ -280,3 +280,11 @@ def test_config_precedence(prodigy_home: Path, tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("PRODIGY_CONFIG", str(tmp_path / "missing.json"))
     with pytest.raises(QuotesError, match="not a file"):
         get_config()
+
+
+def test_examples_are_stored_without_insert_returning_too(prodigy_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = connect()
+    monkeypatch.setattr(db.backend, "returning", False)  # SQLite before 3.35
+    db.add_examples([_eg("„Ja“, sagte sie."), _eg("„Nein“, sagte er.")], datasets=["news", "news-anna"])
+    assert db.count_dataset("news") == 2 and db.count_dataset("news-anna") == 2
+    assert [eg["text"] for eg in db.get_dataset_examples("news")] == ["„Ja“, sagte sie.", "„Nein“, sagte er."]

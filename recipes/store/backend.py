@@ -125,8 +125,10 @@ def resolve_target(db_id: Any, db_settings: Optional[Dict[str, Any]]) -> Target:
 
 
 class SQLiteBackend:
-    dialect = "sqlite"
     """One SQLite connection shared by all threads, guarded by a lock; WAL so readers don't block."""
+
+    dialect = "sqlite"
+    returning = sqlite3.sqlite_version_info >= (3, 35, 0)  # INSERT ... RETURNING
 
     placeholder = "?"
 

@@ -60,6 +60,9 @@ def check_dataset_name(name: Any) -> str:
     return name
 
 
+INSERT_ROWS = 300  # examples per INSERT statement (SQLite allows 999 parameters in older builds)
+
+
 def _chunks(items: Sequence[Any], size: int = PAGE) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -161,26 +164,33 @@ class Database:
                 )
             rows.append((int(eg[INPUT_HASH_ATTR]), int(eg[TASK_HASH_ATTR]), _dumps(eg, f"example {i}")))
         with self.backend.transaction():
-            ids = [
-                int(
-                    self.backend.execute(
-                        'INSERT INTO "example" ("input_hash", "task_hash", "content") VALUES (?, ?, ?)', row
-                    )
-                    or 0
+            ids: List[int] = []
+            if not getattr(self.backend, "returning", True):  # SQLite before 3.35: one row at a time
+                rows_sql = 'INSERT INTO "example" ("input_hash", "task_hash", "content") VALUES (?, ?, ?)'
+                ids = [int(self.backend.execute(rows_sql, row) or 0) for row in rows]
+                rows = []
+            for chunk in _chunks(rows, INSERT_ROWS):  # one statement per chunk: a round trip on a server database
+                values = ", ".join("(?, ?, ?)" for _ in chunk)
+                found = self.backend.query(
+                    f'INSERT INTO "example" ("input_hash", "task_hash", "content") VALUES {values} RETURNING "id"',
+                    [v for row in chunk for v in row],
                 )
-                for row in rows
-            ]
-            for name in datasets:
-                self.link(name, ids)
+                ids.extend(sorted(int(r[0]) for r in found))  # ids grow in insertion order
+            self._link_all([(name, ids) for name in datasets])
 
     def link(self, dataset: str, example_ids: Iterable[int]) -> None:
         """Add existing examples (by row id) to a dataset, creating the dataset if needed."""
+        self._link_all([(dataset, list(example_ids))])
+
+    def _link_all(self, groups: Sequence[Tuple[str, Sequence[int]]]) -> None:
+        """Link examples to datasets (created if needed), in one statement."""
         with self.backend.transaction():
-            info = self.add_dataset(dataset)
-            self.backend.executemany(
-                'INSERT INTO "link" ("example_id", "dataset_id") VALUES (?, ?)',
-                [(int(i), info.id) for i in example_ids],
-            )
+            rows = []
+            for dataset, example_ids in groups:
+                info = self.add_dataset(dataset)
+                rows += [(int(i), info.id) for i in example_ids]
+            if rows:
+                self.backend.executemany('INSERT INTO "link" ("example_id", "dataset_id") VALUES (?, ?)', rows)
 
     def unlink(self, dataset: str) -> None:
         """Remove every example from a dataset (the examples themselves stay)."""
