@@ -92,22 +92,39 @@ class Source:
         self.skipped += 1
         self.problems.append(str(error))
 
+    def files(self) -> Optional[List[Path]]:
+        """The files this source reads, in order (None for stdin or a dataset), with the folder warning said."""
+        if self.source == "-" or self.source.startswith(DATASET_PREFIX):
+            return None
+        if self._is_glob():
+            return self._glob_files()
+        path = Path(self.source)
+        if not path.is_dir():
+            return [path]
+        ignored = self.ignored_in(path)
+        if ignored:  # said once, so nobody wonders where a file went
+            shown = ", ".join(ignored[:10]) + (f" and {len(ignored) - 10} more" if len(ignored) > 10 else "")
+            print(f"⚠ {path}: read only .txt and .jsonl files; skipped {shown}", file=sys.stderr, flush=True)
+        return self._folder_files(path)
+
+    def read_part(self, path: Path, start: int = 0, end: Optional[int] = None, first_line: int = 1) -> Iterator[Dict]:
+        """The documents of bytes ``start:end`` of a JSONL file (whole lines; ``first_line`` is the number of
+        the first, for error messages), or of a whole text file: a worker's share of an archive."""
+        if path.suffix.lower() not in (".jsonl", ".json"):
+            yield from self._file(path)
+            return
+        with path.open("rb") as f:
+            f.seek(start)
+            data = f.read() if end is None else f.read(end - start)
+        yield from self._jsonl(data.splitlines(keepends=True), str(path), first_line)
+
     def __iter__(self) -> Iterator[Dict[str, Any]]:
         if self.source.startswith(DATASET_PREFIX):
             yield from self._dataset(self.source[len(DATASET_PREFIX) :])
         elif self.source == "-":
             yield from self._stdin()
-        elif self._is_glob():
-            for file in self._glob_files():
-                yield from self._file(file)
         else:
-            path = Path(self.source)
-            if path.is_dir():
-                ignored = self.ignored_in(path)
-                if ignored:  # said once, so nobody wonders where a file went
-                    shown = ", ".join(ignored[:10]) + (f" and {len(ignored) - 10} more" if len(ignored) > 10 else "")
-                    print(f"⚠ {path}: read only .txt and .jsonl files; skipped {shown}", file=sys.stderr, flush=True)
-            for file in self._folder_files(path) if path.is_dir() else [path]:
+            for file in self.files() or []:
                 yield from self._file(file)
 
     def _file(self, path: Path) -> Iterator[Dict[str, Any]]:
@@ -135,8 +152,8 @@ class Source:
             self.where = (name, None)
             yield {"text": text, "meta": meta}
 
-    def _jsonl(self, lines: Any, name: str) -> Iterator[Dict[str, Any]]:
-        for number, raw in enumerate(lines, start=1):
+    def _jsonl(self, lines: Any, name: str, first_line: int = 1) -> Iterator[Dict[str, Any]]:
+        for number, raw in enumerate(lines, start=first_line):
             task = self._parse_line(raw, name, number)
             if task is not None and task["text"].strip() and self._fits(task["text"], name, number):
                 self.where = (name, number)

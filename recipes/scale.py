@@ -1,8 +1,10 @@
 """Extraction over an archive on a Dask cluster: ``quotes extract ... --cluster tcp://HOST:PORT`` or ``local:N``.
 
-The client reads the input documents (any number of files), sends them to the workers in batches
-and writes the tasks in input order, so the output is the same file the single-process path writes
-(same tasks, same hashes, same order). Each worker loads the pipeline once, the first time it gets a
+The client splits the input files into parts of whole lines (by their byte offsets: it parses
+nothing), the workers read and pre-annotate their parts, and the client writes the tasks in input
+order, so the output is the same file the single-process path writes (same tasks, same hashes,
+same order). Workers on other machines need the files at the same path (a shared disk); input
+from standard input or a dataset is read by the client and sent in batches instead. Each worker loads the pipeline once, the first time it gets a
 batch, and keeps it; at most ``2 x workers`` batches are in flight, so memory on the client and on
 each worker stays flat however large the archive. Needs ``pip install "prodigy-quotes[dask]"``.
 """
@@ -48,6 +50,43 @@ def extract_batch(model: str, patterns: Optional[str], max_length: int, batch: L
     nlp = _worker_pipeline(model, patterns)
     nlp.max_length = max(nlp.max_length, max_length)
     return [srsly.json_dumps(task) for task in extract_tasks(nlp, iter(batch))]
+
+
+def extract_part(
+    model: str, patterns: Optional[str], max_length: int, skip_invalid: bool, part: Tuple[str, int, Optional[int], int]
+) -> Tuple[List[str], List[str]]:
+    """Read and pre-annotate one part of an input file on a worker: its tasks as JSON lines, and the problems of
+    the lines it skipped (``skip_invalid``; else an invalid line raises, naming its file and line)."""
+    from pathlib import Path
+
+    from .loaders import Source
+
+    path, start, end, first_line = part
+    source = Source(path, skip_invalid=skip_invalid, max_length=max_length)
+    lines = extract_batch(model, patterns, max_length, list(source.read_part(Path(path), start, end, first_line)))
+    return lines, source.problems
+
+
+def file_parts(files: Iterable[Any], lines_per_part: int) -> Iterator[Tuple[str, int, Optional[int], int]]:
+    """``(path, start byte, end byte, number of the first line)`` of parts of ``lines_per_part`` lines of each
+    JSONL file (a text file is one part), found by scanning for line breaks."""
+    for path in files:
+        if path.suffix.lower() not in (".jsonl", ".json"):
+            yield (str(path), 0, None, 1)
+            continue
+        with path.open("rb") as f:
+            data = f.read()
+        start, line, count, pos = 0, 1, 0, 0
+        while True:
+            found = data.find(b"\n", pos)
+            if found < 0:
+                break
+            pos, count = found + 1, count + 1
+            if count == lines_per_part:
+                yield (str(path), start, pos, line)
+                start, line, count = pos, line + count, 0
+        if start < len(data):
+            yield (str(path), start, len(data), line)
 
 
 def _batches(docs: Iterable[Task], size: int) -> Iterator[List[Task]]:
@@ -96,26 +135,45 @@ def extract_on_cluster(
     client: Any,
     model: str,
     patterns: Optional[str],
-    docs: Iterable[Task],
+    docs: Any,
     batch_size: int = 64,
     max_length: int = 1_000_000,
 ) -> Iterator[str]:
-    """The tasks of ``docs`` as JSON lines, pre-annotated on the cluster's workers, in input order."""
+    """The tasks of ``docs`` (a :class:`~prodigy_quotes.loaders.Source`) as JSON lines, pre-annotated on the
+    cluster's workers, in input order; files are read by the workers, other input by the client."""
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     limit = workers * IN_FLIGHT_PER_WORKER
     pending: Deque[Any] = deque()
-    for batch in _batches(docs, batch_size):
-        pending.append(client.submit(extract_batch, model, patterns, max_length, batch, pure=False))
+    files = docs.files() if hasattr(docs, "files") else None
+    if files is not None:
+        jobs = (
+            client.submit(extract_part, model, patterns, max_length, docs.skip_invalid, part, pure=False)
+            for part in file_parts(files, batch_size)
+        )
+    else:
+        jobs = (
+            client.submit(extract_batch, model, patterns, max_length, batch, pure=False)
+            for batch in _batches(docs, batch_size)
+        )
+    for job in jobs:
+        pending.append(job)
         while len(pending) >= limit:
-            yield from _result(pending.popleft())
+            yield from _result(pending.popleft(), docs)
     while pending:
-        yield from _result(pending.popleft())
+        yield from _result(pending.popleft(), docs)
 
 
-def _result(future: Any) -> List[str]:
+def _result(future: Any, docs: Any) -> List[str]:
+    """A batch's lines; a part's skipped lines are counted in the client's source, for the report."""
     try:
-        return future.result()
+        result = future.result()
     except QuotesError:
         raise
     except Exception as err:  # a worker's error, re-raised here with what went wrong
         raise QuotesError("A worker failed to pre-annotate a batch", f"{type(err).__name__}: {err}") from err
+    if isinstance(result, tuple):
+        lines, problems = result
+        docs.skipped += len(problems)
+        docs.problems.extend(problems)
+        return lines
+    return result

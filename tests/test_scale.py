@@ -52,3 +52,17 @@ def test_bad_cluster_addresses_are_clear_errors(tmp_path: Path) -> None:
 def test_a_glob_that_matches_nothing_names_the_pattern(tmp_path: Path) -> None:
     with pytest.raises(QuotesError, match="matches no file"):
         quotes_extract("blank:de", str(tmp_path / "none-*.jsonl"), output=str(tmp_path / "o.jsonl"))
+
+
+def test_a_bad_line_read_by_a_worker_is_named_by_its_file_and_line(tmp_path: Path) -> None:
+    pattern = write_archive(tmp_path / "archive", files=2, lines=30)
+    bad = tmp_path / "archive" / "2024-01.jsonl"
+    lines = bad.read_text(encoding="utf8").splitlines()
+    lines[24] = '{"text": "kaputt"'
+    bad.write_text("\n".join(lines) + "\n", encoding="utf8")
+    with pytest.raises(QuotesError, match=r"2024-01.jsonl, line 25: not valid JSON"):
+        quotes_extract("blank:de", pattern, output=str(tmp_path / "o.jsonl"), cluster="local:2", batch_size=8)
+    quotes_extract(
+        "blank:de", pattern, output=str(tmp_path / "o.jsonl"), cluster="local:2", batch_size=8, skip_invalid=True
+    )
+    assert len((tmp_path / "o.jsonl").read_text(encoding="utf8").splitlines()) == 59
