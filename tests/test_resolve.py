@@ -107,3 +107,20 @@ def test_quotes_without_a_speaker_are_reported_unresolved(lang: str) -> None:
     t = {"text": "„Ja.“", "spans": [{"start": 0, "end": 5, "label": "QUOTE"}], "relations": []}
     (r,) = resolve_task(t, lang)
     assert r.name is None and not r.resolved and r.speaker_id is None
+
+
+def test_the_seed_articles_speakers_are_kim_jong_un_and_his_sister() -> None:
+    from pathlib import Path
+
+    from prodigy_quotes.annotate import quotes_manual
+
+    seed = Path(__file__).resolve().parents[1] / "seeds" / "kim-soldaten.txt"
+    (task,) = list(quotes_manual("kim", "blank:de", str(seed))["stream"])
+    text = task["text"]
+    got = [(text[r.mention[0] : r.mention[1]], r.name) for r in resolve_task(task, "de") if r.mention]
+    assert got == [
+        ("Kim", "Nordkoreas Machthaber Kim Jong Un"),
+        ("Er", "Nordkoreas Machthaber Kim Jong Un"),
+        ("Er", "Nordkoreas Machthaber Kim Jong Un"),
+        ("sie", "Kims Schwester Kim Yo Jong"),
+    ]
