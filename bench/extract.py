@@ -31,6 +31,7 @@ import spacy
 import srsly
 
 ROOT = Path(__file__).resolve().parents[1]
+BATCH = 256  # lines per part on the cluster
 CORPUS = ROOT.parent / "shared" / "data" / "wikinews-de"
 
 
@@ -105,7 +106,9 @@ def cluster_run(texts: List[str], lang: str, workers: int, repeat: int) -> dict:
         one = time.perf_counter() - started
         started = time.perf_counter()
         cluster = f"local:{workers}"
-        quotes_extract(f"blank:{lang}", pattern, output=str(folder / "cluster.jsonl"), cluster=cluster, batch_size=256)
+        quotes_extract(
+            f"blank:{lang}", pattern, output=str(folder / "cluster.jsonl"), cluster=cluster, batch_size=BATCH
+        )
         many = time.perf_counter() - started
         same = (folder / "one.jsonl").read_bytes() == (folder / "cluster.jsonl").read_bytes()
     from prodigy_quotes.scale import connect_cluster
