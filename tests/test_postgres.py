@@ -141,3 +141,19 @@ def test_libpq_environment_and_urls_are_understood(postgres: dict, monkeypatch: 
     connect().add_dataset("from_env")
     disconnect_all()
     assert "from_env" in connect(postgres["url"]).datasets
+
+
+def test_progress_counts_the_answers_stored_through_the_other_server(
+    postgres: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import prodigy_quotes.server.controller as controller
+
+    monkeypatch.setattr(controller, "TOUCH_EVERY", 0.0)  # count at once
+    tasks = [set_hashes({"text": f"„Satz {i}“, sagte Kim."}) for i in range(10)]
+    config = {"allow_work_stealing": False, "auto_count_stream": True}
+    one = Controller(components([dict(t) for t in tasks]), config=config)
+    two = Controller(components([dict(t) for t in tasks]), config=config)
+    got = one.get_questions("anna")
+    one.receive_answers([dict(t, answer="accept") for t in got[:4]], "anna")
+    status = two.keep_alive("ben", held=[])
+    assert status["total"] == 4 and status["remaining"] == 6 and status["progress"] == 0.4

@@ -144,6 +144,7 @@ class Controller:
         self._owned: Optional[Task] = None  # the task last taken over with its claim already written (no new claim)
         self._started = time.time()
         self._outside = 0  # answers in the dataset for tasks that are not (or no longer) in the stream
+        self._refreshed = time.time()  # when answers stored through other servers were last counted
         self._released: Deque[Task] = deque()  # no overlap: tasks given back by ended sessions
         self._pulled: Set[int] = set()  # keys taken from the stream (in-stream duplicates are dropped)
         self._buffer: List[Task] = []  # overlap: every task pulled, in order
@@ -511,6 +512,7 @@ class Controller:
                 claims = self._from_elsewhere(sess, n, now)
         if self._persists and held is not None:  # the page is alive: its claims are renewed
             self._touch(sess, now)
+            self._refresh_answered()
         if claims:  # the database's claim, outside the lock: other requests go on meanwhile
             claimed = self._claim(sess, claims, now)
             with self._lock:
@@ -553,7 +555,31 @@ class Controller:
             touch = self._persists
         if touch:
             self._touch(sess, sess.last_seen)
+            self._refresh_answered()
         return self.status(session_id)
+
+    def _refresh_answered(self) -> None:
+        """Count the answers other servers on the same database stored (at most every ``TOUCH_EVERY`` seconds), so
+        progress and "left" are the team's, and a page drops a task someone answered through another server."""
+        now = time.time()
+        if now - self._refreshed < TOUCH_EVERY:
+            return
+        self._refreshed = now
+        answered = self._hashes(self.dataset)
+        total = self.stored()
+        with self._lock:
+            for key in answered - self._answered - self._pending:
+                self._answered.add(key)
+                if key in self._todo:
+                    self._done_count += 1
+                elif self._stream_done:
+                    self._outside += 1
+                holder = self._assigned.pop(key, None)
+                sess = self._sessions.get(holder) if holder else None
+                task = sess.inflight.pop(key, None) if sess else None
+                if task is not None:
+                    sess.revoked.add(task[TASK_HASH_ATTR])
+            self._total = max(self._total, total)
 
     def held_by_others(self, sess: Session) -> int:
         """Unanswered tasks other sessions hold (what an annotator without tasks may still get)."""
