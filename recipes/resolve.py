@@ -20,7 +20,7 @@ import functools
 import re
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
-from .finder.patterns import Patterns, default_patterns_dir, load_patterns
+from .finder.patterns import PatternError, Patterns, builtin_patterns
 
 Task = Dict[str, Any]
 COREF = "COREF"
@@ -118,13 +118,22 @@ class _Speaker:
         return {w for m in self.mentions for w in _WORD.findall(_name_part(m) or m)}
 
 
+def _patterns(lang: str) -> Optional[Patterns]:
+    """The language's built-in patterns, or None for a language without them (nothing is then known of it)."""
+    try:
+        return builtin_patterns(lang)
+    except PatternError:
+        return None
+
+
+def _words_of(lang: str, *kinds: str) -> frozenset:
+    patterns = _patterns(lang)
+    return frozenset(w for kind in kinds for w in patterns.of(kind)) if patterns else frozenset()
+
+
 @functools.lru_cache(maxsize=None)
 def _pronouns(lang: str) -> frozenset:
-    try:
-        patterns: Patterns = load_patterns(default_patterns_dir(lang))
-    except Exception:  # a language without patterns: no pronouns known
-        return frozenset()
-    return frozenset(patterns.of("pronoun")) | frozenset(PRONOUN_FEATURES.get(lang, {}))
+    return _words_of(lang, "pronoun") | frozenset(PRONOUN_FEATURES.get(lang, {}))
 
 
 def resolve_task(task: Task, lang: str = "de") -> List[Resolution]:
@@ -373,10 +382,7 @@ def _adopt(speakers: List[_Speaker], name: str, written: str, lang: str) -> _Spe
 @functools.lru_cache(maxsize=None)
 def _relatives(lang: str) -> frozenset:
     """Relative pronouns, from the patterns: a speaker written "der" in ", der sagte" is the phrase before."""
-    try:
-        return frozenset(load_patterns(default_patterns_dir(lang)).of("relative"))
-    except Exception:  # a language without patterns
-        return frozenset()
+    return _words_of(lang, "relative")
 
 
 @functools.lru_cache(maxsize=1)
@@ -403,20 +409,14 @@ def _person_like(run: str) -> bool:
 @functools.lru_cache(maxsize=None)
 def _capitalised_nouns(lang: str) -> bool:
     """Whether the language capitalises its nouns (its patterns' language setting), so capitals mark no name."""
-    try:
-        return bool(load_patterns(default_patterns_dir(lang)).language.get("capitalised_nouns"))
-    except Exception:  # a language without patterns
-        return False
+    patterns = _patterns(lang)
+    return bool(patterns and patterns.language.get("capitalised_nouns"))
 
 
 @functools.lru_cache(maxsize=None)
 def _function_words(lang: str) -> frozenset:
     """Words a name never starts with (articles, prepositions, adverbs, conjunctions), from the patterns."""
-    try:
-        patterns = load_patterns(default_patterns_dir(lang))
-    except Exception:  # a language without patterns
-        return frozenset()
-    return frozenset(w for kind in ("determiner", "preposition", "skip", "conjunction") for w in patterns.of(kind))
+    return _words_of(lang, "determiner", "preposition", "skip", "conjunction")
 
 
 def speaker_records(task: Task, lang: str = "de") -> Dict[Tuple[int, int], Resolution]:

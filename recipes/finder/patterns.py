@@ -88,6 +88,7 @@ language       no ``text``; one line of settings for the language, each optional
 A malformed line raises :class:`PatternError` naming the file and the line.
 """
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -319,3 +320,9 @@ def default_patterns_dir(lang: str) -> Path:
         f"There are no built-in quote patterns for it (looked in {checkout} and {installed}); "
         "use blank:de or blank:en, or pass a folder of pattern files with --patterns.",
     )
+
+
+@functools.lru_cache(maxsize=None)
+def builtin_patterns(lang: str) -> Patterns:
+    """The language's built-in patterns, read once per process (for the components and the resolver)."""
+    return load_patterns(default_patterns_dir(lang))

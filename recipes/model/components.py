@@ -4,7 +4,6 @@ Both read the rule finder's output (when a ``quote_finder`` runs before them) as
 ``doc.spans["quotes_rules"]``, and write their own QUOTE/SPEAKER/CUE spans and links to ``doc.spans["quotes"]``.
 """
 
-import functools
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import numpy
@@ -16,7 +15,7 @@ from spacy.vocab import Vocab
 from thinc.api import Model, Optimizer
 
 from ..finder.marks import MarkScanner
-from ..finder.patterns import Patterns, default_patterns_dir, load_patterns
+from ..finder.patterns import builtin_patterns
 from ..schema import CUE, LINKS_ATTR, QUOTE, SPANS_KEY, SPEAKER, Link
 from ..scoring import cue_accuracy, score_examples
 from .features import SENT_END, candidate_features, hashed, null_features, quote_features
@@ -39,14 +38,8 @@ def rule_links(doc: Doc) -> List[Link]:
     return [Link(*link) for link in doc.user_data.get(RULE_LINKS, [])]
 
 
-@functools.lru_cache(maxsize=None)
-def _builtin_patterns(lang: str) -> Patterns:
-    """The language's built-in patterns, read once per process for every component that needs them."""
-    return load_patterns(default_patterns_dir(lang))
-
-
 def _scanner(lang: str) -> MarkScanner:
-    return MarkScanner(_builtin_patterns(lang).pairs)
+    return MarkScanner(builtin_patterns(lang).pairs)
 
 
 class _DocRules(NamedTuple):
@@ -272,7 +265,7 @@ class QuoteLinker(_Scored):
     def pronouns(self) -> FrozenSet[str]:
         """The language's pronouns, from its built-in pattern files (loaded on first use)."""
         if self._pronouns is None:
-            self._pronouns = _builtin_patterns(self.lang).of("pronoun")
+            self._pronouns = builtin_patterns(self.lang).of("pronoun")
         return self._pronouns
 
     def _doc_candidates(

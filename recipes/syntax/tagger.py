@@ -163,10 +163,10 @@ class QuoteTagger:
         for doc in stream:
             yield self(doc)
 
-    def _sentences(self, doc: Doc) -> List[Tuple[int, int]]:
+    @staticmethod
+    def _sentences(doc: Doc, orth: numpy.ndarray) -> List[Tuple[int, int]]:
         """Sentences as token ranges, split after end punctuation and at line breaks; worked out on arrays of
-        the tokens' strings, as a Python loop over every token of an archive costs more than the tagging."""
-        orth = doc.to_array(ORTH)
+        the tokens' strings (``orth``), as a Python loop over every token of an archive costs more than tagging."""
         strings = doc.vocab.strings
         ends = [h for h in numpy.unique(orth) if _ends_sentence(strings[h])]
         bounds = numpy.flatnonzero(numpy.isin(orth, ends)) + 1
@@ -177,10 +177,10 @@ class QuoteTagger:
 
     def _chosen(self, doc: Doc) -> List[List[Token]]:
         """The non-space tokens of each sentence to tag."""
-        sentences = self._sentences(doc)
+        arr = doc.to_array([ORTH, LOWER])
+        sentences = self._sentences(doc, arr[:, 0])
         if self.scope != "all" and sentences:
             strings = doc.vocab.strings
-            arr = doc.to_array([ORTH, LOWER])
             marks = [h for h in numpy.unique(arr[:, 0]) if _has_quote_mark(strings[h])]
             quote_at = numpy.isin(arr[:, 0], marks)
             cue_at = numpy.isin(arr[:, 1], self._cue_hashes) if self.cue_words else numpy.ones(len(doc), dtype=bool)
