@@ -240,7 +240,7 @@ class Controller:
         """Tasks sessions held when the server last stopped stay theirs until they time out (counted from now)."""
         if not self._persists:
             return
-        answered = self._hashes(self.dataset)
+        answered = self._answered if self.config.get("auto_exclude_current", True) else self._hashes(self.dataset)
         rows = self.db.get_assignments(self.dataset)
         done = [key for key, _, _, _ in rows if key in answered]
         if done:
