@@ -462,3 +462,16 @@ def test_name_particles_belong_to_the_name(nlp):
 def test_two_people_before_the_cue_are_not_one_apposition(nlp):
     text = "Der Chef der Grünen, Volker Beck, und Wolfgang Wieland, Sprecher der Partei, sagten: „Das reicht nicht.“"
     assert find(nlp, text)[0][1] == ["Der Chef der Grünen"]
+
+
+def test_reported_speech_carries_the_speaker_to_a_later_quote(nlp):
+    text = (
+        "Die Virologin Anna Berg warnte am Montag vor der Grippe. Die Gefahr sei real. Noch gebe es keinen "
+        "Impfstoff, die Labore arbeiteten aber daran. „Wir müssen jetzt handeln, bevor es zu spät ist.“"
+    )
+    assert find(nlp, text)[-1][1] == ["Die Virologin Anna Berg"]
+    text = (  # plain narration in between: the quote is no longer hers
+        "Die Virologin Anna Berg warnte am Montag vor der Grippe. Die Labore arbeiten daran. Der Winter kommt "
+        "früh. „Wir müssen jetzt handeln, bevor es zu spät ist.“"
+    )
+    assert find(nlp, text)[-1][1] == []

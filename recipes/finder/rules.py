@@ -16,6 +16,7 @@ from .sentences import Item, Tagged, sentence_items, split_sentences
 LONG_QUOTE_WORDS = 8  # quotes this long are speech even without a frame
 SHORT_TERM_WORDS = 4  # a quote repeated in the article and this short, with no pronoun, is a term
 CARRY_SENTENCES = 2  # how far back a quote without a cue may take its speaker from
+REPORTED_RUN = 4  # how many sentences of reported speech a speaker is carried across, at most
 _END_PUNCT = re.compile(r"[.!?…]\W*$")
 _WORDS = re.compile(r"\w+")
 
@@ -207,15 +208,8 @@ class QuoteRules:
         found: List[Found] = []
         last: Optional[Tuple[int, Attribution]] = None  # (sentence index, attribution with a speaker)
         pending: List[Tuple[int, Span]] = []  # quotes waiting for a speaker in the next sentence
-        # only sentences near a quote matter: the quote's own, the ones a speaker may carry over from,
-        # and the next one (a speaker named after a stand-alone quote)
-        wanted = bytearray(len(sents) + 1)
-        qi = 0
-        for si, (s, e) in enumerate(sents):
-            if qi < len(quotes) and quotes[qi].start < e:
-                wanted[max(0, si - CARRY_SENTENCES) : si + 2] = b"\x01" * (si + 2 - max(0, si - CARRY_SENTENCES))
-                while qi < len(quotes) and quotes[qi].start < e:
-                    qi += 1
+        words = [_WORDS.findall(text[s:e].lower()) for s, e in sents]
+        wanted = self._wanted(sents, quotes, words)
         qi = 0
         for si, (s, e) in enumerate(sents):
             if not wanted[si]:
@@ -223,10 +217,12 @@ class QuoteRules:
             while qi < len(quotes) and quotes[qi].end <= s:
                 qi += 1
             has_quote = qi < len(quotes) and quotes[qi].start < e
-            if not has_quote and self.cue_words.isdisjoint(_WORDS.findall(text[s:e].lower())):
+            if not has_quote and self.cue_words.isdisjoint(words[si]):
                 if pending:
                     found.extend(self._carry(pending, last, si))
                     pending = []
+                if last is not None and si - last[0] <= CARRY_SENTENCES and not self.reported.isdisjoint(words[si]):
+                    last = (si, last[1])  # reported speech goes on ("Die Gefahr sei real."): so does its speaker
                 continue
             items = sentence_items(text, s, e, quotes, qi, self.abbreviations, tags)
             atts = self.attributor.attributions(items)
@@ -264,6 +260,23 @@ class QuoteRules:
         if pending:
             found.extend(self._carry(pending, last, len(sents)))
         return found
+
+    def _wanted(self, sents: Sequence[Span], quotes: Sequence[Quoted], words: Sequence[List[str]]) -> bytearray:
+        """Which sentences matter: a quote's own, the next one (a speaker named after a stand-alone quote) and the
+        ones a speaker may carry over from: ``CARRY_SENTENCES`` before it, counted from where the reported speech
+        (subjunctive, no cue) that leads up to the quote begins."""
+        wanted = bytearray(len(sents) + 1)
+        qi = 0
+        for si, (s, e) in enumerate(sents):
+            if qi < len(quotes) and quotes[qi].start < e:
+                first = si
+                while first > 0 and si - first < REPORTED_RUN and not self.reported.isdisjoint(words[first - 1]):
+                    first -= 1
+                lo = max(0, first - CARRY_SENTENCES)
+                wanted[lo : si + 2] = b"\x01" * (si + 2 - lo)
+                while qi < len(quotes) and quotes[qi].start < e:
+                    qi += 1
+        return wanted
 
     @staticmethod
     def _carry(pending: List[Tuple[int, Span]], last: Optional[Tuple[int, Attribution]], si: int) -> List[Found]:
