@@ -475,3 +475,8 @@ def test_reported_speech_carries_the_speaker_to_a_later_quote(nlp):
         "früh. „Wir müssen jetzt handeln, bevor es zu spät ist.“"
     )
     assert find(nlp, text)[-1][1] == []
+
+
+def test_a_cue_in_a_subordinate_clause_takes_its_subject_there(nlp):
+    text = "Der Bericht ist brisant, weil die Regierung das Land nach dem Krieg als „junge Demokratie“ bezeichnet hat."
+    assert find(nlp, text)[0][1] == ["die Regierung"]

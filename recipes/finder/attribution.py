@@ -47,6 +47,7 @@ class Attributor:
         self.name_tags = frozenset(settings.get("name_tags", ()))
         self.preposition_tags = frozenset(settings.get("preposition_tags", ()))
         self.noun_tags = frozenset(settings.get("noun_tags", ()))
+        self.subordinator_tags = frozenset(settings.get("subordinator_tags", ()))
         self.plural_endings = tuple(settings.get("plural_endings", ()))
         self.plurals = patterns.of("plural")
         self.particles = patterns.of("name_particle")
@@ -470,7 +471,7 @@ class Attributor:
             np = self._speaker_right(items, after)
             if np is not None:
                 return np
-        floor = self._clause_floor(items, i)
+        floor = self._subordinate_floor(items, self._clause_floor(items, i), i)
         if prev is not None and prev.kind == "W" and prev.low in self.conjunctions:
             np = self._first_np(items, floor, i - 1)  # "Die Firma bestätigte X nicht und nannte sie …"
             if np is not None:
@@ -507,6 +508,17 @@ class Attributor:
         if np is None or self.caps and self._oblique(items, np[0]) or self._object_first(items, np, i):
             np = self._speaker_right(items, after) or np  # "Den Unmut … brachte die Sprecherin zum Ausdruck"
         return np
+
+    def _subordinate_floor(self, items: Sequence[Item], floor: int, i: int) -> int:
+        """Where the subordinate clause holding the cue at ``i`` starts, right after its conjunction (", weil die
+        Regierung Georgien als „…“ bezeichnet hat": its subject is there, not in the main clause), else ``floor``."""
+        if not self.subordinator_tags:
+            return floor
+        for k in range(i - 1, floor, -1):
+            if items[k].text == ",":
+                nxt = items[k + 1]
+                return k + 2 if nxt.kind == "W" and nxt.tag in self.subordinator_tags and k + 2 < i else floor
+        return floor
 
     def _apposed_subject(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
         """A German clause-opening noun phrase followed by an apposition between commas, right before the cue."""

@@ -81,7 +81,9 @@ language       no ``text``; one line of settings for the language, each optional
                ``finite_verb_tags`` (tags of finite verbs), ``preposition_tags`` (tags of
                prepositions, so that a prepositional phrase is told from a subject where the
                preposition is not listed), ``noun_tags`` (tags of nouns: the head of a noun
-               phrase, whose number is checked against the verb's), ``plural_endings`` (endings a
+               phrase, whose number is checked against the verb's), ``subordinator_tags`` (tags of
+               subordinating conjunctions: a cue in a clause they open after a comma takes its subject
+               there, "…, weil die Regierung X als „…“ bezeichnet hat"), ``plural_endings`` (endings a
                plural noun adds to its lemma, ``Vorwürfe`` of ``Vorwurf``).
 =============  ===========================================================================
 
@@ -135,6 +137,7 @@ LANGUAGE_SETTINGS = {
     "finite_verb_tags": list,
     "preposition_tags": list,
     "noun_tags": list,
+    "subordinator_tags": list,
     "plural_endings": list,
     "number_noun": str,
     "adverb_suffixes": list,
