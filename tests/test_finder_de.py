@@ -480,3 +480,10 @@ def test_reported_speech_carries_the_speaker_to_a_later_quote(nlp):
 def test_a_cue_in_a_subordinate_clause_takes_its_subject_there(nlp):
     text = "Der Bericht ist brisant, weil die Regierung das Land nach dem Krieg als „junge Demokratie“ bezeichnet hat."
     assert find(nlp, text)[0][1] == ["die Regierung"]
+
+
+def test_a_plural_object_with_a_relative_clause_before_the_cue(nlp):
+    text = "Die Proteste, an denen sich viele Studenten beteiligt hatten, beschrieb die Agentur als „aggressiv“."
+    assert find(nlp, text)[0][1] == ["die Agentur"]
+    text = "Die Studenten, die sich an den Protesten beteiligt hatten, nannten die Polizei „aggressiv“."
+    assert find(nlp, text)[0][1] == ["Die Studenten"]  # plural verb: the subject first, as usual

@@ -466,6 +466,9 @@ class Attributor:
             self._apposed_subject(items, i) if prev is not None and prev.text == "," and not subject_after else None
         )
         if apposed is not None:  # "Eva Lind, Sprecherin des Vereins, sagte": the name and its apposition
+            right = self._speaker_right(items, after)
+            if right is not None and self._disagrees(items, apposed, i, right):
+                return right  # "Die Proteste, an denen …, beschrieb die Agentur als …": a plural object first
             return apposed
         if framed:  # "„…“, sagte Kim" / "…, sagte die Königin" / "Als er ging, sagte Kim"
             np = self._speaker_right(items, after)
@@ -575,6 +578,11 @@ class Attributor:
             return True
         if self._case(items, np) not in ("", "Nom") and self._case(items, right) == "Nom":
             return True
+        return self._disagrees(items, np, verb, right)
+
+    def _disagrees(self, items: Sequence[Item], np: Tuple[int, int], verb: int, right: Tuple[int, int]) -> bool:
+        """Whether the noun phrase ``np`` is plural where the finite verb at ``verb`` and the phrase ``right``
+        after it are singular: then ``np`` is the object, ``right`` the subject."""
         return (
             items[verb].tag in self.finite_tags
             and self._number(items, np) == "Plur"
