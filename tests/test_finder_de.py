@@ -487,3 +487,10 @@ def test_a_plural_object_with_a_relative_clause_before_the_cue(nlp):
     assert find(nlp, text)[0][1] == ["die Agentur"]
     text = "Die Studenten, die sich an den Protesten beteiligt hatten, nannten die Polizei „aggressiv“."
     assert find(nlp, text)[0][1] == ["Die Studenten"]  # plural verb: the subject first, as usual
+
+
+def test_a_quoted_name_the_tagger_reads_as_names_is_no_quote(nlp):
+    text = "Die Kamera ist ausgefallen, das teilte das „Space Telescope Science Institute“ am Montag mit."
+    assert find(nlp, text) == []
+    text = "Der Chef teilte auf der Website mit: „However, we hope that the next launch comes soon.“"
+    assert [q for q, _, _ in find(nlp, text)] == ["„However, we hope that the next launch comes soon.“"]

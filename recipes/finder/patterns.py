@@ -83,7 +83,9 @@ language       no ``text``; one line of settings for the language, each optional
                preposition is not listed), ``noun_tags`` (tags of nouns: the head of a noun
                phrase, whose number is checked against the verb's), ``subordinator_tags`` (tags of
                subordinating conjunctions: a cue in a clause they open after a comma takes its subject
-               there, "…, weil die Regierung X als „…“ bezeichnet hat"), ``plural_endings`` (endings a
+               there, "…, weil die Regierung X als „…“ bezeichnet hat"), ``proper_tags`` (tags of proper
+               names and foreign words: a quoted stretch of two or more of them and function words
+               is a name or title, not speech), ``plural_endings`` (endings a
                plural noun adds to its lemma, ``Vorwürfe`` of ``Vorwurf``).
 =============  ===========================================================================
 
@@ -138,6 +140,7 @@ LANGUAGE_SETTINGS = {
     "preposition_tags": list,
     "noun_tags": list,
     "subordinator_tags": list,
+    "proper_tags": list,
     "plural_endings": list,
     "number_noun": str,
     "adverb_suffixes": list,

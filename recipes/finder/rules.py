@@ -52,6 +52,9 @@ class QuoteRules:
         self.title_suffix = re.compile("(?:" + "|".join(long_titles) + ")$") if long_titles else None
         self.titles = frozenset(titles)
         self.cue_words = frozenset(key[0] for key in patterns.cues) | frozenset(key[0] for key in patterns.sources)
+        self.proper_tags = frozenset(patterns.language.get("proper_tags", ()))
+        a = self.attributor
+        self.function_words = a.dets | a.preps | self.coordinators | a.connectors
 
     # -- is a quoted stretch speech? ------------------------------------------------------
     def _is_title(self, word: Item) -> bool:
@@ -111,8 +114,10 @@ class QuoteRules:
         context: bool,
         cued: bool = False,
         repeated: FrozenSet[str] = frozenset(),
+        tagged_name: bool = False,
     ) -> bool:
-        """Whether the quote at item ``k`` is a direct quote rather than a title, name or term."""
+        """Whether the quote at item ``k`` is a direct quote rather than a title, name or term; ``tagged_name``:
+        the tagger reads its words as a name (see :meth:`_tagged_name`)."""
         if q.end < len(text) and text[q.end] in "-‐" and q.closed:
             return False  # part of a compound: „Roude Léiw“-Befürworter
         prev = items[k - 1] if k > 0 else None
@@ -154,6 +159,8 @@ class QuoteRules:
             return True  # mit der Parole „…“, Sprüche wie „…“
         if cued and prev is not None and prev.kind == "W" and prev.low in self.predicative:
             return True  # nannte es einen „Putsch“ / als „Fest“ bezeichnet
+        if tagged_name and not _END_PUNCT.search(inner):
+            return False  # „Space Telescope Science Institute“, „Algemeen Dagblad“
         if q.closed and n < LONG_QUOTE_WORDS and inner in repeated and self._name_like(inner):
             return False  # quoted again and again and read as a name or term („Cupola“): not a remark
         sentence_like = bool(_END_PUNCT.search(inner)) and n >= 2
@@ -184,6 +191,23 @@ class QuoteRules:
             # names, titles and terms are capitalised fragments; speech fragments need a frame
             return n >= 4 and (context or initial) or n >= 3 and initial and context
         return context or n >= 3
+
+    def _tagged_name(self, text: str, q: Quoted, tags: Optional[Dict[int, Tagged]]) -> bool:
+        """Whether the tagger reads the quoted words as a name or title: two or more proper names or foreign words
+        (``proper_tags``) and nothing but function words besides („Space Telescope Science Institute“,
+        „Algemeen Dagblad“)."""
+        if not tags or not self.proper_tags:
+            return False
+        proper = 0
+        for m in _WORDS.finditer(text, q.start, q.end):
+            tagged = tags.get(m.start())
+            if tagged is None or not tagged.tag:
+                return False
+            if tagged.tag in self.proper_tags:
+                proper += 1
+            elif m.group().lower() not in self.function_words:
+                return False
+        return proper >= 2
 
     def _separated(self, items: Sequence[Item], cue: int, quote: int) -> bool:
         """Whether a coordinated clause ("…, und rief …") lies between a cue after the quote and the quote."""
@@ -239,7 +263,8 @@ class QuoteRules:
             alone = len([it for it in items if it.kind != "P"]) == len(qs)
             for k in qs:
                 q = quotes[items[k].quote]
-                if not self.is_speech(text, q, items, k, context, bool(atts), repeated):
+                named = self._tagged_name(text, q, tags)
+                if not self.is_speech(text, q, items, k, context, bool(atts), repeated, named):
                     continue
                 span = (q.start, q.end)
                 if spoken:
