@@ -6,7 +6,7 @@ the rules' own links on the same quotes. A fast loop (about a minute per seed an
 linker ideas before a full ``bench/train.py``. Reads ../shared/data/wikinews-de by path; skips
 cleanly when it is absent.
 
-    python bench/linker.py [--seeds 0,1,2] [--epochs 2]
+    python bench/linker.py [--seeds 0,1,2] [--epochs 2] [--margins 0,2]
 """
 
 import argparse
@@ -66,34 +66,44 @@ def rules_e2e(examples: List[Example]) -> Dict[str, float]:
 
 
 def train_seed(
-    nlp: spacy.language.Language, train: List[Example], dev: List[Example], seed: int, epochs: int
-) -> List[Dict[str, float]]:
-    """Train one linker; dev figures (with averaged weights) after every half epoch."""
+    nlp: spacy.language.Language,
+    train: List[Example],
+    dev: List[Example],
+    seed: int,
+    epochs: int,
+    margins: List[float],
+) -> Dict[float, List[Dict[str, float]]]:
+    """Train one linker; dev figures (with averaged weights) after every half epoch, for each margin by which its
+    choice must beat the rules' speaker."""
     fix_random_seed(seed)
     linker = nlp.add_pipe("quote_speaker_linker", name=f"linker_{seed}", config={})
     linker.initialize(lambda: train[:20], nlp=nlp)
     optimizer = Adam(0.002, use_averages=True)
     half = max(1, len(train) // 16)  # batches of 8: a half epoch, as quotes.train evaluates
-    curve, order, step = [], list(train), 0
+    curves: Dict[float, List[Dict[str, float]]] = {m: [] for m in margins}
+    order, step = list(train), 0
     for epoch in range(epochs):
         random.Random(seed * 1000 + epoch).shuffle(order)
         for b in range(0, len(order), 8):
             linker.update(order[b : b + 8], sgd=optimizer)
             step += 1
             if step % half == 0:
-                quotes_only(dev)
-                docs = [eg.predicted for eg in dev]
-                with linker.model.use_params(optimizer.averages):
-                    linker.set_annotations(docs, linker.predict(docs))
-                curve.append(e2e(dev))
+                for margin in margins:
+                    linker.margin = margin
+                    quotes_only(dev)
+                    docs = [eg.predicted for eg in dev]
+                    with linker.model.use_params(optimizer.averages):
+                        linker.set_annotations(docs, linker.predict(docs))
+                    curves[margin].append(e2e(dev))
     nlp.remove_pipe(f"linker_{seed}")
-    return curve
+    return curves
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="0,1,2", help="comma-separated random seeds, one linker each")
     ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--margins", default="0", help="comma-separated margins to overrule the rules by, each scored")
     args = ap.parse_args()
     if not (CORPUS / "train.tasks.jsonl").exists():
         print(f"skipped: {CORPUS} not present (the corpus is not distributed with the project)")
@@ -108,27 +118,31 @@ def main() -> None:
         f"rules: e2e F1 {rules['f']:.4f} (P {rules['p']:.3f} R {rules['r']:.3f}, {rules['tp']} of {rules['gold']} pairs,"
         f" {rules['pred']} predicted)"
     )
-    finals = []
+    margins = [float(m) for m in args.margins.split(",")]
+    finals: Dict[float, List[float]] = {m: [] for m in margins}
     for seed in (int(s) for s in args.seeds.split(",")):
-        curve = train_seed(nlp, train, dev, seed, args.epochs)
-        finals.append(curve[-1]["f"])
+        curves = train_seed(nlp, train, dev, seed, args.epochs, margins)
+        for margin, curve in curves.items():
+            finals[margin].append(curve[-1]["f"])
+            print(
+                f"seed {seed} margin {margin:g}: e2e F1 per half epoch "
+                + " ".join(f"{c['f']:.3f}" for c in curve)
+                + f" | last: tp {curve[-1]['tp']}, predicted {curve[-1]['pred']}",
+                flush=True,
+            )
+    for margin, last in finals.items():
         print(
-            f"seed {seed}: e2e F1 per half epoch "
-            + " ".join(f"{c['f']:.3f}" for c in curve)
-            + f" | last: tp {curve[-1]['tp']}, predicted {curve[-1]['pred']}",
-            flush=True,
+            json.dumps(
+                {
+                    "margin": margin,
+                    "rules_f": rules["f"],
+                    "linker_f_last": last,
+                    "linker_f_mean": round(float(numpy.mean(last)), 4),
+                    "linker_f_std": round(float(numpy.std(last)), 4),
+                    "gain_mean": round(float(numpy.mean(last)) - rules["f"], 4),
+                }
+            )
         )
-    print(
-        json.dumps(
-            {
-                "rules_f": rules["f"],
-                "linker_f_last": finals,
-                "linker_f_mean": round(float(numpy.mean(finals)), 4),
-                "linker_f_std": round(float(numpy.std(finals)), 4),
-                "gain_mean": round(float(numpy.mean(finals)) - rules["f"], 4),
-            }
-        )
-    )
 
 
 if __name__ == "__main__":

@@ -131,6 +131,25 @@ def test_speaker_linker_can_choose_no_speaker(monkeypatch):
     assert len(linker.predict([doc])[0]) == 1
 
 
+def test_speaker_linker_overrules_the_rules_only_by_more_than_its_margin(monkeypatch):
+    nlp = spacy.blank("de")
+    linker = nlp.add_pipe("quote_speaker_linker", config={"margin": 2.0})
+    doc = _with_rules(nlp, "„Wir bauen neu“, sagte Lena Vogt.")
+    doc.spans[SPANS_KEY] = [s for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE]
+    linker.initialize(lambda: [], nlp=nlp)
+
+    def favour_the_cue(score: float):
+        def scores(feats):
+            return numpy.asarray([score if i == 0 else 0.0 for i in range(len(feats))], dtype="f")  # 0: "sagte"
+
+        return scores
+
+    monkeypatch.setattr(linker, "_scores", favour_the_cue(1.5))
+    assert [s.text for _, s in linker.predict([doc])[0]] == ["Lena Vogt"]  # the rules' speaker: not sure enough
+    monkeypatch.setattr(linker, "_scores", favour_the_cue(3.0))
+    assert [s.text for _, s in linker.predict([doc])[0]] == ["sagte"]
+
+
 def test_linker_features_use_a_pipelines_parse_when_there_is_one():
     from prodigy_quotes.model.features import candidate_features
 

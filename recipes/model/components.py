@@ -212,8 +212,10 @@ class QuoteLinker(_Scored):
         min_prob: float = 0.0,
         abstain_with_rules: bool = False,
         null: bool = False,
+        margin: float = 0.0,
     ) -> None:
         super().__init__(vocab, model, name)
+        self.margin = margin
         self.lang = lang
         self._pronouns: Optional[FrozenSet[str]] = None
         self.label = label
@@ -261,6 +263,14 @@ class QuoteLinker(_Scored):
             feats.append(hashed(null_features(doc, quote, bool(linked_here), bool(cue_here), rule_quote)))
         return idx, feats
 
+    def _gold(self, links: Iterable[Sequence[Any]]) -> Dict[Tuple[int, int], Set[int]]:
+        """The child tokens of this linker's label, per quote (head) offsets."""
+        gold: Dict[Tuple[int, int], Set[int]] = {}
+        for link in map(Link._make, links):
+            if link.label == self.label:
+                gold.setdefault((link.head_start, link.head_end), set()).update(range(link.child_start, link.child_end))
+        return gold
+
     @property
     def pronouns(self) -> FrozenSet[str]:
         """The language's pronouns, from its built-in pattern files (loaded on first use)."""
@@ -280,18 +290,13 @@ class QuoteLinker(_Scored):
         return [self._candidates(doc, doc[s:e], quoted, links, ctx) for s, e in quotes]
 
     def _gradient(self, examples: List[Example]) -> Tuple[List[numpy.ndarray], Callable]:
+        """Candidates of the reference's quotes (and the rules' false ones) and the softmax loss over each quote's candidates against its gold speaker or cue tokens."""
         feats: List[numpy.ndarray] = []
         groups: List[Tuple[int, int, numpy.ndarray]] = []
         for eg in examples:
             ref = eg.reference
             quotes = sorted({(s.start, s.end) for s in ref.spans.get(SPANS_KEY, []) if s.label_ == QUOTE})
-            gold: Dict[Tuple[int, int], Set[int]] = {}
-            for link in ref.user_data.get(LINKS_ATTR, []):
-                link = Link(*link)
-                if link.label == self.label:
-                    gold.setdefault((link.head_start, link.head_end), set()).update(
-                        range(link.child_start, link.child_end)
-                    )
+            gold = self._gold(ref.user_data.get(LINKS_ATTR, []))
             if self.null:  # the rules' false quotes teach the linker to leave a quote unlinked
                 stash_rules(eg.predicted)
                 quotes += sorted(
@@ -301,8 +306,8 @@ class QuoteLinker(_Scored):
                         if q.label_ == QUOTE and not any(a < q.end and q.start < b for a, b in quotes)
                     }
                 )
-            for (s, e), (idx, f) in zip(quotes, self._doc_candidates(eg.predicted, quotes)):
-                target = numpy.asarray([1.0 if i in gold.get((s, e), ()) else 0.0 for i in idx], dtype="f")
+            for head, (idx, f) in zip(quotes, self._doc_candidates(eg.predicted, quotes)):
+                target = numpy.asarray([1.0 if i in gold.get(head, ()) else 0.0 for i in idx], dtype="f")
                 if self.null and target.sum() == 0:
                     target[-1] = 1.0
                 if not idx or target.sum() == 0:
@@ -333,15 +338,26 @@ class QuoteLinker(_Scored):
             flat = [f for _, feats in cands for f in feats]
             scores = self._scores(flat)
             pairs, k = [], 0
-            ruled = {(l.head_start, l.head_end) for l in rule_links(doc) if l.label == self.label}
+            ruled = [l for l in rule_links(doc) if l.label == self.label]
             for q, (idx, feats) in zip(quotes, cands):
-                unruled = self.abstain_with_rules and not any(s < q.end and q.start < e for s, e in ruled)
-                if idx and not unruled:
+                own = {
+                    i
+                    for l in ruled
+                    if l.head_start < q.end and q.start < l.head_end
+                    for i in range(l.child_start, l.child_end)
+                }
+                if idx and (own or not self.abstain_with_rules):
                     x = scores[k : k + len(idx)]
                     p = numpy.exp(x - x.max())
                     p /= p.sum()
-                    best = idx[int(numpy.argmax(x))]
-                    if p.max() >= self.min_prob and best >= 0:  # unsure or 'no speaker': no link
+                    top = int(numpy.argmax(x))
+                    at_rule = [j for j, i in enumerate(idx) if i in own]
+                    if at_rule and idx[top] not in own:  # against the rules only when sure, by ``margin``
+                        kept = max(at_rule, key=lambda j: x[j])
+                        if x[top] - x[kept] < self.margin:
+                            top = kept
+                    best = idx[top]
+                    if p[top] >= self.min_prob and best >= 0:  # unsure or 'no speaker': no link
                         pairs.append((q, self._expand(doc, best)))
                 k += len(idx)
             out.append(pairs)
@@ -412,16 +428,27 @@ def make_quote_detector(
         "min_prob": 0.0,
         "abstain_with_rules": False,
         "null_choice": True,
+        "margin": 2.0,
     },
     default_score_weights={"quote_speaker_f": 0.7, "speaker_acc": 0.0},
 )
 def make_quote_speaker_linker(
-    nlp: Language, name: str, model: Model, window: int, min_prob: float, abstain_with_rules: bool, null_choice: bool
+    nlp: Language,
+    name: str,
+    model: Model,
+    window: int,
+    min_prob: float,
+    abstain_with_rules: bool,
+    null_choice: bool,
+    margin: float,
 ) -> QuoteLinker:
     """Trainable linker from each quote to its speaker (tokens up to ``window`` before, half after; no link below
     ``min_prob``). With ``null_choice`` it also learns when to leave a quote unlinked, from quotes without a speaker
-    and the rules' false quotes."""
-    return QuoteLinker(nlp.vocab, model, name, nlp.lang, SPEAKER, window, min_prob, abstain_with_rules, null_choice)
+    and the rules' false quotes. It goes against the rules' speaker only when its own choice scores ``margin``
+    higher."""
+    return QuoteLinker(
+        nlp.vocab, model, name, nlp.lang, SPEAKER, window, min_prob, abstain_with_rules, null_choice, margin
+    )
 
 
 @Language.factory(
