@@ -237,3 +237,8 @@ def test_a_nickname_is_part_of_the_name_and_hides_no_quote(nlp):
     assert rows == [('"I am running for president,"', ['Dwayne "The Rock" Johnson'], ["said"])]
     rows = find(nlp, 'Dwayne "The Rock" Johnson told reporters: "I am running for president."')
     assert rows == [('"I am running for president."', ['Dwayne "The Rock" Johnson'], ["told"])]
+
+
+def test_subject_before_a_relative_clause_is_the_speaker_not_the_addressee(nlp):
+    text = "“We need more time,” a senior official, who spoke on condition of anonymity, told The Daily Post."
+    assert find(nlp, text)[0][1] == ["a senior official"]

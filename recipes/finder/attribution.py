@@ -470,6 +470,9 @@ class Attributor:
             if right is not None and self._disagrees(items, apposed, i, right):
                 return right  # "Die Proteste, an denen …, beschrieb die Agentur als …": a plural object first
             return apposed
+        relative = self._relative_subject(items, i) if prev is not None and prev.text == "," else None
+        if relative is not None:  # "“…,” a senior official, who asked not to be named, told the AP"
+            return relative
         if framed:  # "„…“, sagte Kim" / "…, sagte die Königin" / "Als er ging, sagte Kim"
             np = self._speaker_right(items, after)
             if np is not None:
@@ -660,6 +663,16 @@ class Attributor:
                 if np is not None:
                     return np
         return None
+
+    def _relative_subject(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
+        """The noun phrase right before a relative clause that ends with a comma just before the cue at ``i``
+        ("a senior official, who spoke on condition of anonymity, told"): the cue's subject."""
+        if not self._relative_clause(items, i - 1):
+            return None
+        k = i - 2
+        while items[k].text != ",":
+            k -= 1
+        return self._np_left(items, k, self._clause_floor(items, k), adjacent=True)
 
     def _relative_clause(self, items: Sequence[Item], comma: int) -> bool:
         """Whether the comma-clause ending at ``comma`` is a relative clause (", der … sah,")."""
