@@ -470,7 +470,9 @@ class Attributor:
             if right is not None and self._disagrees(items, apposed, i, right):
                 return right  # "Die Proteste, an denen …, beschrieb die Agentur als …": a plural object first
             return apposed
-        relative = self._relative_subject(items, i) if prev is not None and prev.text == "," else None
+        relative = (  # German reads these as an apposition above
+            self._relative_subject(items, i) if not self.caps and prev is not None and prev.text == "," else None
+        )
         if relative is not None:  # "“…,” a senior official, who asked not to be named, told the AP"
             return relative
         if framed:  # "„…“, sagte Kim" / "…, sagte die Königin" / "Als er ging, sagte Kim"
