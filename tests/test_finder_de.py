@@ -494,3 +494,11 @@ def test_a_quoted_name_the_tagger_reads_as_names_is_no_quote(nlp):
     assert find(nlp, text) == []
     text = "Der Chef teilte auf der Website mit: „However, we hope that the next launch comes soon.“"
     assert [q for q, _, _ in find(nlp, text)] == ["„However, we hope that the next launch comes soon.“"]
+
+
+def test_a_quote_after_a_colon_takes_the_subject_of_its_own_clause(nlp):
+    text = (
+        "Viele gratulierten, so Bürgermeister Paul Weber („Das ist ein großer Tag.“), und Ministerpräsident "
+        "Jens Holm: „Der Preis kommt nicht zu früh.“"
+    )
+    assert find(nlp, text)[-1][1] == ["Ministerpräsident Jens Holm"]  # not the source of an earlier clause

@@ -731,6 +731,10 @@ class Attributor:
             k += 1
         return None
 
+    def clause_start(self, items: Sequence[Item], end: int) -> int:
+        """Where the clause ending at item ``end`` (a colon before a quote) starts."""
+        return self._clause_floor(items, end)
+
     def clause_subject(self, items: Sequence[Item], end: int) -> Optional[Span]:
         """The first noun phrase outside a prepositional phrase in the clause ending at ``end``."""
         np = self._first_np(items, self._clause_floor(items, end), end)

@@ -267,13 +267,18 @@ class QuoteRules:
                 if not self.is_speech(text, q, items, k, context, bool(atts), repeated, named):
                     continue
                 span = (q.start, q.end)
-                if spoken:
-                    att = min(
-                        spoken, key=lambda a: (self._separated(items, a.anchor, k), abs(a.anchor - k), a.anchor > k)
-                    )
+                att = (
+                    min(spoken, key=lambda a: (self._separated(items, a.anchor, k), abs(a.anchor - k), a.anchor > k))
+                    if spoken
+                    else None
+                )
+                framing = k > 0 and items[k - 1].text == ":"
+                if att is not None and not (framing and att.anchor < self.attributor.clause_start(items, k - 1)):
                     found.append(Found(span, att.speaker, att.cue))
-                elif k > 0 and items[k - 1].text == ":" and self.attributor.clause_subject(items, k - 1):
+                elif framing and self.attributor.clause_subject(items, k - 1):
                     found.append(Found(span, self.attributor.clause_subject(items, k - 1), []))
+                elif att is not None:
+                    found.append(Found(span, att.speaker, att.cue))
                 elif alone:
                     pending.append((si, span))
                 else:
