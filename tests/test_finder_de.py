@@ -502,3 +502,10 @@ def test_a_quote_after_a_colon_takes_the_subject_of_its_own_clause(nlp):
         "Jens Holm: „Der Preis kommt nicht zu früh.“"
     )
     assert find(nlp, text)[-1][1] == ["Ministerpräsident Jens Holm"]  # not the source of an earlier clause
+
+
+def test_a_quoted_name_that_opens_with_a_title_noun_is_no_quote(nlp):
+    text = "Die Ministerin sagte, ein „Gesetz zur Änderung des Mietrechts“ werde bald beschlossen."
+    assert find(nlp, text) == []
+    text = "Die Ministerin bezeichnete das Vorgehen als ein „Beispiel für schlechten Stil“."
+    assert [q for q, _, _ in find(nlp, text)] == ["„Beispiel für schlechten Stil“"]  # no title: „Beispiel“

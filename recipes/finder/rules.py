@@ -64,6 +64,22 @@ class QuoteRules:
             return True
         return bool(self.title_suffix and word.text[0].isupper() and self.title_suffix.search(word.low))
 
+    def _titled(self, inner: str, prev: Optional[Item]) -> bool:
+        """Whether quoted words after an article or preposition open with a title noun (itself, in its genitive or
+        as the last part of a hyphenated compound; not any compound: „Beispiel“ is no „Spiel“) and end without
+        sentence punctuation: a name („Gesetz zur Änderung …“, des „Sacharow-Preises für …“)."""
+        if (
+            prev is None
+            or prev.kind != "W"
+            or not (prev.low in self.attributor.dets or prev.low in self.attributor.preps)
+        ):
+            return False
+        if not inner[:1].isupper() or _END_PUNCT.search(inner):
+            return False
+        head = inner.split()[0].strip(",;:").rsplit("-", 1)[-1].lower()  # "Sacharow-Preises" -> "preises"
+        stems = [head] + [head[: -len(e)] for e in ("es", "s") if head.endswith(e) and len(head) > len(e) + 2]
+        return any(stem in self.titles for stem in stems)
+
     def _named(self, items: Sequence[Item], k: int) -> bool:
         """A naming word right after the quote (possibly after a bracketed abbreviation), or a naming
         aside: „X“ – so werden … genannt / „X“, wie sich … nennt."""
@@ -127,6 +143,8 @@ class QuoteRules:
             return False  # nothing, or a letter: rock 'n' roll
         if prev is not None and self._is_title(prev) and (self.caps_nouns or not inner[0].islower()):
             return False
+        if self._titled(inner, prev):
+            return False  # the name of a law, prize or campaign: ein „Gesetz zur Änderung des Passgesetzes“
         nxt = items[k + 1] if k + 1 < len(items) else None
         if prev is not None and (
             prev.text == "(" and n < LONG_QUOTE_WORDS or prev.kind == "W" and prev.low in self.attributor.source_first
