@@ -61,17 +61,23 @@ def format_table(result: Dict[str, Any]) -> str:
     model=Arg(help="A trained pipeline (folder or package), or patterns:de / patterns:en for the rules alone"),
     source=Arg(help="Dataset name or .jsonl file of gold tasks (QUOTE spans + SPEAKER relations)"),
     json_output=Arg("--json", "-J", help="Print the figures as JSON instead of a table"),
+    neutral=Arg(
+        "--neutral",
+        help="Comma-separated gold span labels (e.g. INDIRECT) whose quotes a predicted quote may overlap without "
+        "counting, as score.py's --neutral",
+    ),
 )
-def quotes_evaluate(model: str, source: str, json_output: bool = False) -> None:
+def quotes_evaluate(model: str, source: str, json_output: bool = False, neutral: str = "") -> None:
     """Score a pipeline's direct quotes and quote→speaker links against gold tasks, as score.py does."""
-    result = evaluate(model, source)
+    result = evaluate(model, source, [label.strip() for label in neutral.split(",") if label.strip()])
     print(json.dumps(result) if json_output else format_table(result))
 
 
-def evaluate(model: str, source: str) -> Dict[str, Any]:
-    """The figures for ``model`` on the accepted gold tasks in ``source``."""
+def evaluate(model: str, source: str, neutral: Sequence[str] = ()) -> Dict[str, Any]:
+    """The figures for ``model`` on the accepted gold tasks in ``source``; ``neutral``: gold span labels whose
+    overlapping predicted quotes are left out (see :func:`.scoring.add_counts`)."""
     gold = accepted(read_tasks(source))
     if not gold:
         raise QuotesError(f"No accepted examples in '{source}'", "Annotate and accept some examples first.")
     pred = predict_tasks(model, gold)
-    return {**score_tasks(gold, pred), "labels": label_scores(gold, pred)}
+    return {**score_tasks(gold, pred, neutral), "labels": label_scores(gold, pred)}

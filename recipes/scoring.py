@@ -119,8 +119,10 @@ def new_totals() -> Dict[str, int]:
     )
 
 
-def add_counts(tot: Dict[str, int], gold: Task, pred: Optional[Task]) -> None:
-    """Add one document's counts (pred None = the document was not predicted)."""
+def add_counts(tot: Dict[str, int], gold: Task, pred: Optional[Task], neutral: Sequence[str] = ()) -> None:
+    """Add one document's counts (pred None = the document was not predicted). ``neutral``: gold span labels
+    (as score.py's --neutral quote types) whose quotes a predicted quote may overlap without counting, right or
+    wrong, where it overlaps no scored gold part."""
     if pred is None:
         tot["missing_docs"] += 1
         pred = {"text": gold["text"], "spans": [], "relations": []}
@@ -129,6 +131,11 @@ def add_counts(tot: Dict[str, int], gold: Task, pred: Optional[Task]) -> None:
     gparts, gspk = gold_parts(gold)
     pspk = _quote_speakers(pred, "QUOTE")
     pquotes = sorted(pspk)
+    if neutral:
+        spans = [(s["start"], s["end"]) for s in gold.get("spans", []) if s.get("label") in neutral]
+        pquotes = [
+            p for p in pquotes if any(overlap(p, g) > 0 for g in gparts) or not any(overlap(p, n) > 0 for n in spans)
+        ]
     tot["q_gold"] += len(gparts)
     tot["q_pred"] += len(pquotes)
     tot["q_tp_exact"] += len(match(gparts, pquotes, True))
@@ -170,12 +177,13 @@ def paired(gold: Iterable[Task], pred: Iterable[Task]) -> Iterable[Tuple[Task, O
         yield g, (by_id.get(str(gid)) if gid is not None else None) or by_text.get(g["text"])
 
 
-def score_tasks(gold: Iterable[Task], pred: Iterable[Task]) -> Dict[str, Any]:
-    """Score predicted tasks against gold tasks, matched by meta.id, else by identical text."""
+def score_tasks(gold: Iterable[Task], pred: Iterable[Task], neutral: Sequence[str] = ()) -> Dict[str, Any]:
+    """Score predicted tasks against gold tasks, matched by meta.id, else by identical text; ``neutral``: see
+    :func:`add_counts`."""
     tot, n = new_totals(), 0
     for g, p in paired(gold, pred):
         n += 1
-        add_counts(tot, g, p)
+        add_counts(tot, g, p, neutral)
     return figures(tot, n)
 
 

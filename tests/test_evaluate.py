@@ -82,18 +82,21 @@ def test_parts_separated_by_spaces_merge_but_not_across_lines():
     assert parts == [(0, 15), (17, 24)]
 
 
+RAW_TYPES = {"QUOTE": "direct", "INDIRECT": "indirect"}  # span labels of the tasks -> quote types of score.py
+
+
 def _raw_gold(tasks):
     """The gold tasks in the raw form score.py reads: one quote per QUOTE span."""
     out = []
     for t in tasks:
         quotes = []
         for s in t["spans"]:
-            if s["label"] != "QUOTE":
+            if s["label"] not in RAW_TYPES:
                 continue
             spk = [r["child_span"] for r in t["relations"] if r["head_span"] == s]
             quotes.append(
                 {
-                    "type": "direct",
+                    "type": RAW_TYPES[s["label"]],
                     "spans": [{"start": s["start"], "end": s["end"]}],
                     "speaker": [{"start": c["start"], "end": c["end"]} for c in spk],
                 }
@@ -114,6 +117,20 @@ def test_agrees_with_reference_scorer(tmp_path):
         check=True,
     ).stdout
     assert json.loads(out) == score_tasks(_gold(), _pred())
+
+
+def test_neutral_quote_types_agree_with_reference_scorer(tmp_path):
+    if not SCORE_PY.exists():
+        pytest.skip("reference scorer not present")
+    gold = _gold()
+    gold[1]["spans"].append(_span(TEXT_B, "Der Film „Roter Mond“ lief gestern", "INDIRECT"))
+    srsly.write_jsonl(tmp_path / "gold.jsonl", _raw_gold(gold))
+    srsly.write_jsonl(tmp_path / "pred.jsonl", _pred())
+    command = [sys.executable, str(SCORE_PY), str(tmp_path / "gold.jsonl"), str(tmp_path / "pred.jsonl")]
+    out = subprocess.run([*command, "--neutral", "indirect"], capture_output=True, text=True, check=True).stdout
+    ours = score_tasks(gold, _pred(), neutral=["INDIRECT"])
+    assert json.loads(out) == ours
+    assert ours["quote_exact"]["pred"] == score_tasks(gold, _pred())["quote_exact"]["pred"] - 1  # the title is out
 
 
 def test_evaluate_patterns_on_file(tmp_path):
