@@ -14,7 +14,8 @@ otherwise the sample articles in seeds/.
 With ``--cluster N`` it writes the input (repeated ``--repeat`` times) to four JSONL files, runs
 ``quotes extract`` over their glob once in this process and once on a local Dask cluster of N
 workers (its start-up included), and prints both throughputs, their ratio, and whether the two
-outputs are identical.
+outputs are identical; and, as the reference a cluster can at best reach on this machine, the
+same files split among N separate ``quotes extract`` processes started at once.
 """
 
 import argparse
@@ -111,6 +112,7 @@ def cluster_run(texts: List[str], lang: str, workers: int, repeat: int) -> dict:
         )
         many = time.perf_counter() - started
         same = (folder / "one.jsonl").read_bytes() == (folder / "cluster.jsonl").read_bytes()
+        split = separate_processes(folder, lang, workers)
     from prodigy_quotes.scale import connect_cluster
 
     started = time.perf_counter()  # what starting the cluster costs once, whatever the input's size
@@ -124,8 +126,31 @@ def cluster_run(texts: List[str], lang: str, workers: int, repeat: int) -> dict:
         "speedup": round(one / many, 2),
         "cluster_startup_s": round(startup, 1),
         "speedup_after_startup": round(one / max(1e-9, many - startup), 2),
+        # the reference a cluster can at best reach here: the files split among N plain `quotes extract`
+        # processes started at once (interpreter and pipeline start-up included, no Dask)
+        f"separate_{workers}_processes_speedup": round(one / split, 2),
+        "cluster_vs_separate_processes": round(split / many, 2),
         "identical_output": same,
     }
+
+
+def separate_processes(folder: Path, lang: str, n: int) -> float:
+    """Seconds for ``n`` separate ``quotes extract`` processes, each over its share of the part files."""
+    parts = sorted(folder.glob("part-*.jsonl"))
+    shares = [folder / f"share-{k}.jsonl" for k in range(n)]
+    for k, share in enumerate(shares):
+        share.write_bytes(b"".join(p.read_bytes() for p in parts[k::n]))
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "prodigy_quotes.cli", "extract", f"blank:{lang}", str(share), "-o", f"{share}.out"],
+            stdout=subprocess.DEVNULL,
+        )
+        for share in shares
+    ]
+    if any(p.wait() for p in procs):
+        raise RuntimeError("a separate quotes extract process failed")
+    return time.perf_counter() - started
 
 
 def main() -> None:
