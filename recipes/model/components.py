@@ -290,7 +290,8 @@ class QuoteLinker(_Scored):
         return [self._candidates(doc, doc[s:e], quoted, links, ctx) for s, e in quotes]
 
     def _gradient(self, examples: List[Example]) -> Tuple[List[numpy.ndarray], Callable]:
-        """Candidates of the reference's quotes (and the rules' false ones) and the softmax loss over each quote's candidates against its gold speaker or cue tokens."""
+        """Candidates of the reference's quotes (and of the rules' false ones) and the softmax loss over each
+        quote's candidates against its gold speaker or cue tokens."""
         feats: List[numpy.ndarray] = []
         groups: List[Tuple[int, int, numpy.ndarray]] = []
         for eg in examples:
