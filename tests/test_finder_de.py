@@ -509,3 +509,25 @@ def test_a_quoted_name_that_opens_with_a_title_noun_is_no_quote(nlp):
     assert find(nlp, text) == []
     text = "Die Ministerin bezeichnete das Vorgehen als ein „Beispiel für schlechten Stil“."
     assert [q for q, _, _ in find(nlp, text)] == ["„Beispiel für schlechten Stil“"]  # no title: „Beispiel“
+
+
+def test_speaker_spans_as_annotators_mark_them(nlp):
+    def speaker(text: str) -> List[str]:
+        return find(nlp, text)[0][1]
+
+    assert speaker("Der Hauptgeschäftsführer des Verbandes sagte: „Wir warten ab.“") == [
+        "Der Hauptgeschäftsführer des Verbandes"
+    ]  # the genitive is part of the phrase
+    assert speaker("„Wir warten ab“, sagte Ministerin Gitta Trauernicht (SPD).") == [
+        "Ministerin Gitta Trauernicht (SPD)"
+    ]
+    assert speaker("„Wir warten ab“, sagte Yolanda Alvarez vom Sender RTVE.") == ["Yolanda Alvarez vom Sender RTVE"]
+    assert speaker("„Wir warten ab“, sagte Ursula Castrup, die Leiterin der Fachstelle für Suchtvorbeugung.") == [
+        "Ursula Castrup, die Leiterin der Fachstelle für Suchtvorbeugung"
+    ]
+    assert speaker("„Wir warten ab“, sagte Ursula Castrup, die das Amt seit Mai leitet.") == ["Ursula Castrup"]
+
+
+def test_a_full_stop_glued_to_the_next_word_parts_them(nlp):
+    rows = find(nlp, "„Das ist gut“, sagte der Papst.Der Bruder des Papstes, Georg Ratzinger, sagte: „Er ist müde.“")
+    assert [speakers for _, speakers, _ in rows] == [["der Papst"], ["Der Bruder des Papstes, Georg Ratzinger"]]

@@ -15,6 +15,7 @@ from .sentences import Item
 Span = Tuple[int, int]  # character offsets, end exclusive
 
 CLAUSE_STOPS = frozenset(":;")
+APPOSITION_WORDS = 12  # the longest apposition after a speaker that is taken into its span
 DASHES = frozenset("–—-")
 
 
@@ -48,6 +49,7 @@ class Attributor:
         self.preposition_tags = frozenset(settings.get("preposition_tags", ()))
         self.noun_tags = frozenset(settings.get("noun_tags", ()))
         self.subordinator_tags = frozenset(settings.get("subordinator_tags", ()))
+        self.clause_tags = self.subordinator_tags | frozenset(settings.get("clause_tags", ()))
         self.plural_endings = tuple(settings.get("plural_endings", ()))
         self.plurals = patterns.of("plural")
         self.particles = patterns.of("name_particle")
@@ -229,19 +231,21 @@ class Attributor:
     def _np_left(
         self, items: Sequence[Item], end: int, floor: int, adjacent: bool = False
     ) -> Optional[Tuple[int, int]]:
-        """The noun phrase ending just before item ``end`` (not inside a PP), as item indices."""
+        """The noun phrase ending just before item ``end`` (not inside a PP), as item indices; a genitive it ends
+        with stays part of it ("der Hauptgeschäftsführer des Verbandes")."""
         j = end - 1
+        tail = 0  # the end of the genitive the phrase being walked to ends with, if any
         while j >= floor:
             while (
                 j >= floor and items[j].kind == "W" and items[j].low in self.skips and items[j].low not in self.pronouns
             ):
                 j -= 1
-            if j >= floor and items[j].text == ")":  # "Gitta Trauernicht (SPD) sagte"
+            if j >= floor and items[j].text == ")":  # "Gitta Trauernicht (SPD) sagte": the party is hers
                 k = j
                 while k >= floor and items[k].text != "(":
                     k -= 1
                 if k > floor and j - k <= 6:
-                    j = k - 1
+                    j, tail = k - 1, max(tail, j + 1)
             if j < floor or items[j].kind != "W" or not self._nounish(items[j]):
                 return None
             e = j + 1
@@ -272,19 +276,22 @@ class Attributor:
                 elif k < s and k - 1 >= floor and items[k - 1].kind == "W" and self._prep(items[k - 1]):
                     if adjacent:
                         return None
-                    j = k - 2  # "Am heutigen Montag": a prepositional phrase
+                    j, tail = k - 2, 0  # "Am heutigen Montag": a prepositional phrase
                     continue
                 while s - 1 >= floor and items[s - 1].kind == "W" and items[s - 1].low in self.dets:
                     s -= 1
             if s - 1 >= floor and items[s - 1].kind == "W" and self._prep(items[s - 1]):
+                if items[s - 1].low in self.agents and s - 2 >= floor and self._tagged_name(items[s - 2]):
+                    j, tail = s - 2, max(e, tail)  # "Theo Kitz vom Bankhaus Merck": the name's affiliation
+                    continue
                 if adjacent:
                     return None
-                j = s - 2  # inside a prepositional phrase: keep looking left
+                j, tail = s - 2, 0  # inside a prepositional phrase: keep looking left
                 continue
             if self.caps and items[s].low in self.genitives and s - 1 >= floor and self._nounish(items[s - 1]):
-                j = s - 1  # genitive attachment ("die Gefahren des Eises"): continue to its head
+                j, tail = s - 1, max(e, tail)  # genitive attachment ("die Gefahren des Eises"): continue to its head
                 continue
-            return (s, e)
+            return (s, max(e, tail))
         return None
 
     def _skip_right(self, items: Sequence[Item], i: int, n: int) -> int:
@@ -323,17 +330,48 @@ class Attributor:
             for k in range(i + 1, min(n, i + 9)):
                 if self._nounish(items[k]) and not self._prep(items[k - 1]):
                     return (i, k + 1)
+        return self._apposition_after(items, self._attached(items, np, n)) if np is not None else None
+
+    def _attached(self, items: Sequence[Item], np: Tuple[int, int], n: int) -> Tuple[int, int]:
+        """The noun phrase with what belongs to it after it: a short bracket ("Renate Schmidt (SPD)") and, after a
+        name the tagger reads, an affiliation with "von" ("Yolanda Alvarez vom Sender RTVE")."""
+        e = np[1]
+        if e < len(items) and items[e].text == "(":
+            close = next((k for k in range(e + 1, min(len(items), e + 7)) if items[k].text == ")"), None)
+            if close is not None and all(it.kind != "Q" for it in items[e:close]):
+                return (np[0], close + 1)
+        if e + 1 < n and items[e].kind == "W" and items[e].low in self.agents and self._tagged_name(items[e - 1]):
+            affiliation = self._np_right(items, e + 1, n, bare=True)
+            if affiliation is not None:
+                return (np[0], affiliation[1])
         return np
 
+    def _tagged_name(self, item: Item) -> bool:
+        """A word the tagger reads as a name (never so untagged)."""
+        return bool(item.tag) and item.tag in self.name_tags
+
     def _clause_floor(self, items: Sequence[Item], i: int) -> int:
-        """Where the clause before item ``i`` starts: after a colon, a semicolon or a framed quote."""
+        """Where the clause before item ``i`` starts: after a colon, a semicolon, a framed quote or a full stop
+        glued between two words (a sentence end with its space missing: "… sagte der Papst.Der Bruder …")."""
         k = i - 1
         while k >= 0:
             it = items[k]
-            if it.text in CLAUSE_STOPS or it.kind == "Q" and not self._embedded(items, k):
+            if it.text in CLAUSE_STOPS or it.kind == "Q" and not self._embedded(items, k) or self._glued_stop(items, k):
                 return k + 1
             k -= 1
         return 0
+
+    @staticmethod
+    def _glued_stop(items: Sequence[Item], k: int) -> bool:
+        """A full stop with a word ending in a letter right before it and a word right after it, no space between."""
+        return (
+            items[k].text in ".!?"
+            and 0 < k < len(items) - 1
+            and items[k - 1].end == items[k].start
+            and items[k - 1].text[-1:].isalpha()
+            and items[k + 1].start == items[k].end
+            and items[k + 1].kind == "W"
+        )
 
     @staticmethod
     def _embedded(items: Sequence[Item], k: int) -> bool:
@@ -517,6 +555,35 @@ class Attributor:
             np = self._speaker_right(items, after) or np  # "Den Unmut … brachte die Sprecherin zum Ausdruck"
         return np
 
+    def _apposition_after(self, items: Sequence[Item], np: Tuple[int, int]) -> Tuple[int, int]:
+        """The speaker after its cue with the apposition that follows it between commas or to the sentence end,
+        as annotators mark it ("sagte Ursula Castrup, die Leiterin der Fachstelle." / "sagte der Chef der
+        Bundesagentur für Arbeit, Frank-Jürgen Weise,"); only where the tags show that no clause (a finite verb,
+        a relative pronoun or a conjunction) follows instead."""
+        if not self.finite_tags or not all(items[k].tag for k in range(*np)):
+            return np
+        comma = self._phrase_end(items, np[1])
+        if comma is None or comma >= len(items) or items[comma].text != ",":
+            return np
+        end = self._phrase_end(items, comma + 1)
+        if end is None or end == comma + 1 or not any(items[k].tag in self.noun_tags for k in range(comma + 1, end)):
+            return np
+        if end < len(items) and items[end].text not in ",.;!?":
+            return np
+        return (np[0], end)
+
+    def _phrase_end(self, items: Sequence[Item], i: int) -> Optional[int]:
+        """The index of the punctuation that ends the noun phrase (prepositional phrases included) starting at
+        ``i``, or the end of the items; None where a word the tags put in no noun phrase (a verb, an adverb, a
+        relative pronoun, a conjunction) or a quote comes first, or the phrase runs longer than a speaker's."""
+        for k in range(i, min(len(items), i + APPOSITION_WORDS + 1)):
+            it = items[k]
+            if it.kind == "Q" or it.tag in self.clause_tags or it.tag in self.not_noun_tags - self.preposition_tags:
+                return None
+            if it.kind == "P" and it.text in ",.;:!?":
+                return k
+        return len(items) if len(items) - i <= APPOSITION_WORDS else None
+
     def _subordinate_floor(self, items: Sequence[Item], floor: int, i: int) -> int:
         """Where the subordinate clause holding the cue at ``i`` starts, right after its conjunction (", weil die
         Regierung Georgien als „…“ bezeichnet hat": its subject is there, not in the main clause), else ``floor``."""
@@ -536,6 +603,7 @@ class Attributor:
         while (
             floor > 0
             and items[floor - 1].text not in CLAUSE_STOPS
+            and not self._glued_stop(items, floor - 1)
             and not (items[floor - 1].kind == "Q" and not self._named_quote(items[floor - 1]))
         ):
             floor -= 1

@@ -83,7 +83,10 @@ language       no ``text``; one line of settings for the language, each optional
                preposition is not listed), ``noun_tags`` (tags of nouns: the head of a noun
                phrase, whose number is checked against the verb's), ``subordinator_tags`` (tags of
                subordinating conjunctions: a cue in a clause they open after a comma takes its subject
-               there, "…, weil die Regierung X als „…“ bezeichnet hat"), ``proper_tags`` (tags of proper
+               there, "…, weil die Regierung X als „…“ bezeichnet hat"), ``clause_tags`` (tags of words
+               that open a clause, such as relative pronouns and conjunctions: what follows a
+               speaker after a comma is its apposition only without them or a finite verb,
+               "sagte Ursula Castrup, die Leiterin der Fachstelle."), ``proper_tags`` (tags of proper
                names and foreign words: a quoted stretch of two or more of them and function words
                is a name or title, not speech), ``plural_endings`` (endings a
                plural noun adds to its lemma, ``Vorwürfe`` of ``Vorwurf``).
@@ -140,6 +143,7 @@ LANGUAGE_SETTINGS = {
     "preposition_tags": list,
     "noun_tags": list,
     "subordinator_tags": list,
+    "clause_tags": list,
     "proper_tags": list,
     "plural_endings": list,
     "number_noun": str,

@@ -12,7 +12,9 @@ from .marks import Quoted
 # End punctuation, optionally followed by closing marks, before white space and an upper-case
 # letter, digit or opening mark; or a line break.
 _BOUNDARY = re.compile(r"[.!?]+[\"“”»«’‘')\]]*(?=\s+[\"„“»«‚‘'(\[]?[^\W\d_a-zäöüß])|\n")
-_WORD = re.compile(r"\w(?:[\w’'.\-]*\w)?(?:(?<=s)[’'](?=\s\w))?|[^\w\s]")
+# a full stop inside a word ("ndr.de", "U.S.A") stays, one between two words with the space after it missing
+# ("… der Papst.Der Bruder …", as scraped text has it) parts them
+_WORD = re.compile(r"\w(?:(?:[\w’'\-]|\.(?![A-ZÄÖÜ][a-zäöüß]))*\w)?(?:(?<=s)[’'](?=\s\w))?|[^\w\s]")
 _PREV_WORD = re.compile(r"(\w+)\W*$")
 _NEXT_WORD = re.compile(r"\s+[\"„“»«‚‘(\[]?(\w+)")
 
