@@ -531,3 +531,17 @@ def test_speaker_spans_as_annotators_mark_them(nlp):
 def test_a_full_stop_glued_to_the_next_word_parts_them(nlp):
     rows = find(nlp, "„Das ist gut“, sagte der Papst.Der Bruder des Papstes, Georg Ratzinger, sagte: „Er ist müde.“")
     assert [speakers for _, speakers, _ in rows] == [["der Papst"], ["Der Bruder des Papstes, Georg Ratzinger"]]
+
+
+def test_speaker_spans_keep_their_article_genitives_and_apposition(nlp):
+    def speaker(text: str) -> List[str]:
+        return find(nlp, text)[0][1]
+
+    assert speaker("Dazu gab das russische Außenministerium weiter bekannt: „Wir ermitteln.“") == [
+        "das russische Außenministerium"
+    ]  # "das" tagged as an article opens the phrase; as a pronoun it is stepped over ("Das sagte er")
+    assert speaker("Der Leiter des Programms der WHO, Klaus Stöhr, sagte: „Man muss sich vorbereiten.“") == [
+        "Der Leiter des Programms der WHO, Klaus Stöhr"
+    ]
+    text = "Den Unmut brachte die Sprecherin der Fraktion im Bundestag, Annette Weber, zum Ausdruck: „Es reicht.“"
+    assert speaker(text) == ["die Sprecherin der Fraktion im Bundestag, Annette Weber"]

@@ -49,6 +49,7 @@ class Attributor:
         self.preposition_tags = frozenset(settings.get("preposition_tags", ()))
         self.noun_tags = frozenset(settings.get("noun_tags", ()))
         self.subordinator_tags = frozenset(settings.get("subordinator_tags", ()))
+        self.article_tags = frozenset(settings.get("article_tags", ()))
         self.clause_tags = self.subordinator_tags | frozenset(settings.get("clause_tags", ()))
         self.plural_endings = tuple(settings.get("plural_endings", ()))
         self.plurals = patterns.of("plural")
@@ -219,12 +220,16 @@ class Attributor:
                     break
             if not self.caps:
                 return (i, e)
-            # genitive attachment: "der Chef der Bundesagentur"
-            if e + 1 < n and items[e].low in self.genitives and self._nounish(items[e + 1]):
+            # genitive attachment: "der Chef der Bundesagentur"; a chain where the tags show that each genitive
+            # ends with a common noun ("der Leiter des Programms der WHO"), not after a name ("des BMI der …")
+            first = True
+            while e + 1 < n and items[e].low in self.genitives and self._nounish(items[e + 1]):
+                if not first and not (items[e - 1].tag and items[e - 1].tag in self.noun_tags - self.name_tags):
+                    break
                 g = e + 1
                 while g < n and self._nounish(items[g]) and items[g].kind == "W" and g - e < 5:
                     g += 1
-                e = g
+                e, first = g, False
             return (i, e)
         return None
 
@@ -236,9 +241,7 @@ class Attributor:
         j = end - 1
         tail = 0  # the end of the genitive the phrase being walked to ends with, if any
         while j >= floor:
-            while (
-                j >= floor and items[j].kind == "W" and items[j].low in self.skips and items[j].low not in self.pronouns
-            ):
+            while j >= floor and self._skippable(items[j]):
                 j -= 1
             if j >= floor and items[j].text == ")":  # "Gitta Trauernicht (SPD) sagte": the party is hers
                 k = j
@@ -294,11 +297,21 @@ class Attributor:
             return (s, max(e, tail))
         return None
 
+    def _skippable(self, item: Item) -> bool:
+        """An adverb, particle or auxiliary the speaker search steps over ("dazu", "weiter", "hat"); a word of
+        that list the tagger reads as an article ("das russische Außenministerium") opens a phrase instead."""
+        return (
+            item.kind == "W"
+            and item.low in self.skips
+            and item.low not in self.pronouns
+            and not (item.tag and item.tag in self.article_tags)
+        )
+
     def _skip_right(self, items: Sequence[Item], i: int, n: int) -> int:
         """Step over adverbs, particles and prepositional phrases after a cue."""
         while i < n:
             it = items[i]
-            if it.kind == "W" and it.low in self.skips and it.low not in self.pronouns:
+            if self._skippable(it):
                 i += 1
             elif it.kind == "W" and self._prep(it) and i + 1 < n and not self._particle_name(items, i, n):
                 np = self._np_right(items, i + 1, n, bare=True)
@@ -451,9 +464,7 @@ class Attributor:
 
     def _skip_right_plain(self, items: Sequence[Item], i: int) -> int:
         """The first item from ``i`` on that is not an adverb or particle."""
-        while (
-            i < len(items) and items[i].kind == "W" and items[i].low in self.skips and items[i].low not in self.pronouns
-        ):
+        while i < len(items) and self._skippable(items[i]):
             i += 1
         return i
 
@@ -811,6 +822,8 @@ class Attributor:
         verb = self._finite_verb(items, np[1], end) if np is not None else None
         if verb is not None and self._object_first(items, np, verb):
             np = self._speaker_right(items, verb + 1)  # "Jegliche Schuld an der Affäre weist Hartmann von sich:"
+        elif np is not None:
+            np = self._apposition_after(items, self._attached(items, np, end))
         return self._span(items, np) if np else None
 
     def _finite_verb(self, items: Sequence[Item], i: int, end: int) -> Optional[int]:

@@ -83,7 +83,9 @@ language       no ``text``; one line of settings for the language, each optional
                preposition is not listed), ``noun_tags`` (tags of nouns: the head of a noun
                phrase, whose number is checked against the verb's), ``subordinator_tags`` (tags of
                subordinating conjunctions: a cue in a clause they open after a comma takes its subject
-               there, "…, weil die Regierung X als „…“ bezeichnet hat"), ``clause_tags`` (tags of words
+               there, "…, weil die Regierung X als „…“ bezeichnet hat"), ``article_tags`` (tags of
+               articles: a ``skip`` word so tagged opens a noun phrase, "gab das Ministerium
+               bekannt"), ``clause_tags`` (tags of words
                that open a clause, such as relative pronouns and conjunctions: what follows a
                speaker after a comma is its apposition only without them or a finite verb,
                "sagte Ursula Castrup, die Leiterin der Fachstelle."), ``proper_tags`` (tags of proper
@@ -143,6 +145,7 @@ LANGUAGE_SETTINGS = {
     "preposition_tags": list,
     "noun_tags": list,
     "subordinator_tags": list,
+    "article_tags": list,
     "clause_tags": list,
     "proper_tags": list,
     "plural_endings": list,
