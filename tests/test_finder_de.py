@@ -150,7 +150,7 @@ def test_unclosed_quote_ends_with_its_paragraph(nlp):
 
 def test_speaker_in_the_previous_sentence(nlp):
     rows = find(nlp, "Die Bürgermeisterin äußerte sich am Abend zu dem Unglück. „Wir werden allen Betroffenen helfen.“")
-    assert rows == [("„Wir werden allen Betroffenen helfen.“", ["Die Bürgermeisterin"], ["äußerte"])]
+    assert rows == [("„Wir werden allen Betroffenen helfen.“", ["Die Bürgermeisterin"], ["äußerte sich"])]
 
 
 def test_speaker_in_the_next_sentence(nlp):
@@ -545,3 +545,10 @@ def test_speaker_spans_keep_their_article_genitives_and_apposition(nlp):
     ]
     text = "Den Unmut brachte die Sprecherin der Fraktion im Bundestag, Annette Weber, zum Ausdruck: „Es reicht.“"
     assert speaker(text) == ["die Sprecherin der Fraktion im Bundestag, Annette Weber"]
+
+
+def test_a_particle_next_to_its_cue_verb_is_one_cue_span(nlp):
+    assert find(nlp, "Das Ministerium teilte mit: „Wir prüfen den Fall.“")[0][2] == ["teilte mit"]
+    assert find(nlp, "Die Ministerin äußerte sich am Abend: „Wir prüfen den Fall.“")[0][2] == ["äußerte sich"]
+    rows = find(nlp, "„Wir prüfen den Fall“, teilte das Ministerium am Montag in Berlin mit.")
+    assert sorted(rows[0][2]) == ["mit", "teilte"]  # far apart: two spans

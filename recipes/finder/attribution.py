@@ -15,6 +15,7 @@ from .sentences import Item
 Span = Tuple[int, int]  # character offsets, end exclusive
 
 CLAUSE_STOPS = frozenset(":;")
+CUE_GAP = 2  # a separable particle this close to its verb (words between) is marked with it as one cue span
 APPOSITION_WORDS = 12  # the longest apposition after a speaker that is taken into its span
 DASHES = frozenset("–—-")
 
@@ -478,7 +479,10 @@ class Attributor:
                 if items[k].kind == "Q" and items[k].text.rstrip("“”\"»«’‘'")[-1:] in ".!?," or items[k].text in ".;:":
                     return None  # a quoted sentence ends the clause; a quoted phrase does not (als „haltlos“ zurück)
                 if items[k].kind == "W" and items[k].low == particle:
-                    cue_spans.append((items[k].start, items[k].end))
+                    if k - (i + size) < CUE_GAP and all(it.kind == "W" for it in items[i + size : k]):
+                        cue_spans = [(items[i].start, items[k].end)]  # "teilte mit", "gab dazu bekannt": one span
+                    else:
+                        cue_spans.append((items[k].start, items[k].end))
                     break
             else:
                 return None
