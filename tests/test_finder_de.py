@@ -552,3 +552,10 @@ def test_a_particle_next_to_its_cue_verb_is_one_cue_span(nlp):
     assert find(nlp, "Die Ministerin äußerte sich am Abend: „Wir prüfen den Fall.“")[0][2] == ["äußerte sich"]
     rows = find(nlp, "„Wir prüfen den Fall“, teilte das Ministerium am Montag in Berlin mit.")
     assert sorted(rows[0][2]) == ["mit", "teilte"]  # far apart: two spans
+
+
+def test_a_source_marker_and_a_colon_keep_the_apposition_of_the_speaker(nlp):
+    rows = find(nlp, "„Das ist vorübergehend“, so Ursula Castrup, die Leiterin der Fachstelle für Suchtvorbeugung.")
+    assert rows[0][1] == ["Ursula Castrup, die Leiterin der Fachstelle für Suchtvorbeugung"]
+    rows = find(nlp, "So sagte Olli Rehn, EU-Erweiterungskommissar: „Man kann das nicht so machen.“")
+    assert rows[0][1] == ["Olli Rehn, EU-Erweiterungskommissar"]

@@ -450,7 +450,7 @@ class Attributor:
         np = self._np_right(items, k, len(items))
         if np is None and k + 1 < len(items) and items[k].kind == "W" and items[k].low in self.agents:
             np = self._np_right(items, k + 1, len(items), bare=True)
-        return np
+        return self._apposition_after(items, self._attached(items, np, len(items))) if np is not None else None
 
     def _dashed_source(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
         """A name alone after a quote and a dash, to the end of the sentence ("„…“ – UN-Generalsekretär António
@@ -583,7 +583,7 @@ class Attributor:
         end = self._phrase_end(items, comma + 1)
         if end is None or end == comma + 1 or not any(items[k].tag in self.noun_tags for k in range(comma + 1, end)):
             return np
-        if end < len(items) and items[end].text not in ",.;!?":
+        if end < len(items) and items[end].text not in ",.;:!?":
             return np
         return (np[0], end)
 
