@@ -807,7 +807,7 @@ class Attributor:
             if self._prep(it):
                 np = self._np_right(items, k + 1, n, bare=True)
                 if np is not None and (not self.source_preps or it.low in self.source_preps):
-                    return (k, np[1])
+                    return np  # the document without its preposition: "(in) einem Schreiben des Ministeriums"
                 if np is not None:
                     k = np[1]
                     continue
