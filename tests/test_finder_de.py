@@ -559,3 +559,10 @@ def test_a_source_marker_and_a_colon_keep_the_apposition_of_the_speaker(nlp):
     assert rows[0][1] == ["Ursula Castrup, die Leiterin der Fachstelle für Suchtvorbeugung"]
     rows = find(nlp, "So sagte Olli Rehn, EU-Erweiterungskommissar: „Man kann das nicht so machen.“")
     assert rows[0][1] == ["Olli Rehn, EU-Erweiterungskommissar"]
+
+
+def test_a_name_and_its_apposition_before_the_cue(nlp):
+    text = "Erik Weber, der verbraucherpolitische Sprecher der Fraktion, sagte: „Wir sehen das kritisch.“"
+    assert find(nlp, text)[0][1] == ["Erik Weber, der verbraucherpolitische Sprecher der Fraktion"]  # "der": article
+    text = "Der Doktorvater zu Guttenbergs, Peter Häberle, erklärte: „Ich bin enttäuscht.“"
+    assert find(nlp, text)[0][1] == ["Der Doktorvater zu Guttenbergs, Peter Häberle"]

@@ -17,6 +17,7 @@ Span = Tuple[int, int]  # character offsets, end exclusive
 CLAUSE_STOPS = frozenset(":;")
 CUE_GAP = 2  # a separable particle this close to its verb (words between) is marked with it as one cue span
 APPOSITION_WORDS = 12  # the longest apposition after a speaker that is taken into its span
+ATTACHED_WORDS = 4  # the longest phrase between a title and the name in apposition to it ("im Bundestag")
 DASHES = frozenset("–—-")
 
 
@@ -580,6 +581,8 @@ class Attributor:
         comma = self._phrase_end(items, np[1])
         if comma is None or comma >= len(items) or items[comma].text != ",":
             return np
+        if comma > np[1] and (comma - np[1] > ATTACHED_WORDS or self._tagged_name(items[np[1] - 1])):
+            return np  # "Merkel vor der Presse, Benedikt XVI …", "die Agentur unter Berufung auf …, Puncog"
         end = self._phrase_end(items, comma + 1)
         if end is None or end == comma + 1 or not any(items[k].tag in self.noun_tags for k in range(comma + 1, end)):
             return np
@@ -626,9 +629,13 @@ class Attributor:
         if comma is None:
             return None
         np = self._np_right(items, floor, comma)
+        if np is not None and np[1] < comma and self._phrase_end(items, np[1]) == comma:
+            if comma - np[1] <= ATTACHED_WORDS and not self._tagged_name(items[np[1] - 1]):
+                np = (np[0], comma)  # "Der Doktorvater zu Guttenbergs, Peter Häberle,": a title with its phrase
         if np is None or np[1] != comma or self._oblique(items, np[0]):
             return None
-        if items[comma + 1].kind == "W" and items[comma + 1].low in self.relatives:
+        nxt = items[comma + 1]
+        if nxt.kind == "W" and nxt.low in self.relatives and not (nxt.tag and nxt.tag in self.article_tags):
             return np  # "Eva Lind, die den Verein leitet, sagte": the relative clause is not the name
         if any(it.text == "," for it in items[comma + 1 : i - 1]):
             return np  # "X, Volker Beck, und Wolfgang Wieland, …": several people, not one apposition
