@@ -566,3 +566,9 @@ def test_a_name_and_its_apposition_before_the_cue(nlp):
     assert find(nlp, text)[0][1] == ["Erik Weber, der verbraucherpolitische Sprecher der Fraktion"]  # "der": article
     text = "Der Doktorvater zu Guttenbergs, Peter Häberle, erklärte: „Ich bin enttäuscht.“"
     assert find(nlp, text)[0][1] == ["Der Doktorvater zu Guttenbergs, Peter Häberle"]
+
+
+def test_an_initial_stays_inside_the_name(nlp):
+    assert find(nlp, "„Wir investieren“, sagte BDI-Präsident Jürgen R. Thumann.")[0][1] == [
+        "BDI-Präsident Jürgen R. Thumann"
+    ]

@@ -81,6 +81,11 @@ def split_sentences(
 NOT_TAGGED = Tagged("")
 
 
+def _abbreviated(item: Item, abbreviations: FrozenSet[str]) -> bool:
+    """Whether a full stop right after ``item`` belongs to it: a listed abbreviation or an initial ("W.")."""
+    return item.low in abbreviations or len(item.text) == 1 and item.text.isupper()
+
+
 def sentence_items(
     text: str,
     start: int,
@@ -92,7 +97,8 @@ def sentence_items(
 ) -> List[Item]:
     """Items of ``text[start:end]``; quotes from index ``first`` on that lie inside become "Q" items.
 
-    An abbreviation keeps its full stop ("Sen.", "Dr."), so it stays inside a noun phrase.
+    An abbreviation or an initial keeps its full stop ("Sen.", "Dr.", "Jürgen R. Thumann"), so it stays inside a
+    noun phrase.
     """
     items: List[Item] = []
     pos, qi = start, first
@@ -100,7 +106,7 @@ def sentence_items(
         q_start = quotes[qi].start if qi < len(quotes) and quotes[qi].start < end else end
         for m in _WORD.finditer(text, pos, q_start):
             tok = m.group()
-            if tok == "." and items and items[-1].end == m.start() and items[-1].low in abbreviations:
+            if tok == "." and items and items[-1].end == m.start() and _abbreviated(items[-1], abbreviations):
                 prev = items.pop()
                 items.append(prev._replace(end=m.end(), text=prev.text + "."))
                 continue
