@@ -87,6 +87,19 @@ def _is_name(text: str) -> bool:
     )
 
 
+def _core(mention: str) -> str:
+    """The part of a speaker mention that names who speaks, without what the finder marks around it as annotators
+    do: a bracket ("Renate Schmidt (SPD)"), an affiliation with "vom" ("Theo Kitz vom Bankhaus Merck") and an
+    apposition: of the parts between commas, the first written as a name ("Ursula Castrup, die Leiterin der
+    Fachstelle" and "Der Leiter des Programms, Klaus Stöhr" give the names), else the first."""
+    bare = _BRACKET.sub("", mention).strip()
+    bare = _AFFILIATION.sub("", bare).strip()
+    parts = [p.strip() for p in bare.split(",") if p.strip()]
+    if len(parts) < 2:
+        return bare or mention
+    return next((p for p in parts if _is_name(p)), parts[0])
+
+
 def _name_part(text: str) -> str:
     """The trailing run of capitalised words of a mention ("der nordkoreanische Führer Kim Jong Un" ->
     "Führer Kim Jong Un" minus a leading common noun is not told apart; the whole run is kept)."""
@@ -160,7 +173,7 @@ def resolve_task(task: Task, lang: str = "de") -> List[Resolution]:
         speaker = None
         if mention is not None:
             speaker = _resolve(
-                mention, text[mention[0] : mention[1]], text, lang, pronouns, coref, speakers, by_mention
+                mention, _core(text[mention[0] : mention[1]]), text, lang, pronouns, coref, speakers, by_mention
             )
             if speaker is not None:
                 by_mention[mention] = speaker
@@ -252,6 +265,8 @@ def _new(speakers: List[_Speaker], mention: str, lang: str) -> _Speaker:
     return speaker
 
 
+_BRACKET = re.compile(r"\s*\([^()]*\)")
+_AFFILIATION = re.compile(r"(?<=[\w.])\s+vom\s.*$", re.S)
 _NAME_RUN = re.compile(r"(?:[A-ZÄÖÜ][\w'’-]*\.?(?:[ \t]+|(?=[,;:)(])|$)){2,6}")
 # German noun phrases a pronoun may point back to: an article, adjectives, a noun ("die Autorin")
 _NOUN_PHRASE = re.compile(r"\b(der|die|ein|eine|Der|Die|Ein|Eine)\s+(?:[a-zäöüß][\w-]*\s+){0,3}([A-ZÄÖÜ][\w-]+)")

@@ -124,3 +124,21 @@ def test_the_seed_articles_speakers_are_kim_jong_un_and_his_sister() -> None:
         ("Er", "Nordkoreas Machthaber Kim Jong Un"),
         ("sie", "Kims Schwester Kim Yo Jong"),
     ]
+
+
+def test_a_name_is_told_from_its_apposition_bracket_and_affiliation() -> None:
+    text = (
+        "„Wir warten ab“, sagte Ursula Castrup, die Leiterin der Fachstelle. „Es wird besser“, betonte Castrup. "
+        "Der Sprecher der WHO, Klaus Stöhr, sagte: „Wir sind bereit.“ „Das reicht“, sagte Gitta Trauernicht (SPD). "
+        "„Wir prüfen das“, sagte Theo Kitz vom Bankhaus Merck."
+    )
+    pairs = [
+        ("„Wir warten ab“", "Ursula Castrup, die Leiterin der Fachstelle"),
+        ("„Es wird besser“", "Castrup"),
+        ("„Wir sind bereit.“", "Der Sprecher der WHO, Klaus Stöhr"),
+        ("„Das reicht“", "Gitta Trauernicht (SPD)"),
+        ("„Wir prüfen das“", "Theo Kitz vom Bankhaus Merck"),
+    ]
+    found = resolve_task(task(text, pairs), "de")
+    assert [r.name for r in found] == ["Ursula Castrup"] * 2 + ["Klaus Stöhr", "Gitta Trauernicht", "Theo Kitz"]
+    assert found[0].speaker_id == found[1].speaker_id
