@@ -29,6 +29,22 @@ class Found(NamedTuple):
     cue: List[Span]
 
 
+class _SentenceWords:
+    """The lower-case words of each sentence, read the first time a sentence's words are asked for (most
+    sentences of a long article never are)."""
+
+    def __init__(self, text: str, sents: Sequence[Span]) -> None:
+        self.text = text
+        self.sents = sents
+        self.read: Dict[int, List[str]] = {}
+
+    def __getitem__(self, si: int) -> List[str]:
+        if si not in self.read:
+            s, e = self.sents[si]
+            self.read[si] = _WORDS.findall(self.text[s:e].lower())
+        return self.read[si]
+
+
 class QuoteRules:
     """Rule-based finder for one language's patterns; call :meth:`find` on each text."""
 
@@ -250,7 +266,7 @@ class QuoteRules:
         found: List[Found] = []
         last: Optional[Tuple[int, Attribution]] = None  # (sentence index, attribution with a speaker)
         pending: List[Tuple[int, Span]] = []  # quotes waiting for a speaker in the next sentence
-        words = [_WORDS.findall(text[s:e].lower()) for s, e in sents]
+        words = _SentenceWords(text, sents)
         wanted = self._wanted(sents, quotes, words)
         qi = 0
         for si, (s, e) in enumerate(sents):
@@ -309,7 +325,7 @@ class QuoteRules:
             found.extend(self._carry(pending, last, len(sents)))
         return found
 
-    def _wanted(self, sents: Sequence[Span], quotes: Sequence[Quoted], words: Sequence[List[str]]) -> bytearray:
+    def _wanted(self, sents: Sequence[Span], quotes: Sequence[Quoted], words: "_SentenceWords") -> bytearray:
         """Which sentences matter: a quote's own, the next one (a speaker named after a stand-alone quote) and the
         ones a speaker may carry over from: ``CARRY_SENTENCES`` before it, counted from where the reported speech
         (subjunctive, no cue) that leads up to the quote begins."""
