@@ -49,6 +49,7 @@ class Attributor:
         self.not_noun_tags = frozenset(settings.get("not_noun_tags", ()))
         self.name_tags = frozenset(settings.get("name_tags", ()))
         self.preposition_tags = frozenset(settings.get("preposition_tags", ()))
+        self.outside_phrase_tags = self.not_noun_tags - self.preposition_tags  # ends a phrase (PPs belong to it)
         self.noun_tags = frozenset(settings.get("noun_tags", ()))
         self.subordinator_tags = frozenset(settings.get("subordinator_tags", ()))
         self.article_tags = frozenset(settings.get("article_tags", ()))
@@ -596,7 +597,7 @@ class Attributor:
         relative pronoun, a conjunction) or a quote comes first, or the phrase runs longer than a speaker's."""
         for k in range(i, min(len(items), i + APPOSITION_WORDS + 1)):
             it = items[k]
-            if it.kind == "Q" or it.tag in self.clause_tags or it.tag in self.not_noun_tags - self.preposition_tags:
+            if it.kind == "Q" or it.tag in self.clause_tags or it.tag in self.outside_phrase_tags:
                 return None
             if it.kind == "P" and it.text in ",.;:!?":
                 return k

@@ -149,7 +149,7 @@ class QuoteRules:
         tagged_name: bool = False,
     ) -> bool:
         """Whether the quote at item ``k`` is a direct quote rather than a title, name or term; ``tagged_name``:
-        the tagger reads its words as a name (see :meth:`_tagged_name`)."""
+        the tagger reads its words as a name (see :meth:`_quoted_name`)."""
         if q.end < len(text) and text[q.end] in "-‐" and q.closed:
             return False  # part of a compound: „Roude Léiw“-Befürworter
         prev = items[k - 1] if k > 0 else None
@@ -226,7 +226,7 @@ class QuoteRules:
             return n >= 4 and (context or initial) or n >= 3 and initial and context
         return context or n >= 3
 
-    def _tagged_name(self, text: str, q: Quoted, tags: Optional[Dict[int, Tagged]]) -> bool:
+    def _quoted_name(self, text: str, q: Quoted, tags: Optional[Dict[int, Tagged]]) -> bool:
         """Whether the tagger reads the quoted words as a name or title: two or more proper names or foreign words
         (``proper_tags``) and nothing but function words besides („Space Telescope Science Institute“,
         „Algemeen Dagblad“)."""
@@ -297,7 +297,7 @@ class QuoteRules:
             alone = len([it for it in items if it.kind != "P"]) == len(qs)
             for k in qs:
                 q = quotes[items[k].quote]
-                named = self._tagged_name(text, q, tags)
+                named = self._quoted_name(text, q, tags)
                 if not self.is_speech(text, q, items, k, context, bool(atts), repeated, named):
                     continue
                 span = (q.start, q.end)
