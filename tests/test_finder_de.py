@@ -552,6 +552,9 @@ def test_a_particle_next_to_its_cue_verb_is_one_cue_span(nlp):
     assert find(nlp, "Die Ministerin äußerte sich am Abend: „Wir prüfen den Fall.“")[0][2] == ["äußerte sich"]
     rows = find(nlp, "„Wir prüfen den Fall“, teilte das Ministerium am Montag in Berlin mit.")
     assert sorted(rows[0][2]) == ["mit", "teilte"]  # far apart: two spans
+    rows = find(nlp, "„Wir prüfen den Fall“, fügte sie hinzu.")
+    assert (rows[0][1], sorted(rows[0][2])) == (["sie"], ["fügte", "hinzu"])  # the speaker is no part of the cue
+    assert find(nlp, "Das Ministerium gab dazu bekannt: „Wir prüfen den Fall.“")[0][2] == ["gab dazu bekannt"]
 
 
 def test_a_source_marker_and_a_colon_keep_the_apposition_of_the_speaker(nlp):

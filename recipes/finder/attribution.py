@@ -310,6 +310,15 @@ class Attributor:
             and not (item.tag and item.tag in self.article_tags)
         )
 
+    def _adverbial(self, item: Item) -> bool:
+        """A word that can stand inside a cue between verb and particle ("gab dazu bekannt"), never a speaker's
+        ("fügte sie hinzu"): an adverb or particle the speaker search steps over, or one the tags say so."""
+        return (
+            item.kind == "W"
+            and item.low not in self.pronouns
+            and (self._skippable(item) or bool(item.tag) and item.tag in self.outside_phrase_tags)
+        )
+
     def _skip_right(self, items: Sequence[Item], i: int, n: int) -> int:
         """Step over adverbs, particles and prepositional phrases after a cue."""
         while i < n:
@@ -481,7 +490,8 @@ class Attributor:
                 if items[k].kind == "Q" and items[k].text.rstrip("“”\"»«’‘'")[-1:] in ".!?," or items[k].text in ".;:":
                     return None  # a quoted sentence ends the clause; a quoted phrase does not (als „haltlos“ zurück)
                 if items[k].kind == "W" and items[k].low == particle:
-                    if k - (i + size) < CUE_GAP and all(it.kind == "W" for it in items[i + size : k]):
+                    between = items[i + size : k]
+                    if len(between) < CUE_GAP and all(self._adverbial(it) for it in between):
                         cue_spans = [(items[i].start, items[k].end)]  # "teilte mit", "gab dazu bekannt": one span
                     else:
                         cue_spans.append((items[k].start, items[k].end))
