@@ -146,9 +146,9 @@ class QuoteRules:
         context: bool,
         cued: bool = False,
         repeated: FrozenSet[str] = frozenset(),
-        tagged_name: bool = False,
+        quoted_name: bool = False,
     ) -> bool:
-        """Whether the quote at item ``k`` is a direct quote rather than a title, name or term; ``tagged_name``:
+        """Whether the quote at item ``k`` is a direct quote rather than a title, name or term; ``quoted_name``:
         the tagger reads its words as a name (see :meth:`_quoted_name`)."""
         if q.end < len(text) and text[q.end] in "-‐" and q.closed:
             return False  # part of a compound: „Roude Léiw“-Befürworter
@@ -193,7 +193,7 @@ class QuoteRules:
             return True  # mit der Parole „…“, Sprüche wie „…“
         if cued and prev is not None and prev.kind == "W" and prev.low in self.predicative:
             return True  # nannte es einen „Putsch“ / als „Fest“ bezeichnet
-        if tagged_name and not _END_PUNCT.search(inner):
+        if quoted_name and not _END_PUNCT.search(inner):
             return False  # „Space Telescope Science Institute“, „Algemeen Dagblad“
         if q.closed and n < LONG_QUOTE_WORDS and inner in repeated and self._name_like(inner):
             return False  # quoted again and again and read as a name or term („Cupola“): not a remark
