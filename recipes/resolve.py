@@ -89,9 +89,9 @@ def _is_name(text: str) -> bool:
 
 def _core(mention: str) -> str:
     """The part of a speaker mention that names who speaks, without what the finder marks around it as annotators
-    do: a bracket ("Renate Schmidt (SPD)"), an affiliation with "vom" ("Theo Kitz vom Bankhaus Merck") and an
-    apposition: of the parts between commas, the first written as a name ("Ursula Castrup, die Leiterin der
-    Fachstelle" and "Der Leiter des Programms, Klaus Stöhr" give the names), else the first."""
+    do: a bracket ("Renate Schmidt (SPD)"), an affiliation with "vom" ("Theo Korn vom Bankhaus Lindner") and an
+    apposition: of the parts between commas, the first written as a name ("Ute Kamper, die Leiterin der
+    Beratungsstelle" and "Der Leiter des Labors, Klaus Brenner" give the names), else the first."""
     bare = _BRACKET.sub("", mention).strip()
     bare = _AFFILIATION.sub("", bare).strip()
     parts = [p.strip() for p in bare.split(",") if p.strip()]

@@ -466,7 +466,7 @@ def test_two_people_before_the_cue_are_not_one_apposition(nlp):
 
 def test_reported_speech_carries_the_speaker_to_a_later_quote(nlp):
     text = (
-        "Die Virologin Anna Berg warnte am Montag vor der Grippe. Die Gefahr sei real. Noch gebe es keinen "
+        "Die Virologin Anna Berg warnte am Montag vor der Grippe. Das Risiko sei hoch. Noch gebe es keinen "
         "Impfstoff, die Labore arbeiteten aber daran. „Wir müssen jetzt handeln, bevor es zu spät ist.“"
     )
     assert find(nlp, text)[-1][1] == ["Die Virologin Anna Berg"]
@@ -478,19 +478,19 @@ def test_reported_speech_carries_the_speaker_to_a_later_quote(nlp):
 
 
 def test_a_cue_in_a_subordinate_clause_takes_its_subject_there(nlp):
-    text = "Der Bericht ist brisant, weil die Regierung das Land nach dem Krieg als „junge Demokratie“ bezeichnet hat."
+    text = "Der Bericht ist heikel, weil die Regierung das Nachbarland zuvor als „stabilen Partner“ bezeichnet hat."
     assert find(nlp, text)[0][1] == ["die Regierung"]
 
 
 def test_a_plural_object_with_a_relative_clause_before_the_cue(nlp):
-    text = "Die Proteste, an denen sich viele Studenten beteiligt hatten, beschrieb die Agentur als „aggressiv“."
+    text = "Die Proteste, an denen sich viele Studenten beteiligt hatten, beschrieb die Agentur als „unfriedlich“."
     assert find(nlp, text)[0][1] == ["die Agentur"]
-    text = "Die Studenten, die sich an den Protesten beteiligt hatten, nannten die Polizei „aggressiv“."
+    text = "Die Studenten, die sich an den Protesten beteiligt hatten, nannten die Polizei „unfriedlich“."
     assert find(nlp, text)[0][1] == ["Die Studenten"]  # plural verb: the subject first, as usual
 
 
 def test_a_quoted_name_the_tagger_reads_as_names_is_no_quote(nlp):
-    text = "Die Kamera ist ausgefallen, das teilte das „Space Telescope Science Institute“ am Montag mit."
+    text = "Die Kamera ist ausgefallen, das teilte das „Deep Sky Survey Institute“ am Montag mit."
     assert find(nlp, text) == []
     text = "Der Chef teilte auf der Website mit: „However, we hope that the next launch comes soon.“"
     assert [q for q, _, _ in find(nlp, text)] == ["„However, we hope that the next launch comes soon.“"]
@@ -499,7 +499,7 @@ def test_a_quoted_name_the_tagger_reads_as_names_is_no_quote(nlp):
 def test_a_quote_after_a_colon_takes_the_subject_of_its_own_clause(nlp):
     text = (
         "Viele gratulierten, so Bürgermeister Paul Weber („Das ist ein großer Tag.“), und Ministerpräsident "
-        "Jens Holm: „Der Preis kommt nicht zu früh.“"
+        "Jens Holm: „Die Ehrung ist verdient.“"
     )
     assert find(nlp, text)[-1][1] == ["Ministerpräsident Jens Holm"]  # not the source of an earlier clause
 
@@ -518,33 +518,31 @@ def test_speaker_spans_as_annotators_mark_them(nlp):
     assert speaker("Der Hauptgeschäftsführer des Verbandes sagte: „Wir warten ab.“") == [
         "Der Hauptgeschäftsführer des Verbandes"
     ]  # the genitive is part of the phrase
-    assert speaker("„Wir warten ab“, sagte Ministerin Gitta Trauernicht (SPD).") == [
-        "Ministerin Gitta Trauernicht (SPD)"
+    assert speaker("„Wir warten ab“, sagte Ministerin Greta Lohmann (SPD).") == ["Ministerin Greta Lohmann (SPD)"]
+    assert speaker("„Wir warten ab“, sagte Lina Marek vom Sender Radio Nord.") == ["Lina Marek vom Sender Radio Nord"]
+    assert speaker("„Wir warten ab“, sagte Ute Kamper, die Leiterin der Beratungsstelle für Verbraucher.") == [
+        "Ute Kamper, die Leiterin der Beratungsstelle für Verbraucher"
     ]
-    assert speaker("„Wir warten ab“, sagte Yolanda Alvarez vom Sender RTVE.") == ["Yolanda Alvarez vom Sender RTVE"]
-    assert speaker("„Wir warten ab“, sagte Ursula Castrup, die Leiterin der Fachstelle für Suchtvorbeugung.") == [
-        "Ursula Castrup, die Leiterin der Fachstelle für Suchtvorbeugung"
-    ]
-    assert speaker("„Wir warten ab“, sagte Ursula Castrup, die das Amt seit Mai leitet.") == ["Ursula Castrup"]
+    assert speaker("„Wir warten ab“, sagte Ute Kamper, die das Amt seit Mai leitet.") == ["Ute Kamper"]
 
 
 def test_a_full_stop_glued_to_the_next_word_parts_them(nlp):
-    rows = find(nlp, "„Das ist gut“, sagte der Papst.Der Bruder des Papstes, Georg Ratzinger, sagte: „Er ist müde.“")
-    assert [speakers for _, speakers, _ in rows] == [["der Papst"], ["Der Bruder des Papstes, Georg Ratzinger"]]
+    rows = find(nlp, "„Das ist gut“, sagte der Bischof.Der Bruder des Bischofs, Georg Adler, sagte: „Er ist müde.“")
+    assert [speakers for _, speakers, _ in rows] == [["der Bischof"], ["Der Bruder des Bischofs, Georg Adler"]]
 
 
 def test_speaker_spans_keep_their_article_genitives_and_apposition(nlp):
     def speaker(text: str) -> List[str]:
         return find(nlp, text)[0][1]
 
-    assert speaker("Dazu gab das russische Außenministerium weiter bekannt: „Wir ermitteln.“") == [
-        "das russische Außenministerium"
+    assert speaker("Dazu gab das schwedische Umweltministerium weiter bekannt: „Wir ermitteln.“") == [
+        "das schwedische Umweltministerium"
     ]  # "das" tagged as an article opens the phrase; as a pronoun it is stepped over ("Das sagte er")
-    assert speaker("Der Leiter des Programms der WHO, Klaus Stöhr, sagte: „Man muss sich vorbereiten.“") == [
-        "Der Leiter des Programms der WHO, Klaus Stöhr"
+    assert speaker("Der Leiter des Labors der Klinik, Klaus Brenner, sagte: „Man muss sich vorbereiten.“") == [
+        "Der Leiter des Labors der Klinik, Klaus Brenner"
     ]
-    text = "Den Unmut brachte die Sprecherin der Fraktion im Bundestag, Annette Weber, zum Ausdruck: „Es reicht.“"
-    assert speaker(text) == ["die Sprecherin der Fraktion im Bundestag, Annette Weber"]
+    text = "Den Unmut brachte die Sprecherin der Fraktion im Landtag, Annette Weber, zum Ausdruck: „Es reicht.“"
+    assert speaker(text) == ["die Sprecherin der Fraktion im Landtag, Annette Weber"]
 
 
 def test_a_particle_next_to_its_cue_verb_is_one_cue_span(nlp):
@@ -558,20 +556,18 @@ def test_a_particle_next_to_its_cue_verb_is_one_cue_span(nlp):
 
 
 def test_a_source_marker_and_a_colon_keep_the_apposition_of_the_speaker(nlp):
-    rows = find(nlp, "„Das ist vorübergehend“, so Ursula Castrup, die Leiterin der Fachstelle für Suchtvorbeugung.")
-    assert rows[0][1] == ["Ursula Castrup, die Leiterin der Fachstelle für Suchtvorbeugung"]
-    rows = find(nlp, "So sagte Olli Rehn, EU-Erweiterungskommissar: „Man kann das nicht so machen.“")
-    assert rows[0][1] == ["Olli Rehn, EU-Erweiterungskommissar"]
+    rows = find(nlp, "„Das ist vorübergehend“, so Ute Kamper, die Leiterin der Beratungsstelle für Verbraucher.")
+    assert rows[0][1] == ["Ute Kamper, die Leiterin der Beratungsstelle für Verbraucher"]
+    rows = find(nlp, "So sagte Olli Ranta, EU-Handelskommissar: „Man kann das nicht so machen.“")
+    assert rows[0][1] == ["Olli Ranta, EU-Handelskommissar"]
 
 
 def test_a_name_and_its_apposition_before_the_cue(nlp):
     text = "Erik Weber, der verbraucherpolitische Sprecher der Fraktion, sagte: „Wir sehen das kritisch.“"
     assert find(nlp, text)[0][1] == ["Erik Weber, der verbraucherpolitische Sprecher der Fraktion"]  # "der": article
-    text = "Der Doktorvater zu Guttenbergs, Peter Häberle, erklärte: „Ich bin enttäuscht.“"
-    assert find(nlp, text)[0][1] == ["Der Doktorvater zu Guttenbergs, Peter Häberle"]
+    text = "Der Direktor am Institut, Peter Hollmann, erklärte: „Ich bin enttäuscht.“"
+    assert find(nlp, text)[0][1] == ["Der Direktor am Institut, Peter Hollmann"]
 
 
 def test_an_initial_stays_inside_the_name(nlp):
-    assert find(nlp, "„Wir investieren“, sagte BDI-Präsident Jürgen R. Thumann.")[0][1] == [
-        "BDI-Präsident Jürgen R. Thumann"
-    ]
+    assert find(nlp, "„Wir investieren“, sagte BDI-Präsident Jürgen R. Tamm.")[0][1] == ["BDI-Präsident Jürgen R. Tamm"]

@@ -224,7 +224,7 @@ class Attributor:
             if not self.caps:
                 return (i, e)
             # genitive attachment: "der Chef der Bundesagentur"; a chain where the tags show that each genitive
-            # ends with a common noun ("der Leiter des Programms der WHO"), not after a name ("des BMI der …")
+            # ends with a common noun ("der Leiter des Labors der Klinik"), not after a name ("des BMI der …")
             first = True
             while e + 1 < n and items[e].low in self.genitives and self._nounish(items[e + 1]):
                 if not first and not (items[e - 1].tag and items[e - 1].tag in self.noun_tags - self.name_tags):
@@ -246,7 +246,7 @@ class Attributor:
         while j >= floor:
             while j >= floor and self._skippable(items[j]):
                 j -= 1
-            if j >= floor and items[j].text == ")":  # "Gitta Trauernicht (SPD) sagte": the party is hers
+            if j >= floor and items[j].text == ")":  # "Greta Lohmann (SPD) sagte": the party is hers
                 k = j
                 while k >= floor and items[k].text != "(":
                     k -= 1
@@ -288,7 +288,7 @@ class Attributor:
                     s -= 1
             if s - 1 >= floor and items[s - 1].kind == "W" and self._prep(items[s - 1]):
                 if items[s - 1].low in self.agents and s - 2 >= floor and self._tagged_name(items[s - 2]):
-                    j, tail = s - 2, max(e, tail)  # "Theo Kitz vom Bankhaus Merck": the name's affiliation
+                    j, tail = s - 2, max(e, tail)  # "Theo Korn vom Bankhaus Lindner": the name's affiliation
                     continue
                 if adjacent:
                     return None
@@ -302,7 +302,7 @@ class Attributor:
 
     def _skippable(self, item: Item) -> bool:
         """An adverb, particle or auxiliary the speaker search steps over ("dazu", "weiter", "hat"); a word of
-        that list the tagger reads as an article ("das russische Außenministerium") opens a phrase instead."""
+        that list the tagger reads as an article ("das schwedische Umweltministerium") opens a phrase instead."""
         return (
             item.kind == "W"
             and item.low in self.skips
@@ -359,7 +359,7 @@ class Attributor:
 
     def _attached(self, items: Sequence[Item], np: Tuple[int, int], n: int) -> Tuple[int, int]:
         """The noun phrase with what belongs to it after it: a short bracket ("Renate Schmidt (SPD)") and, after a
-        name the tagger reads, an affiliation with "von" ("Yolanda Alvarez vom Sender RTVE")."""
+        name the tagger reads, an affiliation with "von" ("Lina Marek vom Sender Radio Nord")."""
         e = np[1]
         if e < len(items) and items[e].text == "(":
             close = next((k for k in range(e + 1, min(len(items), e + 7)) if items[k].text == ")"), None)
@@ -377,7 +377,7 @@ class Attributor:
 
     def _clause_floor(self, items: Sequence[Item], i: int) -> int:
         """Where the clause before item ``i`` starts: after a colon, a semicolon, a framed quote or a full stop
-        glued between two words (a sentence end with its space missing: "… sagte der Papst.Der Bruder …")."""
+        glued between two words (a sentence end with its space missing: "… sagte der Bischof.Der Bruder …")."""
         k = i - 1
         while k >= 0:
             it = items[k]
@@ -584,7 +584,7 @@ class Attributor:
 
     def _apposition_after(self, items: Sequence[Item], np: Tuple[int, int]) -> Tuple[int, int]:
         """The speaker after its cue with the apposition that follows it between commas or to the sentence end,
-        as annotators mark it ("sagte Ursula Castrup, die Leiterin der Fachstelle." / "sagte der Chef der
+        as annotators mark it ("sagte Ute Kamper, die Leiterin der Beratungsstelle." / "sagte der Chef der
         Bundesagentur für Arbeit, Frank-Jürgen Weise,"); only where the tags show that no clause (a finite verb,
         a relative pronoun or a conjunction) follows instead."""
         if not self.finite_tags or not all(items[k].tag for k in range(*np)):
@@ -593,7 +593,7 @@ class Attributor:
         if comma is None or comma >= len(items) or items[comma].text != ",":
             return np
         if comma > np[1] and (comma - np[1] > ATTACHED_WORDS or self._tagged_name(items[np[1] - 1])):
-            return np  # "Merkel vor der Presse, Benedikt XVI …", "die Agentur unter Berufung auf …, Puncog"
+            return np  # "Anna Berg vor der Presse, Paul Weber …", "die Agentur unter Berufung auf …, Lhamo"
         end = self._phrase_end(items, comma + 1)
         if end is None or end == comma + 1 or not any(items[k].tag in self.noun_tags for k in range(comma + 1, end)):
             return np
@@ -615,7 +615,7 @@ class Attributor:
 
     def _subordinate_floor(self, items: Sequence[Item], floor: int, i: int) -> int:
         """Where the subordinate clause holding the cue at ``i`` starts, right after its conjunction (", weil die
-        Regierung Georgien als „…“ bezeichnet hat": its subject is there, not in the main clause), else ``floor``."""
+        Regierung das Nachbarland als „…“ bezeichnet hat": its subject is there, not in the main clause), else ``floor``."""
         if not self.subordinator_tags:
             return floor
         for k in range(i - 1, floor, -1):
@@ -642,7 +642,7 @@ class Attributor:
         np = self._np_right(items, floor, comma)
         if np is not None and np[1] < comma and self._phrase_end(items, np[1]) == comma:
             if comma - np[1] <= ATTACHED_WORDS and not self._tagged_name(items[np[1] - 1]):
-                np = (np[0], comma)  # "Der Doktorvater zu Guttenbergs, Peter Häberle,": a title with its phrase
+                np = (np[0], comma)  # "Der Direktor am Institut, Peter Hollmann,": a title with its phrase
         if np is None or np[1] != comma or self._oblique(items, np[0]):
             return None
         nxt = items[comma + 1]

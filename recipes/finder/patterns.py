@@ -88,7 +88,7 @@ language       no ``text``; one line of settings for the language, each optional
                bekannt"), ``clause_tags`` (tags of words
                that open a clause, such as relative pronouns and conjunctions: what follows a
                speaker after a comma is its apposition only without them or a finite verb,
-               "sagte Ursula Castrup, die Leiterin der Fachstelle."), ``proper_tags`` (tags of proper
+               "sagte Ute Kamper, die Leiterin der Beratungsstelle."), ``proper_tags`` (tags of proper
                names and foreign words: a quoted stretch of two or more of them and function words
                is a name or title, not speech), ``plural_endings`` (endings a
                plural noun adds to its lemma, ``Vorwürfe`` of ``Vorwurf``).

@@ -83,7 +83,7 @@ class QuoteRules:
     def _titled(self, inner: str, prev: Optional[Item]) -> bool:
         """Whether quoted words after an article or preposition open with a title noun (itself, in its genitive or
         as the last part of a hyphenated compound; not any compound: „Beispiel“ is no „Spiel“) and end without
-        sentence punctuation: a name („Gesetz zur Änderung …“, des „Sacharow-Preises für …“)."""
+        sentence punctuation: a name („Gesetz zur Änderung …“, des „Nansen-Preises für …“)."""
         if (
             prev is None
             or prev.kind != "W"
@@ -92,7 +92,7 @@ class QuoteRules:
             return False
         if not inner[:1].isupper() or _END_PUNCT.search(inner):
             return False
-        head = inner.split()[0].strip(",;:").rsplit("-", 1)[-1].lower()  # "Sacharow-Preises" -> "preises"
+        head = inner.split()[0].strip(",;:").rsplit("-", 1)[-1].lower()  # "Nansen-Preises" -> "preises"
         stems = [head] + [head[: -len(e)] for e in ("es", "s") if head.endswith(e) and len(head) > len(e) + 2]
         return any(stem in self.titles for stem in stems)
 
@@ -160,7 +160,7 @@ class QuoteRules:
         if prev is not None and self._is_title(prev) and (self.caps_nouns or not inner[0].islower()):
             return False
         if self._titled(inner, prev):
-            return False  # the name of a law, prize or campaign: ein „Gesetz zur Änderung des Passgesetzes“
+            return False  # the name of a law, prize or campaign: ein „Gesetz zur Änderung des Mietrechts“
         nxt = items[k + 1] if k + 1 < len(items) else None
         if prev is not None and (
             prev.text == "(" and n < LONG_QUOTE_WORDS or prev.kind == "W" and prev.low in self.attributor.source_first
@@ -194,7 +194,7 @@ class QuoteRules:
         if cued and prev is not None and prev.kind == "W" and prev.low in self.predicative:
             return True  # nannte es einen „Putsch“ / als „Fest“ bezeichnet
         if quoted_name and not _END_PUNCT.search(inner):
-            return False  # „Space Telescope Science Institute“, „Algemeen Dagblad“
+            return False  # „Deep Sky Survey Institute“, „De Avondkrant“
         if q.closed and n < LONG_QUOTE_WORDS and inner in repeated and self._name_like(inner):
             return False  # quoted again and again and read as a name or term („Cupola“): not a remark
         sentence_like = bool(_END_PUNCT.search(inner)) and n >= 2
@@ -228,8 +228,8 @@ class QuoteRules:
 
     def _quoted_name(self, text: str, q: Quoted, tags: Optional[Dict[int, Tagged]]) -> bool:
         """Whether the tagger reads the quoted words as a name or title: two or more proper names or foreign words
-        (``proper_tags``) and nothing but function words besides („Space Telescope Science Institute“,
-        „Algemeen Dagblad“)."""
+        (``proper_tags``) and nothing but function words besides („Deep Sky Survey Institute“,
+        „De Avondkrant“)."""
         if not tags or not self.proper_tags:
             return False
         proper = 0
@@ -280,7 +280,7 @@ class QuoteRules:
                     found.extend(self._carry(pending, last, si))
                     pending = []
                 if last is not None and si - last[0] <= CARRY_SENTENCES and not self.reported.isdisjoint(words[si]):
-                    last = (si, last[1])  # reported speech goes on ("Die Gefahr sei real."): so does its speaker
+                    last = (si, last[1])  # reported speech goes on ("Das Risiko sei hoch."): so does its speaker
                 continue
             items = sentence_items(text, s, e, quotes, qi, self.abbreviations, tags)
             atts = self.attributor.attributions(items)

@@ -13,7 +13,7 @@ from .marks import Quoted
 # letter, digit or opening mark; or a line break.
 _BOUNDARY = re.compile(r"[.!?]+[\"“”»«’‘')\]]*(?=\s+[\"„“»«‚‘'(\[]?[^\W\d_a-zäöüß])|\n")
 # a full stop inside a word ("ndr.de", "U.S.A") stays, one between two words with the space after it missing
-# ("… der Papst.Der Bruder …", as scraped text has it) parts them
+# ("… der Bischof.Der Bruder …", as scraped text has it) parts them
 _WORD = re.compile(r"\w(?:(?:[\w’'\-]|\.(?![A-ZÄÖÜ][a-zäöüß]))*\w)?(?:(?<=s)[’'](?=\s\w))?|[^\w\s]")
 _PREV_WORD = re.compile(r"(\w+)\W*$")
 _NEXT_WORD = re.compile(r"\s+[\"„“»«‚‘(\[]?(\w+)")
@@ -97,7 +97,7 @@ def sentence_items(
 ) -> List[Item]:
     """Items of ``text[start:end]``; quotes from index ``first`` on that lie inside become "Q" items.
 
-    An abbreviation or an initial keeps its full stop ("Sen.", "Dr.", "Jürgen R. Thumann"), so it stays inside a
+    An abbreviation or an initial keeps its full stop ("Sen.", "Dr.", "Jürgen R. Tamm"), so it stays inside a
     noun phrase.
     """
     items: List[Item] = []
