@@ -51,6 +51,7 @@ class Attributor:
         self.preposition_tags = frozenset(settings.get("preposition_tags", ()))
         self.outside_phrase_tags = self.not_noun_tags - self.preposition_tags  # ends a phrase (PPs belong to it)
         self.noun_tags = frozenset(settings.get("noun_tags", ()))
+        self.common_noun_tags = self.noun_tags - self.name_tags
         self.subordinator_tags = frozenset(settings.get("subordinator_tags", ()))
         self.article_tags = frozenset(settings.get("article_tags", ()))
         self.clause_tags = self.subordinator_tags | frozenset(settings.get("clause_tags", ()))
@@ -227,7 +228,7 @@ class Attributor:
             # ends with a common noun ("der Leiter des Labors der Klinik"), not after a name ("des BMI der …")
             first = True
             while e + 1 < n and items[e].low in self.genitives and self._nounish(items[e + 1]):
-                if not first and not (items[e - 1].tag and items[e - 1].tag in self.noun_tags - self.name_tags):
+                if not first and not (items[e - 1].tag and items[e - 1].tag in self.common_noun_tags):
                     break
                 g = e + 1
                 while g < n and self._nounish(items[g]) and items[g].kind == "W" and g - e < 5:
@@ -355,7 +356,12 @@ class Attributor:
             for k in range(i + 1, min(n, i + 9)):
                 if self._nounish(items[k]) and not self._prep(items[k - 1]):
                     return (i, k + 1)
-        return self._apposition_after(items, self._attached(items, np, n)) if np is not None else None
+        return self._whole(items, np, n) if np is not None else None
+
+    def _whole(self, items: Sequence[Item], np: Tuple[int, int], n: int) -> Tuple[int, int]:
+        """A speaker's noun phrase with all that annotators mark with it after it: what is attached to it, then
+        its apposition."""
+        return self._apposition_after(items, self._attached(items, np, n))
 
     def _attached(self, items: Sequence[Item], np: Tuple[int, int], n: int) -> Tuple[int, int]:
         """The noun phrase with what belongs to it after it: a short bracket ("Renate Schmidt (SPD)") and, after a
@@ -461,7 +467,7 @@ class Attributor:
         np = self._np_right(items, k, len(items))
         if np is None and k + 1 < len(items) and items[k].kind == "W" and items[k].low in self.agents:
             np = self._np_right(items, k + 1, len(items), bare=True)
-        return self._apposition_after(items, self._attached(items, np, len(items))) if np is not None else None
+        return self._whole(items, np, len(items)) if np is not None else None
 
     def _dashed_source(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
         """A name alone after a quote and a dash, to the end of the sentence ("„…“ – UN-Generalsekretär António
@@ -615,7 +621,8 @@ class Attributor:
 
     def _subordinate_floor(self, items: Sequence[Item], floor: int, i: int) -> int:
         """Where the subordinate clause holding the cue at ``i`` starts, right after its conjunction (", weil die
-        Regierung das Nachbarland als „…“ bezeichnet hat": its subject is there, not in the main clause), else ``floor``."""
+        Regierung das Nachbarland als „…“ bezeichnet hat": its subject is there, not in the main clause), else
+        ``floor``."""
         if not self.subordinator_tags:
             return floor
         for k in range(i - 1, floor, -1):
@@ -845,7 +852,7 @@ class Attributor:
         if verb is not None and self._object_first(items, np, verb):
             np = self._speaker_right(items, verb + 1)  # "Jegliche Schuld an der Affäre weist Hartmann von sich:"
         elif np is not None:
-            np = self._apposition_after(items, self._attached(items, np, end))
+            np = self._whole(items, np, end)
         return self._span(items, np) if np else None
 
     def _finite_verb(self, items: Sequence[Item], i: int, end: int) -> Optional[int]:

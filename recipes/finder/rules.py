@@ -309,8 +309,8 @@ class QuoteRules:
                 framing = k > 0 and items[k - 1].text == ":"
                 if att is not None and not (framing and att.anchor < self.attributor.clause_start(items, k - 1)):
                     found.append(Found(span, att.speaker, att.cue))
-                elif framing and self.attributor.clause_subject(items, k - 1):
-                    found.append(Found(span, self.attributor.clause_subject(items, k - 1), []))
+                elif framing and (subject := self.attributor.clause_subject(items, k - 1)):
+                    found.append(Found(span, subject, []))
                 elif att is not None:
                     found.append(Found(span, att.speaker, att.cue))
                 elif alone:
