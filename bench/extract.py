@@ -61,7 +61,7 @@ def floor_run(texts: List[str], lang: str) -> float:
 
 def extract_run(texts: List[str], lang: str) -> float:
     """Seconds for the full extract path: rules, task building, hashing, writing."""
-    from prodigy_quotes.extract import extract_tasks
+    from prodigy_quotes.extraction import extract_tasks
     from prodigy_quotes.pipeline import load_quote_pipeline
 
     nlp = load_quote_pipeline(f"blank:{lang}")

@@ -3,42 +3,18 @@
 import os
 import sys
 from pathlib import Path
-from typing import IO, Any, Dict, Iterable, Iterator, Optional, Tuple
+from typing import IO, Any, Dict, Iterator, Optional
 
 import srsly
 
-from .compat import Arg, recipe, set_hashes
+from .compat import Arg, recipe
 from .errors import QuotesError
+from .extraction import extract_tasks
 from .loaders import Source
 from .pipeline import load_quote_pipeline
 from .progress import progress
-from .tasks import doc_to_task
 
 DEFAULT_MAX_LENGTH = 500_000  # characters: far above any news article (a long feature is ~50,000), below spaCy's limit
-
-
-def _as_tuples(source: Iterable[Dict[str, Any]]) -> Iterator[Tuple[str, Dict[str, Any]]]:
-    for eg in source:
-        yield eg["text"], eg
-
-
-def _extra_keys(eg: Dict[str, Any]) -> Dict[str, Any]:
-    """Keys of the input other than the ones the task is rebuilt from."""
-    return {
-        k: v
-        for k, v in eg.items()
-        if k not in ("text", "meta", "tokens", "spans", "relations", "_input_hash", "_task_hash")
-    }
-
-
-def extract_tasks(
-    nlp: Any, source: Iterable[Dict[str, Any]], n_process: int = 1, batch_size: int = 32
-) -> Iterator[Dict[str, Any]]:
-    """One pre-annotated task per input document, streamed."""
-    for doc, eg in nlp.pipe(_as_tuples(source), as_tuples=True, n_process=n_process, batch_size=batch_size):
-        task = doc_to_task(doc, eg.get("meta"), hashes=False)
-        task.update(_extra_keys(eg))
-        yield set_hashes(task, overwrite=True)
 
 
 def _write(tasks: Iterator[Any], out: IO[str], show: bool) -> int:

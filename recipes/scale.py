@@ -45,7 +45,7 @@ def extract_batch(model: str, patterns: Optional[str], max_length: int, batch: L
     string travels back far cheaper than the nested task, and the client only writes it)."""
     import srsly
 
-    from .extract import extract_tasks
+    from .extraction import extract_tasks
 
     nlp = _worker_pipeline(model, patterns)
     nlp.max_length = max(nlp.max_length, max_length)

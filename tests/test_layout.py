@@ -10,7 +10,8 @@ PACKAGE = Path(prodigy_quotes.__file__).parent
 
 
 def _module_graph() -> Dict[str, Set[str]]:
-    """Module -> the package's modules it imports at module level."""
+    """Module -> the package's modules it imports, at module level or inside a function (a cycle through an
+    import inside a function is a cycle all the same)."""
     modules = {}
     for path in PACKAGE.rglob("*.py"):
         parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
@@ -20,7 +21,7 @@ def _module_graph() -> Dict[str, Set[str]]:
     graph: Dict[str, Set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-        for node in ast.parse(path.read_text(encoding="utf8")).body:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf8"))):
             targets: List[str] = []
             if isinstance(node, ast.ImportFrom):
                 base = package.split(".")[: len(package.split(".")) - max(0, node.level - 1)] if node.level else []
