@@ -6,7 +6,7 @@ the rules' own links on the same quotes. A fast loop (about a minute per seed an
 linker ideas before a full ``bench/train.py``. Reads ../shared/data/wikinews-de by path; skips
 cleanly when it is absent.
 
-    python bench/linker.py [--seeds 0,1,2] [--epochs 2] [--margins 0,2]
+    python bench/linker.py [--seeds 0,1,2] [--epochs 2] [--margins 0,2] [--folds 5] [--no-lexicon]
 """
 
 import argparse
@@ -72,11 +72,12 @@ def train_seed(
     seed: int,
     epochs: int,
     margins: List[float],
+    config: Dict[str, object],
 ) -> Dict[float, List[Dict[str, float]]]:
     """Train one linker; dev figures (with averaged weights) after every half epoch, for each margin by which its
     choice must beat the rules' speaker."""
     fix_random_seed(seed)
-    linker = nlp.add_pipe("quote_speaker_linker", name=f"linker_{seed}", config={})
+    linker = nlp.add_pipe("quote_speaker_linker", name=f"linker_{seed}", config=config)
     linker.initialize(lambda: train[:20], nlp=nlp)
     optimizer = Adam(0.002, use_averages=True)
     half = max(1, len(train) // 16)  # batches of 8: a half epoch, as quotes.train evaluates
@@ -99,12 +100,48 @@ def train_seed(
     return curves
 
 
+def pooled(figures: List[Dict[str, float]]) -> Dict[str, float]:
+    """One F1 over several held-out parts: their true positives, predictions and gold pairs summed."""
+    tp, pred, gold = (sum(f[k] for f in figures) for k in ("tp", "pred", "gold"))
+    p, r = tp / pred if pred else 0.0, tp / gold if gold else 0.0
+    return {"f": round(2 * p * r / (p + r), 4) if p + r else 0.0, "tp": tp, "pred": pred, "gold": gold}
+
+
+def cross_validate(
+    nlp: spacy.language.Language, train: List[Example], args: argparse.Namespace, config: Dict[str, object]
+) -> None:
+    """k-fold cross-validation on train alone (dev unseen): pooled held-out e2e F1 of the rules and the linker."""
+    margins = [float(m) for m in args.margins.split(",")]
+    k = args.folds
+    for seed in (int(s) for s in args.seeds.split(",")):
+        order = list(train)
+        random.Random(seed).shuffle(order)
+        folds = [order[i::k] for i in range(k)]
+        rules, linked = [], {m: [] for m in margins}
+        for i, held in enumerate(folds):
+            rest = [eg for j, fold in enumerate(folds) if j != i for eg in fold]
+            rules.append(rules_e2e(held))
+            for margin, curve in train_seed(nlp, rest, held, seed, args.epochs, margins, config).items():
+                linked[margin].append(curve[-1])
+        r = pooled(rules)
+        for margin, figures in linked.items():
+            m = pooled(figures)
+            print(
+                f"seed {seed} margin {margin:g}: {k}-fold e2e F1 rules {r['f']:.4f} ({r['tp']}/{r['gold']})"
+                f" linker {m['f']:.4f} ({m['tp']}/{m['gold']}, {m['pred']} predicted) gain {m['f'] - r['f']:+.4f}",
+                flush=True,
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="0,1,2", help="comma-separated random seeds, one linker each")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--margins", default="0", help="comma-separated margins to overrule the rules by, each scored")
+    ap.add_argument("--folds", type=int, default=0, help="k-fold cross-validation on train instead of scoring dev")
+    ap.add_argument("--no-lexicon", action="store_true", help="train without Brown clusters and noun forms")
     args = ap.parse_args()
+    config: Dict[str, object] = {"lexicon": not args.no_lexicon}
     if not (CORPUS / "train.tasks.jsonl").exists():
         print(f"skipped: {CORPUS} not present (the corpus is not distributed with the project)")
         return
@@ -112,7 +149,11 @@ def main() -> None:
     from prodigy_quotes.finder import add_quote_finder
 
     nlp = add_quote_finder(spacy.blank("de"))
-    train, dev = load(nlp, "train"), load(nlp, "dev")
+    train = load(nlp, "train")
+    if args.folds > 1:
+        cross_validate(nlp, train, args, config)
+        return
+    dev = load(nlp, "dev")
     rules = rules_e2e(dev)
     print(
         f"rules: e2e F1 {rules['f']:.4f} (P {rules['p']:.3f} R {rules['r']:.3f}, {rules['tp']} of {rules['gold']} pairs,"
@@ -121,7 +162,7 @@ def main() -> None:
     margins = [float(m) for m in args.margins.split(",")]
     finals: Dict[float, List[float]] = {m: [] for m in margins}
     for seed in (int(s) for s in args.seeds.split(",")):
-        curves = train_seed(nlp, train, dev, seed, args.epochs, margins)
+        curves = train_seed(nlp, train, dev, seed, args.epochs, margins, config)
         for margin, curve in curves.items():
             finals[margin].append(curve[-1]["f"])
             print(

@@ -4,7 +4,8 @@ Both read the rule finder's output (when a ``quote_finder`` runs before them) as
 ``doc.spans["quotes_rules"]``, and write their own QUOTE/SPEAKER/CUE spans and links to ``doc.spans["quotes"]``.
 """
 
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+from pathlib import Path
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 import numpy
 from spacy.language import Language
@@ -19,10 +20,12 @@ from ..finder.patterns import builtin_patterns
 from ..schema import CUE, LINKS_ATTR, QUOTE, SPANS_KEY, SPEAKER, Link
 from ..scoring import cue_accuracy, score_examples
 from .features import SENT_END, candidate_features, hashed, null_features, quote_features
+from .lexicon import SOURCES, Lexicon
 from .thinc_model import ARCHITECTURE
 
 RULES_KEY = "quotes_rules"
 RULE_LINKS = "quote_rules_links"
+LEXICON_FILES = ("clusters.npz", "nouns.npz")  # saved beside the model, in this order
 
 
 def stash_rules(doc: Doc) -> None:
@@ -62,6 +65,15 @@ class _DocRules(NamedTuple):
             {(s.start, s.end) for s in rules if s.label_ == QUOTE},
             doc.has_annotation("DEP"),
         )
+
+
+class _Ranked(NamedTuple):
+    """One quote's candidates (token indices, -1 for 'no speaker'), their scores and the rules' chosen tokens."""
+
+    quote: Span
+    idx: List[int]
+    scores: numpy.ndarray
+    rule_tokens: Set[int]
 
 
 class _Scored(TrainablePipe):
@@ -213,9 +225,12 @@ class QuoteLinker(_Scored):
         abstain_with_rules: bool = False,
         null: bool = False,
         margin: float = 0.0,
+        lexicon: bool = False,
     ) -> None:
         super().__init__(vocab, model, name)
         self.margin = margin
+        self.use_lexicon = lexicon
+        self.lexicons: Optional[Tuple[Lexicon, Lexicon]] = None
         self.lang = lang
         self._pronouns: Optional[FrozenSet[str]] = None
         self.label = label
@@ -256,12 +271,35 @@ class QuoteLinker(_Scored):
                 "named_spk": tok.norm_ in ctx.speaker_norms and i not in ctx.speakers,
             }
             idx.append(i)
-            feats.append(hashed(candidate_features(doc, quote, i, marks, quoted, self.pronouns, ctx.parsed)))
+            feats.append(
+                hashed(candidate_features(doc, quote, i, marks, quoted, self.pronouns, ctx.parsed, self.lexicons))
+            )
         if self.null:
             rule_quote = (quote.start, quote.end) in ctx.quotes
             idx.append(-1)
             feats.append(hashed(null_features(doc, quote, bool(linked_here), bool(cue_here), rule_quote)))
         return idx, feats
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None) -> None:
+        """Read the Brown clusters and noun forms (when configured so), then set up the network."""
+        if self.use_lexicon:
+            self.lexicons = (SOURCES["clusters"](self.lang), SOURCES["nouns"](self.lang))
+        super().initialize(get_examples, nlp=nlp)
+
+    def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
+        """Save the component with the lexicons it was trained with, so the pipeline needs no lookup packages."""
+        super().to_disk(path, exclude=exclude)
+        if self.lexicons is not None:
+            for name, lexicon in zip(LEXICON_FILES, self.lexicons):
+                lexicon.to_disk(Path(path) / name)
+
+    def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "QuoteLinker":
+        super().from_disk(path, exclude=exclude)
+        files = [Path(path) / name for name in LEXICON_FILES]
+        if self.use_lexicon and all(f.exists() for f in files):
+            clusters, nouns = (Lexicon.from_disk(f) for f in files)
+            self.lexicons = (clusters, nouns)
+        return self
 
     def _gold(self, links: Iterable[Sequence[Any]]) -> Dict[Tuple[int, int], Set[int]]:
         """The child tokens of this linker's label, per quote (head) offsets."""
@@ -309,7 +347,8 @@ class QuoteLinker(_Scored):
                 )
             for head, (idx, f) in zip(quotes, self._doc_candidates(eg.predicted, quotes)):
                 target = numpy.asarray([1.0 if i in gold.get(head, ()) else 0.0 for i in idx], dtype="f")
-                if self.null and target.sum() == 0:
+                # 'no speaker' is the answer when the gold has none, not when its speaker is out of the window
+                if self.null and target.sum() == 0 and head not in gold:
                     target[-1] = 1.0
                 if not idx or target.sum() == 0:
                     continue
@@ -331,38 +370,48 @@ class QuoteLinker(_Scored):
 
     def predict(self, docs: Iterable[Doc]) -> List[List[Tuple[Span, Span]]]:
         """For each doc, (quote, chosen child span) pairs."""
+        return [self.decide(doc, scored, self.margin, self.min_prob) for doc, scored in self.score_quotes(docs)]
+
+    def score_quotes(self, docs: Iterable[Doc]) -> List[Tuple[Doc, List["_Ranked"]]]:
+        """Each doc's quotes with their candidates' scores and the rules' choice (what :meth:`decide` reads)."""
         out = []
         for doc in docs:
             quotes = [s for s in doc.spans.get(SPANS_KEY, []) if s.label_ == QUOTE]
-            offsets = [(q.start, q.end) for q in quotes]
-            cands = self._doc_candidates(doc, offsets)
-            flat = [f for _, feats in cands for f in feats]
-            scores = self._scores(flat)
-            pairs, k = [], 0
+            cands = self._doc_candidates(doc, [(q.start, q.end) for q in quotes])
+            scores = self._scores([f for _, feats in cands for f in feats])
             ruled = [l for l in rule_links(doc) if l.label == self.label]
-            for q, (idx, feats) in zip(quotes, cands):
+            ranked, k = [], 0
+            for q, (idx, _) in zip(quotes, cands):
                 own = {
                     i
                     for l in ruled
                     if l.head_start < q.end and q.start < l.head_end
                     for i in range(l.child_start, l.child_end)
                 }
-                if idx and (own or not self.abstain_with_rules):
-                    x = scores[k : k + len(idx)]
-                    p = numpy.exp(x - x.max())
-                    p /= p.sum()
-                    top = int(numpy.argmax(x))
-                    at_rule = [j for j, i in enumerate(idx) if i in own]
-                    if at_rule and idx[top] not in own:  # against the rules only when sure, by ``margin``
-                        kept = max(at_rule, key=lambda j: x[j])
-                        if x[top] - x[kept] < self.margin:
-                            top = kept
-                    best = idx[top]
-                    if p[top] >= self.min_prob and best >= 0:  # unsure or 'no speaker': no link
-                        pairs.append((q, self._expand(doc, best)))
+                ranked.append(_Ranked(q, idx, scores[k : k + len(idx)], own))
                 k += len(idx)
-            out.append(pairs)
+            out.append((doc, ranked))
         return out
+
+    def decide(self, doc: Doc, ranked: List["_Ranked"], margin: float, min_prob: float) -> List[Tuple[Span, Span]]:
+        """The linked (quote, child) pairs: the best-scored candidate, but the rules' choice unless it scores
+        ``margin`` higher, and a link the rules did not make only with a probability of at least ``min_prob``."""
+        pairs = []
+        for q, idx, x, own in ranked:
+            if not idx or not (own or not self.abstain_with_rules):
+                continue
+            p = numpy.exp(x - x.max())
+            p /= p.sum()
+            top = int(numpy.argmax(x))
+            at_rule = [j for j, i in enumerate(idx) if i in own]
+            if at_rule and idx[top] not in own:  # against the rules only when sure, by ``margin``
+                kept = max(at_rule, key=lambda j: x[j])
+                if x[top] - x[kept] < margin:
+                    top = kept
+            best = idx[top]
+            if best >= 0 and (best in own or p[top] >= min_prob):  # unsure or 'no speaker': no link
+                pairs.append((q, self._expand(doc, best)))
+        return pairs
 
     def _expand(self, doc: Doc, i: int) -> Span:
         """The rules' span holding token ``i``, else a run of capitalised words around it (names), else the token."""
@@ -430,6 +479,7 @@ def make_quote_detector(
         "abstain_with_rules": False,
         "null_choice": True,
         "margin": 2.0,
+        "lexicon": True,
     },
     default_score_weights={"quote_speaker_f": 0.7, "speaker_acc": 0.0},
 )
@@ -442,13 +492,14 @@ def make_quote_speaker_linker(
     abstain_with_rules: bool,
     null_choice: bool,
     margin: float,
+    lexicon: bool,
 ) -> QuoteLinker:
     """Trainable linker from each quote to its speaker (tokens up to ``window`` before, half after; no link below
     ``min_prob``). With ``null_choice`` it also learns when to leave a quote unlinked, from quotes without a speaker
     and the rules' false quotes. It goes against the rules' speaker only when its own choice scores ``margin``
-    higher."""
+    higher. With ``lexicon`` it reads Brown clusters and noun forms (see :mod:`.lexicon`), kept with the model."""
     return QuoteLinker(
-        nlp.vocab, model, name, nlp.lang, SPEAKER, window, min_prob, abstain_with_rules, null_choice, margin
+        nlp.vocab, model, name, nlp.lang, SPEAKER, window, min_prob, abstain_with_rules, null_choice, margin, lexicon
     )
 
 

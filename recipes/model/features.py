@@ -1,10 +1,12 @@
 """Hashed string features of quote candidates and of speaker/cue candidates, for the trainable components."""
 
-from typing import AbstractSet, Dict, List, Sequence, Set, Tuple
+from typing import AbstractSet, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy
 from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
+
+from .lexicon import Lexicon, cluster_features, noun_reading
 
 SENT_END = {".", "!", "?"}
 VERB_WINDOW = 6  # how far from a candidate the finite verb it belongs to is looked for
@@ -73,9 +75,10 @@ def candidate_features(
     quoted: numpy.ndarray,
     pronouns: AbstractSet[str] = frozenset(),
     parsed: bool = False,
+    lexicons: Optional[Tuple[Lexicon, Lexicon]] = None,
 ) -> List[str]:
     """Features of token ``i`` as the speaker or cue of ``quote``; ``pronouns``: the language's (from its patterns);
-    ``parsed``: add the pipeline's tags and parse."""
+    ``parsed``: add the pipeline's tags and parse; ``lexicons``: Brown clusters and noun forms, when trained with them."""
     tok = doc[i]
     side = "L" if i < quote.start else "R"
     dist = quote.start - i if side == "L" else i - quote.end + 1
@@ -107,7 +110,9 @@ def candidate_features(
         f.append(f"{key}={value}")
         f.append(f"{key}|{d}={value}")
     if tok.tag_:  # the pipeline's (or our German) tagger: what the word is, and what frames it
-        f += syntax_features(doc, i, d)
+        f += syntax_features(doc, i, d, lexicons[0] if lexicons else None)
+    if lexicons:
+        f += lexical_features(doc, i, d, *lexicons)
     if parsed:  # a user's pipeline: the subject of a speech verb is what the rules guess at without it
         f += [
             f"pos={tok.pos_}",
@@ -120,9 +125,10 @@ def candidate_features(
     return f
 
 
-def syntax_features(doc: Doc, i: int, d: str) -> List[str]:
+def syntax_features(doc: Doc, i: int, d: str, clusters: Optional[Lexicon] = None) -> List[str]:
     """Features of a tagged token ``i`` as a speaker or cue: its tag, lemma and case, its neighbours' tags, and
-    the nearest finite verb's lemma on either side (the cue verb it may be the subject or object of)."""
+    the nearest finite verb's lemma (and Brown cluster) on either side (the cue verb it may be the subject or
+    object of), with whether the candidate stands right next to it."""
     tok = doc[i]
     f = [
         f"tag={tok.tag_}",
@@ -147,6 +153,8 @@ def syntax_features(doc: Doc, i: int, d: str) -> List[str]:
             ):
                 f.append(f"verb{side}={doc[k].lemma_.lower()}")
                 f.append(f"verb{side}_tag={doc[k].lemma_.lower()}|{tok.tag_}")
+                if clusters is not None:
+                    f += verb_cluster_features(doc, k, side, clusters)
                 break
             if doc[k].is_punct and doc[k].text in SENT_END | {":", ";"}:
                 break
@@ -174,3 +182,38 @@ def null_features(doc: Doc, quote: Span, rule_speaker: bool, rule_cue: bool, rul
         f"null|n2={_norm(doc, e)}|{_norm(doc, e + 1)}",
     ]
     return f
+
+
+def lexical_features(doc: Doc, i: int, d: str, clusters: Lexicon, nouns: Lexicon) -> List[str]:
+    """What word knowledge says of token ``i`` as a candidate: the Brown clusters of it and its neighbours (so a
+    word never seen in training is read like its cluster-mates), and, for a noun form, the cases, number and gender
+    it may have, alone and with the word before it (an article's agreement tells a subject from an object)."""
+    tok = doc[i]
+    f = cluster_features(_cluster(clusters, tok.text), "c")
+    f += [f"{x}|{d}" for x in f[1:2]]
+    for k, name in ((-1, "pc"), (1, "nc")):
+        if 0 <= i + k < len(doc):
+            f += cluster_features(_cluster(clusters, doc[i + k].text), name)[:2]
+    reading = noun_reading(nouns.get(tok.text)) if tok.text[:1].isupper() else None
+    if reading is not None:
+        cases, numbers, genders = reading
+        prev = _norm(doc, i - 1)
+        f += [
+            f"ncase={cases}",
+            f"nnum={numbers}",
+            f"ngen={genders}",
+            f"nread={nouns.get(tok.text) & 0xFF}|{prev}",
+            f"ncase_p1={cases}{numbers}|{prev}",
+            f"ncase|{d}={cases}",
+        ]
+    return f
+
+
+def _cluster(clusters: Lexicon, word: str) -> int:
+    """A word's Brown cluster, by its own spelling or else in lower case."""
+    return clusters.get(word) or clusters.get(word.lower())
+
+
+def verb_cluster_features(doc: Doc, k: int, side: str, clusters: Lexicon) -> List[str]:
+    """Brown cluster prefixes of the finite verb at ``k`` (the cue a candidate may be the subject of)."""
+    return cluster_features(_cluster(clusters, doc[k].text), f"verb{side}_c")[:3]
