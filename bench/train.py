@@ -4,7 +4,7 @@ Reads ../shared/data/wikinews-de by path (never copied); skips cleanly when it i
 Prints training time, dev figures from the reference scorer for the model and for the rules
 alone, and pre-annotation speed in articles per second.
 
-    python bench/train.py [--max-steps 400] [--select-on dev|train] [--out /tmp/quotes-bench]
+    python bench/train.py [--max-steps 400] [--select-on dev|train] [--folds 5] [--out /tmp/quotes-bench]
 """
 
 import argparse
@@ -54,6 +54,12 @@ def main() -> None:
         default="dev",
         help="pick model-best on dev (as tuning does), or on 20%% of train so dev stays unseen",
     )
+    ap.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="settings by k-fold cross-validation on train, then all of train (dev unseen)",
+    )
     a = ap.parse_args()
     if not (CORPUS / "train.tasks.jsonl").exists() or not SCORE.exists():
         print(f"skipped: {CORPUS} or {SCORE} not present")
@@ -67,9 +73,13 @@ def main() -> None:
     dev = list(srsly.read_jsonl(CORPUS / "dev.tasks.jsonl"))
     started = time.time()
     selection = dev
-    if a.select_on == "train":
-        train, selection = split_eval(train, 0.2)
-    train_pipeline(out, train, selection, max_steps=a.max_steps, eval_frequency=50)
+    if a.folds > 1:  # dev only scored at the end, never chosen on
+        scores = train_pipeline(out, train, dev[:10], folds=a.folds)
+        print(json.dumps({"selection": {k: v for k, v in scores["selection"].items() if k != "table"}}))
+    else:
+        if a.select_on == "train":
+            train, selection = split_eval(train, 0.2)
+        train_pipeline(out, train, selection, max_steps=a.max_steps, eval_frequency=50)
     train_seconds = time.time() - started
     model = spacy.load(out / "model-best")
     model_speed = predict(model, dev, out / "dev.model.jsonl")

@@ -7,6 +7,7 @@ development and tests).
 
 import json
 import random
+import shutil
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -22,6 +23,7 @@ from .errors import QuotesError
 from .finder.patterns import default_patterns_dir, load_patterns
 from .loaders import accepted, read_tasks
 from .schema import LINKS_ATTR, SPAN_LABELS, SPANS_KEY, Link
+from .selection import Selection, rule_examples, select_linker_settings, selection_pipeline, steps_per_half_epoch
 from .syntax import add_syntax
 from .tasks import task_to_doc
 
@@ -151,14 +153,23 @@ def train_pipeline(
     max_steps: int = 600,
     eval_frequency: Optional[int] = None,
     config_path: Optional[Path] = None,
+    folds: int = 0,
 ) -> Dict[str, Any]:
     """Write the corpora and config under ``output_dir``, train with spaCy's loop, return the best scores.
 
     By default the model is evaluated every half epoch (batches of 8 documents): on a few hundred
-    articles the best scores come after one or two epochs, and model-best keeps them.
+    articles the best scores come after one or two epochs, and model-best keeps them. With ``folds``
+    (2 or more), the speaker linker's margin and the training length are chosen by cross-validation on
+    ``train`` instead (see :mod:`.selection`), the model trains that long on all of ``train``, and
+    model-best is the model at the end (``dev`` is only scored, never chosen on).
     """
     if eval_frequency is None:
         eval_frequency = max(10, min(150, len(train) // 16))
+    selection = None
+    if folds > 1 and config_path is None:
+        selection = select_settings(train, base_model, folds)
+        max_steps = selection.half_epochs * steps_per_half_epoch(len(train))
+        eval_frequency = max_steps
     from spacy.cli.train import train as spacy_train  # spaCy's CLI is slow to import: only when training
 
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -170,15 +181,36 @@ def train_pipeline(
     tasks_to_docbin(nlp, dev).to_disk(corpus / "dev.spacy")
     if config_path is None:
         config = make_config(lang, base_model, max_steps, eval_frequency)
+        if selection is not None:
+            config["components"]["quote_speaker_linker"]["margin"] = selection.margin
+            config["components"]["quote_speaker_linker"]["min_prob"] = selection.min_prob
+            config["training"]["patience"] = 0
         config_path = output_dir / "config.cfg"
         config.to_disk(config_path)
     overrides = {"paths.train": str(corpus / "train.spacy"), "paths.dev": str(corpus / "dev.spacy")}
     started = time.time()
     spacy_train(config_path, output_dir, overrides=overrides)
+    if selection is not None:  # chosen by cross-validation: the model at the end is the one to keep
+        shutil.rmtree(output_dir / "model-best", ignore_errors=True)
+        shutil.copytree(output_dir / "model-last", output_dir / "model-best")
     meta = srsly.read_json(output_dir / "model-best" / "meta.json")
     scores = {"seconds": round(time.time() - started, 1), "performance": meta.get("performance", {})}
+    if selection is not None:
+        scores["selection"] = selection._asdict()
     srsly.write_json(output_dir / "scores.json", scores)
     return scores
+
+
+def select_settings(train: List[Task], base_model: Optional[str], folds: int) -> Selection:
+    """The speaker linker's margin and the training length, by ``folds``-fold cross-validation on ``train``."""
+    lang = base_model.split(":", 1)[1] if base_model and base_model.startswith("blank:") else "de"
+    nlp = selection_pipeline(lang) if not base_model or base_model.startswith("blank:") else spacy.load(base_model)
+    if "quote_finder" not in nlp.pipe_names:
+        from .finder import add_quote_finder
+
+        add_quote_finder(nlp)
+    refs = tasks_to_docbin(nlp, train).get_docs(nlp.vocab)
+    return select_linker_settings(nlp, rule_examples(nlp, refs), folds=min(folds, len(train)))
 
 
 @recipe(
@@ -190,7 +222,13 @@ def train_pipeline(
     ),
     eval_split=Arg("--eval-split", "-es", help="Share held out for evaluation when no eval: dataset is given"),
     config=Arg("--config", "-c", help="A spaCy config file to use instead of the generated one"),
-    max_steps=Arg("--max-steps", "-n", help="Training steps (batches of 8 documents)"),
+    max_steps=Arg("--max-steps", "-n", help="Training steps (batches of 8 documents), without --folds"),
+    folds=Arg(
+        "--folds",
+        "-k",
+        help="Choose the linker's margin and the training length by k-fold cross-validation on the training data, "
+        "then train on all of it (0: hold out --eval-split and keep the best model on it instead)",
+    ),
 )
 def quotes_train(
     output_dir: str,
@@ -199,9 +237,19 @@ def quotes_train(
     eval_split: float = 0.2,
     config: Optional[str] = None,
     max_steps: int = 600,
+    folds: int = 5,
 ) -> None:
-    """Train the quote detector and speaker/cue linkers on accepted annotations (spaCy's training loop)."""
-    train, dev = train_and_eval(datasets, eval_split)
+    """Train the quote detector and speaker/cue linkers on accepted annotations (spaCy's training loop).
+
+    With --folds (the default), settings are chosen by cross-validation on the training data and the model
+    trains on all of it; an eval: dataset is then only scored, and without one the scores printed under
+    "selection" (held-out folds) are the honest ones."""
+    if folds > 1 and config is None:
+        train_names, dev_names = split_datasets(datasets)
+        train = load_examples(train_names)
+        dev = load_examples(dev_names) if dev_names else train
+    else:
+        train, dev = train_and_eval(datasets, eval_split)
     scores = train_pipeline(
         Path(output_dir),
         train,
@@ -209,21 +257,23 @@ def quotes_train(
         base_model=base_model,
         max_steps=max_steps,
         config_path=Path(config) if config else None,
+        folds=folds,
     )
     print(json.dumps(scores, indent=2))
 
 
 def curve(
-    output_dir: Path, train: List[Task], dev: List[Task], base_model: str, max_steps: int
+    output_dir: Path, train: List[Task], dev: List[Task], base_model: str, max_steps: int, folds: int = 5
 ) -> List[Dict[str, Any]]:
-    """Train on 25, 50, 75 and 100 % of ``train`` and collect the best scores of each run."""
+    """Train on 25, 50, 75 and 100 % of ``train`` (settings chosen by ``folds``-fold cross-validation on each
+    part) and collect each run's scores on ``dev``."""
     rows = []
     shuffled = list(train)
     random.Random(0).shuffle(shuffled)
     for share in (0.25, 0.5, 0.75, 1.0):
         part = shuffled[: max(1, int(len(shuffled) * share))]
         scores = train_pipeline(
-            output_dir / f"{int(share * 100)}", part, dev, base_model=base_model, max_steps=max_steps
+            output_dir / f"{int(share * 100)}", part, dev, base_model=base_model, max_steps=max_steps, folds=folds
         )
         perf = scores["performance"]
         rows.append(
@@ -236,7 +286,17 @@ def curve(
     return rows
 
 
-def plot_curve(rows: List[Dict[str, Any]], path: Path) -> None:
+def rules_scores(base_model: str, dev: List[Task]) -> Dict[str, float]:
+    """The rules' own figures on the evaluation tasks, for the curve to be read against."""
+    from .evaluate import predict_tasks
+    from .scoring import score_tasks
+
+    lang = base_model.split(":", 1)[1] if base_model.startswith("blank:") else "de"
+    result = score_tasks(dev, predict_tasks(f"patterns:{lang}", dev))
+    return {"quote_exact_f": result["quote_exact"]["f"], "quote_speaker_f": result["attribution_e2e"]["f"]}
+
+
+def plot_curve(rows: List[Dict[str, Any]], path: Path, rules: Optional[Dict[str, float]] = None) -> None:
     """Save the curve as a PNG (needs matplotlib)."""
     import matplotlib
 
@@ -246,7 +306,9 @@ def plot_curve(rows: List[Dict[str, Any]], path: Path) -> None:
     xs = [r["share"] * 100 for r in rows]
     plt.figure(figsize=(5, 3.5))
     for key, name in (("quote_exact_f", "quote exact F1"), ("quote_speaker_f", "quote→speaker F1")):
-        plt.plot(xs, [r[key] for r in rows], marker="o", label=name)
+        line = plt.plot(xs, [r[key] for r in rows], marker="o", label=f"model: {name}")[0]
+        if rules is not None:
+            plt.axhline(rules[key], linestyle="--", color=line.get_color(), label=f"rules: {name}")
     plt.xlabel("% of training data")
     plt.ylabel("score")
     plt.legend()
@@ -260,21 +322,31 @@ def plot_curve(rows: List[Dict[str, Any]], path: Path) -> None:
     datasets=Arg(help="Comma-separated datasets (or .jsonl task files); prefix eval: for evaluation data"),
     base_model=Arg("--base-model", "-m", help="blank:de, blank:en, or an installed pipeline"),
     eval_split=Arg("--eval-split", "-es", help="Share held out for evaluation when no eval: dataset is given"),
-    max_steps=Arg("--max-steps", "-n", help="Training steps per run"),
+    max_steps=Arg("--max-steps", "-n", help="Training steps per run, without --folds"),
+    folds=Arg("--folds", "-k", help="Folds of the cross-validation that chooses each run's settings (0: none)"),
 )
 def quotes_train_curve(
-    output_dir: str, datasets: str, base_model: str = "blank:de", eval_split: float = 0.2, max_steps: int = 600
+    output_dir: str,
+    datasets: str,
+    base_model: str = "blank:de",
+    eval_split: float = 0.2,
+    max_steps: int = 600,
+    folds: int = 5,
 ) -> None:
-    """Train on 25/50/75/100 % of the data to see whether more annotation will help."""
+    """Train on 25/50/75/100 % of the data to see whether more annotation will help (scored on held-out data)."""
     train, dev = train_and_eval(datasets, eval_split)
     out = Path(output_dir)
-    rows = curve(out, train, dev, base_model, max_steps)
-    srsly.write_json(out / "curve.json", rows)
+    rows = curve(out, train, dev, base_model, max_steps, folds)
+    rules = rules_scores(base_model, dev)
+    srsly.write_json(out / "curve.json", {"rules": rules, "runs": rows})
+    print(
+        f"rules on the same evaluation data: exact F1 {rules['quote_exact_f']:.4f}, q→spk F1 {rules['quote_speaker_f']:.4f}"
+    )
     print(f"{'%':>5} {'examples':>8} {'exact F1':>9} {'q→spk F1':>9}")
     for r in rows:
         print(f"{r['share'] * 100:5.0f} {r['examples']:8d} {r['quote_exact_f']:9.4f} {r['quote_speaker_f']:9.4f}")
     try:
-        plot_curve(rows, out / "curve.png")
+        plot_curve(rows, out / "curve.png", rules)
         print(f"Plot: {out / 'curve.png'}")
     except ImportError:
         print('matplotlib is not installed: no plot (pip install "prodigy-quotes[plot]" or pip install matplotlib)')

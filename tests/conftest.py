@@ -96,3 +96,15 @@ def postgres(postgres_server: str, prodigy_home: Path) -> Iterator[dict]:
     disconnect_all()
     with psycopg.connect(postgres_server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def speaker_task(text: str, quote: str, speaker: str) -> dict:
+    """An accepted task of ``text`` whose ``quote`` is linked to its ``speaker`` (both found by their text)."""
+    q = {"start": text.index(quote), "end": text.index(quote) + len(quote), "label": "QUOTE"}
+    s = {"start": text.index(speaker), "end": text.index(speaker) + len(speaker), "label": "SPEAKER"}
+    return {
+        "text": text,
+        "answer": "accept",
+        "spans": [q, s],
+        "relations": [{"label": "SPEAKER", "head_span": q, "child_span": s}],
+    }

@@ -7,6 +7,7 @@ import prodigy_quotes.model  # noqa: F401  (registers the factories before spacy
 import pytest
 import spacy
 import srsly
+from conftest import speaker_task
 from prodigy_quotes.errors import QuotesError
 from prodigy_quotes.schema import QUOTE, SPANS_KEY, SPEAKER
 from prodigy_quotes.training import load_examples, split_datasets, tasks_to_docbin, train_pipeline
@@ -21,21 +22,10 @@ SENTENCES = [
 ]
 
 
-def _task(text: str, quote: str, speaker: str) -> dict:
-    q = {"start": text.index(quote), "end": text.index(quote) + len(quote), "label": QUOTE}
-    s = {"start": text.index(speaker), "end": text.index(speaker) + len(speaker), "label": SPEAKER}
-    return {
-        "text": text,
-        "answer": "accept",
-        "spans": [q, s],
-        "relations": [{"label": SPEAKER, "head_span": q, "child_span": s}],
-    }
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("train")
-    tasks = [_task(*s) for s in SENTENCES] * 3
+    tasks = [speaker_task(*s) for s in SENTENCES] * 3
     scores = train_pipeline(out, tasks, tasks[:6], max_steps=24, eval_frequency=8)
     assert "quote_speaker_f" in scores["performance"]
     return out
@@ -65,7 +55,7 @@ def test_loads_and_predicts_spans_and_links(trained: Path):
 
 
 def test_docbin_keeps_only_quote_labels():
-    task = _task(*SENTENCES[0])
+    task = speaker_task(*SENTENCES[0])
     task["spans"].append({"start": 0, "end": 5, "label": "INDIRECT"})
     docs = list(tasks_to_docbin(spacy.blank("de"), [task]).get_docs(spacy.blank("de").vocab))
     assert sorted(s.label_ for s in docs[0].spans[SPANS_KEY]) == [QUOTE, SPEAKER]
@@ -187,7 +177,7 @@ def parsing_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_trains_on_top_of_a_users_pipeline_and_keeps_its_parser(tmp_path: Path, parsing_pipeline: Path):
-    tasks = [_task(*s) for s in SENTENCES] * 2
+    tasks = [speaker_task(*s) for s in SENTENCES] * 2
     train_pipeline(tmp_path, tasks, tasks[:6], base_model=str(parsing_pipeline), max_steps=8, eval_frequency=4)
     nlp = spacy.load(tmp_path / "model-best")
     assert nlp.pipe_names[0] == "parser" and "quote_speaker_linker" in nlp.pipe_names
