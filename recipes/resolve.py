@@ -8,7 +8,9 @@ English, by rules:
 * a pronoun (the language's ``pronoun`` words in the patterns) takes the most recent earlier
   speaker (the previous quote's first) whose gender and number agree, where the words tell them
   (German "er"/"sie", English "he"/"she"/"they"; "die Ministerin", "Frau", "-in" are feminine,
-  "der Minister", "Herr" masculine, "-innen" and plural pronouns plural);
+  "der Minister", "Herr" masculine, "-innen" and plural pronouns plural; in German, where these words don't
+  tell, the head noun's gender and number in german-nouns with its article: "die Agentur" is feminine, so never
+  "er", "die Behörden" plural; the verb beside "sie" tells one woman from several, "sagten sie");
 * a short name (a surname, "Kim") takes the fullest earlier name that holds it as a word;
 * a mention that is already a name or a noun phrase stands for itself.
 
@@ -67,7 +69,44 @@ def _features(text: str, lang: str) -> str:
         return "f"
     if any(w in MASCULINE_WORDS for w in words):
         return "m"
-    return ""
+    return _noun_features(text) if lang == "de" else ""
+
+
+# what a German article says of the noun after it: the genders and numbers it admits as a subject or object
+ARTICLE_READINGS = {"der": ("m", "s"), "die": ("f", "sp"), "das": ("n", "s"), "den": ("m", "s"), "dem": ("mn", "s")}
+
+
+def _noun_features(text: str) -> str:
+    """Gender or number of a German noun phrase from its first noun's forms in german-nouns (the head; a genitive
+    or prepositional phrase follows it), narrowed by the article before it: "die Agentur" f, "die Behörden" p,
+    "das Ministerium" n; "" where they don't tell (or the package is not installed)."""
+    from .model.lexicon import installed_german_nouns, noun_reading
+
+    nouns = installed_german_nouns()
+    words = _WORD.findall(text)
+    heads = [
+        i
+        for i, w in enumerate(words)
+        if w[:1].isupper() and w.lower() not in ARTICLE_READINGS and nouns is not None and nouns.get(w)
+    ]
+    if not heads:
+        return ""
+    head = heads[0]
+    reading = noun_reading(nouns.get(words[head]))
+    _, numbers, genders = reading if reading else ("", "", "")
+    if numbers == "p":
+        return "p"
+    article = next((w.lower() for w in reversed(words[:head]) if w.lower() in ARTICLE_READINGS), None)
+    if article is not None:
+        article_genders, article_numbers = ARTICLE_READINGS[article]
+        if "p" in numbers and "p" in article_numbers:
+            if not set(genders) & set(article_genders):
+                return "p"  # "die Minister": no feminine noun, so plural
+            return "f|p" if "f" in genders else "p"  # "die Kriegsgefangenen": one woman or several
+        genders = "".join(g for g in genders if g in article_genders) or genders
+    if numbers == "p":
+        return "p"
+    return genders if len(genders) == 1 else ""
 
 
 def _agree(pronoun: str, candidate: str) -> bool:
@@ -333,6 +372,8 @@ def _antecedent(
     """The most recent person before a pronoun whose gender and number agree: an earlier speaker (where it was
     last mentioned; unknown gender agrees), or a name in the text whose words show the same gender or number."""
     wanted = _features(written, lang)
+    if wanted == "f|p" and lang == "de":  # "sie": the verb beside it tells one woman from several people
+        wanted = _verb_number(text, mention) or wanted
     last_seen = {id(s): m[1] for m, s in by_mention.items() if m[1] <= mention[0]}
     candidates: List[Tuple[int, Any]] = [(last_seen.get(id(s), -1), s) for s in speakers]
     candidates += _name_runs(text, mention[0], lang)
@@ -358,6 +399,21 @@ def _antecedent(
     if names:  # no one agrees by their words: the last name before the pronoun
         return _learn(_adopt(speakers, names[-1], written, lang), wanted)
     return None
+
+
+def _verb_number(text: str, mention: Tuple[int, int]) -> str:
+    """ "p" or "f" for a German "sie" by the finite verb right before or after it ("sagten sie", "sie betonte"),
+    "" when neither neighbour is a lower-case past or present form that tells."""
+    before = _WORD.findall(text[max(0, mention[0] - 40) : mention[0]])[-1:]
+    after = _WORD.findall(text[mention[1] : mention[1] + 40])[:1]
+    for word in before + after:
+        if not word.islower() or len(word) < 4:
+            continue
+        if word.endswith(("ten", "ern", "en")):
+            return "p"
+        if word.endswith(("te", "t")):
+            return "f"
+    return ""
 
 
 def _learn(speaker: _Speaker, wanted: str) -> _Speaker:

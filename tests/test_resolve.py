@@ -142,3 +142,18 @@ def test_a_name_is_told_from_its_apposition_bracket_and_affiliation() -> None:
     found = resolve_task(task(text, pairs), "de")
     assert [r.name for r in found] == ["Ute Kamper"] * 2 + ["Klaus Brenner", "Greta Lohmann", "Theo Korn"]
     assert found[0].speaker_id == found[1].speaker_id
+
+
+def test_er_never_resolves_to_a_feminine_noun() -> None:
+    pytest.importorskip("german_nouns", reason="german-nouns gives the noun's gender (in the test extra)")
+    text = "Tim Vogel kam später. Die Agentur meldete: „Der Hafen ist zu.“ „Wir warten“, sagte er."
+    t = task(text, [("„Der Hafen ist zu.“", "Die Agentur"), ("„Wir warten“", "er")])
+    assert names(t, "de") == [("Die Agentur", True), ("Tim Vogel", True)]
+
+
+def test_plural_sie_resolves_to_a_plural_subject_and_singular_sie_to_a_woman() -> None:
+    pytest.importorskip("german_nouns", reason="german-nouns gives the noun's number (in the test extra)")
+    text = "Die Behörden teilten mit: „Die Straße bleibt gesperrt.“ Die Ministerin Anna Berger widersprach. „Wir prüfen das“, {}."
+    pairs = [("„Die Straße bleibt gesperrt.“", "Die Behörden"), ("„Wir prüfen das“", "sie")]
+    assert names(task(text.format("sagten sie"), pairs), "de")[1] == ("Die Behörden", True)
+    assert names(task(text.format("sagte sie"), pairs), "de")[1] == ("Ministerin Anna Berger", True)

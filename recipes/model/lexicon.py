@@ -120,6 +120,16 @@ def german_nouns() -> Lexicon:
         return Lexicon.from_items(item for row in rows if "Substantiv" in row[1] for item in _noun_value(header, row))
 
 
+@functools.lru_cache(maxsize=1)
+def installed_german_nouns() -> Optional[Lexicon]:
+    """German noun forms where the german-nouns package is installed, else None (speaker resolution then goes by
+    the mention's own words alone)."""
+    try:
+        return german_nouns()
+    except QuotesError:
+        return None
+
+
 # what each lexicon is built from, by name; a language a source does not cover gets an empty lexicon
 SOURCES: Dict[str, Callable[[str], Lexicon]] = {
     "clusters": brown_clusters,
