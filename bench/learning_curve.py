@@ -36,6 +36,7 @@ def main() -> None:
     from prodigy_quotes.training import train_pipeline
 
     out = Path(a.out or tempfile.mkdtemp(prefix="quotes-curve-"))
+    out.mkdir(parents=True, exist_ok=True)
     train = list(srsly.read_jsonl(CORPUS / "train.tasks.jsonl"))
     dev = list(srsly.read_jsonl(CORPUS / "dev.tasks.jsonl"))
     predict(load_quote_pipeline("patterns:de"), dev, out / "dev.rules.jsonl")

@@ -184,3 +184,30 @@ def test_trains_on_top_of_a_users_pipeline_and_keeps_its_parser(tmp_path: Path, 
     doc = nlp("„Die Schule bleibt zu“, sagte Jonas Keller.")
     assert doc.has_annotation("DEP")
     assert [s.text for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE] == ["„Die Schule bleibt zu“"]
+
+
+def test_the_model_reads_the_pipelines_patterns_and_keeps_them(tmp_path: Path):
+    """A user's pattern folder reaches the trainable components, and a saved component keeps what it read."""
+    import shutil
+
+    from prodigy_quotes.finder import add_quote_finder, default_patterns_dir
+    from spacy.training import Example
+
+    patterns = tmp_path / "patterns"
+    shutil.copytree(default_patterns_dir("de"), patterns)
+    (patterns / "extra.jsonl").write_text(
+        '{"kind": "quote", "open": "⟪", "close": "⟫"}\n{"kind": "pronoun", "text": ["jemensch"]}\n', encoding="utf8"
+    )
+    nlp = add_quote_finder(spacy.blank("de"), patterns)
+    detector = nlp.add_pipe("quote_detector", config={"model": {"n_hash": 1024, "width": 8}})
+    linker = nlp.add_pipe("quote_speaker_linker", config={"lexicon": False, "model": {"n_hash": 1024, "width": 8}})
+    text = "⟪Der Zug fährt nicht⟫, sagte jemensch."
+    doc = nlp.make_doc(text)
+    nlp.initialize(lambda: [Example(doc, doc)])
+    assert "jemensch" in linker.pronouns
+    stretches = [c.text for c in detector.candidates(nlp(text))[0]]
+    assert "⟪Der Zug fährt nicht⟫" in stretches
+    nlp.to_disk(tmp_path / "saved")
+    loaded = spacy.load(tmp_path / "saved")
+    assert "⟪" in loaded.get_pipe("quote_detector").profile()["quote_pairs"]
+    assert "jemensch" in loaded.get_pipe("quote_speaker_linker").pronouns

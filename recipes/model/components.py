@@ -41,8 +41,20 @@ def rule_links(doc: Doc) -> List[Link]:
     return [Link(*link) for link in doc.user_data.get(RULE_LINKS, [])]
 
 
-def _scanner(lang: str) -> MarkScanner:
-    return MarkScanner(builtin_patterns(lang).pairs)
+def pipeline_profile(nlp: Optional[Language], lang: str) -> Dict[str, Any]:
+    """The language knowledge the trainable components read, from the pipeline's quote finder (so a user's
+    ``--patterns`` reach the model too), else from the built-in patterns: quote-mark pairs and pronouns."""
+    patterns = None
+    if nlp is not None:
+        for name in nlp.pipe_names:
+            if nlp.get_pipe_meta(name).factory == "quote_finder":
+                patterns = nlp.get_pipe(name).rules.patterns
+    if patterns is None:
+        patterns = builtin_patterns(lang)
+    return {
+        "quote_pairs": {mark: sorted(closes) for mark, closes in sorted(patterns.pairs.items())},
+        "pronouns": sorted(patterns.of("pronoun")),
+    }
 
 
 class _DocRules(NamedTuple):
@@ -116,8 +128,19 @@ class _Scored(TrainablePipe):
         _, grad_fn = self._gradient(list(examples))
         return grad_fn(scores)
 
+    def profile(self) -> Dict[str, Any]:
+        """Quote-mark pairs and pronouns: those taken from the pipeline at initialisation (saved in the
+        component's cfg), else the built-in ones of the language."""
+        if "quote_pairs" not in self.cfg:
+            self.cfg.update(pipeline_profile(None, self.vocab.lang))
+        return self.cfg
+
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None) -> None:
-        """Set up the network from a sample of candidates."""
+        """Take the pipeline's language profile, then set up the network from a sample of candidates."""
+        self.cfg.update(pipeline_profile(nlp, self.vocab.lang))
+        for cache in ("_scan", "_pronouns"):  # read again from the new profile
+            if hasattr(self, cache):
+                setattr(self, cache, None)
         sample = []
         for eg in get_examples():
             feats, _ = self._gradient([eg])
@@ -149,7 +172,8 @@ class QuoteDetector(_Scored):
         """Quoted stretches of ``doc``, their features and the rules' prior for each (+/- ``rule_prior``)."""
         stash_rules(doc)
         if self._scan is None:
-            self._scan = _scanner(self.lang)
+            pairs = self.profile()["quote_pairs"]
+            self._scan = MarkScanner({mark: frozenset(closes) for mark, closes in pairs.items()})
         rules = [s for s in doc.spans[RULES_KEY] if s.label_ == QUOTE]
         rule_quotes = {(s.start, s.end) for s in rules}
         rule_tokens = {i for s in rules for i in range(s.start, s.end)}
@@ -311,9 +335,9 @@ class QuoteLinker(_Scored):
 
     @property
     def pronouns(self) -> FrozenSet[str]:
-        """The language's pronouns, from its built-in pattern files (loaded on first use)."""
+        """The language's pronouns, from the pipeline's profile (read on first use)."""
         if self._pronouns is None:
-            self._pronouns = builtin_patterns(self.lang).of("pronoun")
+            self._pronouns = frozenset(self.profile()["pronouns"])
         return self._pronouns
 
     def _doc_candidates(
