@@ -6,9 +6,8 @@ other folds, is highest; ``quotes train`` then trains once on all the data with 
 """
 
 import random
-from typing import Any, Dict, Iterable, List, NamedTuple, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-import spacy
 from spacy.language import Language
 from spacy.training import Example
 from thinc.api import Adam, fix_random_seed
@@ -155,8 +154,11 @@ def select_linker_settings(
     return Selection(best["margin"], best["min_prob"], best["half_epochs"], best["f"], round(_f1(*rules), 4), table)
 
 
-def selection_pipeline(lang: str) -> Language:
-    """The rules' pipeline the linker is selected on: the language's tagger and quote finder."""
+def selection_pipeline(nlp: Language, patterns: Optional[str] = None) -> Language:
+    """The rules' pipeline the linker is selected on: ``nlp`` with the language's tagger and the quote finder (on
+    ``patterns``, if given), as training will run them."""
     from .finder import add_quote_finder
 
-    return add_quote_finder(spacy.blank(lang))
+    if patterns is None and "quote_finder" in nlp.pipe_names:
+        return nlp
+    return add_quote_finder(nlp, patterns_dir=patterns)

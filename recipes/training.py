@@ -90,8 +90,11 @@ def tasks_to_docbin(nlp: Language, tasks: Sequence[Task]) -> DocBin:
     return db
 
 
-def make_config(lang: str, base_model: Optional[str], max_steps: int, eval_frequency: int) -> Any:
-    """The spaCy training config: rule finder as features, then the three trainable components."""
+def make_config(
+    lang: str, base_model: Optional[str], max_steps: int, eval_frequency: int, patterns: Optional[str] = None
+) -> Any:
+    """The spaCy training config: rule finder as features (with the ``patterns`` folder, if given), then the three
+    trainable components."""
     if base_model and not base_model.startswith("blank:"):
         base = spacy.load(base_model)
         nlp = spacy.blank(base.lang)
@@ -101,13 +104,15 @@ def make_config(lang: str, base_model: Optional[str], max_steps: int, eval_frequ
     else:
         nlp = spacy.blank(lang)
         sourced = []
-    add_syntax(nlp, load_patterns(default_patterns_dir(nlp.lang)).cue_words())
+    add_syntax(nlp, load_patterns(patterns or default_patterns_dir(nlp.lang)).cue_words())
     nlp.add_pipe("quote_finder")
     for name in MODEL_COMPONENTS:
         nlp.add_pipe(name)
     config = nlp.config.copy()
     for name in sourced:
         config["components"][name] = {"source": base_model}
+    if patterns:  # read when the pipeline is initialised and saved with it, not named in its config
+        config["initialize"]["components"]["quote_finder"] = {"patterns": str(Path(patterns).resolve())}
     training = config["training"]
     training["max_steps"] = max_steps
     training["max_epochs"] = 0
@@ -154,6 +159,7 @@ def train_pipeline(
     eval_frequency: Optional[int] = None,
     config_path: Optional[Path] = None,
     folds: int = 0,
+    patterns: Optional[str] = None,
 ) -> Dict[str, Any]:
     """Write the corpora and config under ``output_dir``, train with spaCy's loop, return the best scores.
 
@@ -167,7 +173,7 @@ def train_pipeline(
         eval_frequency = max(10, min(150, len(train) // 16))
     selection = None
     if folds > 1 and config_path is None:
-        selection = select_settings(train, base_model, folds)
+        selection = select_settings(train, base_model, folds, patterns)
         max_steps = selection.half_epochs * steps_per_half_epoch(len(train))
         eval_frequency = max_steps
     from spacy.cli.train import train as spacy_train  # spaCy's CLI is slow to import: only when training
@@ -180,7 +186,7 @@ def train_pipeline(
     tasks_to_docbin(nlp, train).to_disk(corpus / "train.spacy")
     tasks_to_docbin(nlp, dev).to_disk(corpus / "dev.spacy")
     if config_path is None:
-        config = make_config(lang, base_model, max_steps, eval_frequency)
+        config = make_config(lang, base_model, max_steps, eval_frequency, patterns)
         if selection is not None:
             config["components"]["quote_speaker_linker"]["margin"] = selection.margin
             config["components"]["quote_speaker_linker"]["min_prob"] = selection.min_prob
@@ -201,14 +207,13 @@ def train_pipeline(
     return scores
 
 
-def select_settings(train: List[Task], base_model: Optional[str], folds: int) -> Selection:
+def select_settings(
+    train: List[Task], base_model: Optional[str], folds: int, patterns: Optional[str] = None
+) -> Selection:
     """The speaker linker's margin and the training length, by ``folds``-fold cross-validation on ``train``."""
     lang = base_model.split(":", 1)[1] if base_model and base_model.startswith("blank:") else "de"
-    nlp = selection_pipeline(lang) if not base_model or base_model.startswith("blank:") else spacy.load(base_model)
-    if "quote_finder" not in nlp.pipe_names:
-        from .finder import add_quote_finder
-
-        add_quote_finder(nlp)
+    nlp = spacy.blank(lang) if not base_model or base_model.startswith("blank:") else spacy.load(base_model)
+    nlp = selection_pipeline(nlp, patterns)
     refs = tasks_to_docbin(nlp, train).get_docs(nlp.vocab)
     return select_linker_settings(nlp, rule_examples(nlp, refs), folds=min(folds, len(train)))
 
@@ -223,6 +228,7 @@ def select_settings(train: List[Task], base_model: Optional[str], folds: int) ->
     eval_split=Arg("--eval-split", "-es", help="Share held out for evaluation when no eval: dataset is given"),
     config=Arg("--config", "-c", help="A spaCy config file to use instead of the generated one"),
     max_steps=Arg("--max-steps", "-n", help="Training steps (batches of 8 documents), without --folds"),
+    patterns=Arg("--patterns", "-p", help="Folder of pattern files for the rules the model learns on (saved with it)"),
     folds=Arg(
         "--folds",
         "-k",
@@ -237,6 +243,7 @@ def quotes_train(
     eval_split: float = 0.2,
     config: Optional[str] = None,
     max_steps: int = 600,
+    patterns: Optional[str] = None,
     folds: int = 5,
 ) -> None:
     """Train the quote detector and speaker/cue linkers on accepted annotations (spaCy's training loop).
@@ -258,6 +265,7 @@ def quotes_train(
         max_steps=max_steps,
         config_path=Path(config) if config else None,
         folds=folds,
+        patterns=patterns,
     )
     print(json.dumps(scores, indent=2))
 

@@ -87,3 +87,27 @@ def test_settings_are_chosen_by_cross_validation_on_the_training_data(trained: T
     assert selection["f"] > selection["rules_f"]  # held-out folds: the linker beats the rules on these
     assert {row["margin"] for row in selection["table"]} >= {0.0, 2.0}
     assert (trained[0] / "model-best" / "quote_speaker_linker" / "clusters.npz").exists()
+
+
+def test_a_users_pattern_line_reaches_a_trained_pipeline(tmp_path: Path):
+    """A cue the built-in rules lack ("frohlockte"), added as one line in a user's pattern folder, is used by the
+    rules the model trains on and travels with the trained pipeline."""
+    import shutil
+
+    from prodigy_quotes.finder import default_patterns_dir
+
+    text = "„Das Konzert war großartig“, frohlockte Kim Adler."
+    assert _speaker(load_quote_pipeline("patterns:de"), text) is None
+    patterns = tmp_path / "patterns"
+    shutil.copytree(default_patterns_dir("de"), patterns)
+    (patterns / "newsroom.jsonl").write_text('{"kind": "cue", "text": ["frohlockte"]}\n', encoding="utf8")
+    assert _speaker(load_quote_pipeline("patterns:de", patterns_dir=patterns), text) == "Kim Adler"
+    tasks = _training_tasks()[:6]
+    train_pipeline(tmp_path / "out", tasks, tasks[:2], max_steps=4, eval_frequency=4, patterns=str(patterns))
+    assert (
+        "patterns"
+        not in (tmp_path / "out" / "model-best" / "config.cfg").read_text(encoding="utf8").split("[initialize")[0]
+    )
+    trained = spacy.load(tmp_path / "out" / "model-best")
+    entries = trained.get_pipe("quote_finder").rules.patterns.entries
+    assert {"kind": "cue", "text": ["frohlockte"]} in entries

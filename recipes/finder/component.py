@@ -6,7 +6,7 @@ pipeline, so a saved pipeline loads without this repository.
 """
 
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
 import numpy
 import srsly
@@ -104,6 +104,21 @@ class QuoteFinder:
         """Process a stream of docs."""
         for doc in stream:
             yield self(doc)
+
+    def initialize(
+        self,
+        get_examples: Optional[Callable[[], Iterable[Any]]] = None,
+        *,
+        nlp: Optional[Language] = None,
+        patterns: Optional[str] = None,
+    ) -> None:
+        """Load the patterns: from ``patterns`` (a folder, given in ``[initialize.components.quote_finder]``, so no
+        path of this machine is kept in the pipeline's own config), else the language's built-in ones. They are
+        saved with the pipeline."""
+        if patterns:
+            self.set_patterns(load_patterns(patterns))
+        else:
+            self.rules  # noqa: B018  (loads the default patterns now, reporting a bad file here)
 
     # -- serialization: the pattern entries travel with the pipeline ------------------------
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
