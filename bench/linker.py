@@ -27,24 +27,11 @@ CORPUS = ROOT.parent / "shared" / "data" / "wikinews-de"
 
 def load(nlp: spacy.language.Language, split: str) -> List[Example]:
     """Examples whose predicted side holds the rules' quotes (links and speakers kept aside as features)."""
-    from prodigy_quotes.model.components import stash_rules
+    from prodigy_quotes.selection import rule_examples
     from prodigy_quotes.training import tasks_to_docbin
 
-    examples = []
-    for ref in tasks_to_docbin(nlp, list(srsly.read_jsonl(CORPUS / f"{split}.tasks.jsonl"))).get_docs(nlp.vocab):
-        pred = nlp(ref.text)  # the tagger (German) and the finder, as in quotes.train
-        stash_rules(pred)
-        examples.append(Example(pred, ref))
-    return examples
-
-
-def quotes_only(examples: List[Example]) -> None:
-    """Reset the predicted docs to the rules' quotes without links, as the detector leaves them."""
-    from prodigy_quotes.schema import QUOTE, SPANS_KEY
-
-    for eg in examples:
-        eg.predicted.spans[SPANS_KEY] = [s for s in eg.predicted.spans["quotes_rules"] if s.label_ == QUOTE]
-        eg.predicted.user_data["quote_links"] = []
+    refs = tasks_to_docbin(nlp, list(srsly.read_jsonl(CORPUS / f"{split}.tasks.jsonl"))).get_docs(nlp.vocab)
+    return rule_examples(nlp, refs)  # the tagger (German) and the finder, as in quotes.train
 
 
 def e2e(examples: List[Example]) -> Dict[str, float]:
@@ -56,12 +43,9 @@ def e2e(examples: List[Example]) -> Dict[str, float]:
 
 def rules_e2e(examples: List[Example]) -> Dict[str, float]:
     """The rules' own links on the same quotes."""
-    from prodigy_quotes.model.components import RULE_LINKS
-    from prodigy_quotes.schema import SPANS_KEY
+    from prodigy_quotes.selection import rules_only
 
-    for eg in examples:
-        eg.predicted.spans[SPANS_KEY] = list(eg.predicted.spans["quotes_rules"])
-        eg.predicted.user_data["quote_links"] = list(eg.predicted.user_data[RULE_LINKS])
+    rules_only(examples)
     return e2e(examples)
 
 
@@ -76,6 +60,8 @@ def train_seed(
 ) -> Dict[float, List[Dict[str, float]]]:
     """Train one linker; dev figures (with averaged weights) after every half epoch, for each margin by which its
     choice must beat the rules' speaker."""
+    from prodigy_quotes.selection import rule_quotes_only
+
     fix_random_seed(seed)
     linker = nlp.add_pipe("quote_speaker_linker", name=f"linker_{seed}", config=config)
     linker.initialize(lambda: train[:20], nlp=nlp)
@@ -91,7 +77,7 @@ def train_seed(
             if step % half == 0:
                 for margin in margins:
                     linker.margin = margin
-                    quotes_only(dev)
+                    rule_quotes_only(dev)
                     docs = [eg.predicted for eg in dev]
                     with linker.model.use_params(optimizer.averages):
                         linker.set_annotations(docs, linker.predict(docs))
@@ -100,35 +86,30 @@ def train_seed(
     return curves
 
 
-def pooled(figures: List[Dict[str, float]]) -> Dict[str, float]:
-    """One F1 over several held-out parts: their true positives, predictions and gold pairs summed."""
-    tp, pred, gold = (sum(f[k] for f in figures) for k in ("tp", "pred", "gold"))
-    p, r = tp / pred if pred else 0.0, tp / gold if gold else 0.0
-    return {"f": round(2 * p * r / (p + r), 4) if p + r else 0.0, "tp": tp, "pred": pred, "gold": gold}
-
-
 def cross_validate(
     nlp: spacy.language.Language, train: List[Example], args: argparse.Namespace, config: Dict[str, object]
 ) -> None:
-    """k-fold cross-validation on train alone (dev unseen): pooled held-out e2e F1 of the rules and the linker."""
+    """k-fold cross-validation on train alone (dev unseen), as quotes train selects its settings: pooled held-out
+    e2e F1 of the rules and of the linker after the last half epoch, for each margin."""
+    from prodigy_quotes.selection import select_linker_settings
+
     margins = [float(m) for m in args.margins.split(",")]
-    k = args.folds
     for seed in (int(s) for s in args.seeds.split(",")):
-        order = list(train)
-        random.Random(seed).shuffle(order)
-        folds = [order[i::k] for i in range(k)]
-        rules, linked = [], {m: [] for m in margins}
-        for i, held in enumerate(folds):
-            rest = [eg for j, fold in enumerate(folds) if j != i for eg in fold]
-            rules.append(rules_e2e(held))
-            for margin, curve in train_seed(nlp, rest, held, seed, args.epochs, margins, config).items():
-                linked[margin].append(curve[-1])
-        r = pooled(rules)
-        for margin, figures in linked.items():
-            m = pooled(figures)
+        sel = select_linker_settings(
+            nlp,
+            train,
+            folds=args.folds,
+            half_epochs=2 * args.epochs,
+            margins=margins,
+            min_probs=(0.0,),
+            seed=seed,
+            linker_config=config,
+        )
+        last = max(row["half_epochs"] for row in sel.table)
+        for row in (r for r in sel.table if r["half_epochs"] == last):
             print(
-                f"seed {seed} margin {margin:g}: {k}-fold e2e F1 rules {r['f']:.4f} ({r['tp']}/{r['gold']})"
-                f" linker {m['f']:.4f} ({m['tp']}/{m['gold']}, {m['pred']} predicted) gain {m['f'] - r['f']:+.4f}",
+                f"seed {seed} margin {row['margin']:g}: {args.folds}-fold e2e F1 rules {sel.rules_f:.4f}"
+                f" linker {row['f']:.4f} ({row['tp']} right of {row['pred']} predicted) gain {row['f'] - sel.rules_f:+.4f}",
                 flush=True,
             )
 

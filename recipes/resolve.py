@@ -83,17 +83,18 @@ def _noun_features(text: str) -> str:
     from .model.lexicon import installed_german_nouns, noun_reading
 
     nouns = installed_german_nouns()
-    words = _WORD.findall(text)
-    heads = [
-        i
-        for i, w in enumerate(words)
-        if w[:1].isupper() and w.lower() not in ARTICLE_READINGS and nouns is not None and nouns.get(w)
-    ]
-    if not heads:
+    if nouns is None:
         return ""
-    head = heads[0]
-    reading = noun_reading(nouns.get(words[head]))
-    _, numbers, genders = reading if reading else ("", "", "")
+    words = _WORD.findall(text)
+    head, reading = 0, None
+    for head, word in enumerate(words):  # the first word german-nouns knows as a noun
+        if word[:1].isupper() and word.lower() not in ARTICLE_READINGS:
+            reading = noun_reading(nouns.get(word))
+            if reading is not None:
+                break
+    if reading is None:
+        return ""
+    _, numbers, genders = reading
     if numbers == "p":
         return "p"
     article = next((w.lower() for w in reversed(words[:head]) if w.lower() in ARTICLE_READINGS), None)
@@ -104,8 +105,6 @@ def _noun_features(text: str) -> str:
                 return "p"  # "die Minister": no feminine noun, so plural
             return "f|p" if "f" in genders else "p"  # "die Kriegsgefangenen": one woman or several
         genders = "".join(g for g in genders if g in article_genders) or genders
-    if numbers == "p":
-        return "p"
     return genders if len(genders) == 1 else ""
 
 

@@ -1,8 +1,9 @@
 """Settings chosen by k-fold cross-validation on the training data alone, so no evaluation data is looked at.
 
 The speaker linker's ``margin`` (how much higher its own choice must score to overrule the rules' speaker), its
-``min_prob`` (how sure it must be of a link the rules did not make) and how long to train are picked where the pooled held-out quote→speaker F1 of ``k`` linkers, each trained on the
-other folds, is highest; ``quotes train`` then trains once on all the data with them.
+``min_prob`` (how sure it must be of a link the rules did not make) and how long to train are picked where the
+pooled held-out quote→speaker F1 of ``k`` linkers, each trained on the other folds, is highest; ``quotes train``
+then trains once on all the data with them.
 """
 
 import random
@@ -12,7 +13,7 @@ from spacy.language import Language
 from spacy.training import Example
 from thinc.api import Adam, fix_random_seed
 
-from .model.components import RULES_KEY, stash_rules
+from .model.components import RULE_LINKS, RULES_KEY, stash_rules
 from .schema import LINKS_ATTR, QUOTE, SPANS_KEY
 from .scoring import score_examples
 
@@ -44,7 +45,7 @@ def rule_examples(nlp: Language, refs: Iterable[Any]) -> List[Example]:
     return examples
 
 
-def _rules_quotes_only(examples: Sequence[Example]) -> None:
+def rule_quotes_only(examples: Sequence[Example]) -> None:
     """Reset the predicted docs to the rules' quotes without links, as the detector leaves them for the linker."""
     for eg in examples:
         eg.predicted.spans[SPANS_KEY] = [s for s in eg.predicted.spans[RULES_KEY] if s.label_ == QUOTE]
@@ -57,13 +58,16 @@ def _pairs(examples: Sequence[Example]) -> Tuple[int, int, int]:
     return e2e["tp"], e2e["pred"], e2e["gold"]
 
 
-def _rules_pairs(examples: Sequence[Example]) -> Tuple[int, int, int]:
-    """The pairs of the rules' own links on the same docs."""
-    from .model.components import RULE_LINKS
-
+def rules_only(examples: Sequence[Example]) -> None:
+    """Reset the predicted docs to what the rules found, quotes, speakers, cues and links."""
     for eg in examples:
         eg.predicted.spans[SPANS_KEY] = list(eg.predicted.spans[RULES_KEY])
         eg.predicted.user_data[LINKS_ATTR] = list(eg.predicted.user_data[RULE_LINKS])
+
+
+def _rules_pairs(examples: Sequence[Example]) -> Tuple[int, int, int]:
+    """The pairs of the rules' own links on the same docs."""
+    rules_only(examples)
     return _pairs(examples)
 
 
@@ -81,12 +85,13 @@ def _fold_curve(
     margins: Sequence[float],
     min_probs: Sequence[float],
     seed: int,
+    linker_config: Optional[Dict[str, Any]] = None,
 ) -> Dict[Tuple[int, float, float], Tuple[int, int, int]]:
     """Train a speaker linker on ``train``; its pairs on ``held`` every ``per_half`` steps, for each margin and
     least probability of a link the rules did not make."""
     fix_random_seed(seed)
     name = "quote_speaker_linker_fold"
-    linker = nlp.add_pipe("quote_speaker_linker", name=name)
+    linker = nlp.add_pipe("quote_speaker_linker", name=name, config=linker_config or {})
     try:
         linker.initialize(lambda: train[:20], nlp=nlp)
         optimizer = Adam(LEARN_RATE, use_averages=True)
@@ -98,12 +103,12 @@ def _fold_curve(
                 linker.update(order[b : b + BATCH], sgd=optimizer)
                 step += 1
                 if step % per_half == 0:
-                    _rules_quotes_only(held)
+                    rule_quotes_only(held)
                     with linker.model.use_params(optimizer.averages):
                         ranked = linker.score_quotes([eg.predicted for eg in held])
                     for margin in margins:
                         for min_prob in min_probs:
-                            _rules_quotes_only(held)
+                            rule_quotes_only(held)
                             chosen = [linker.decide(doc, r, margin, min_prob) for doc, r in ranked]
                             linker.set_annotations([doc for doc, _ in ranked], chosen)
                             out[(step // per_half, margin, min_prob)] = _pairs(held)
@@ -127,8 +132,10 @@ def select_linker_settings(
     margins: Sequence[float] = MARGINS,
     min_probs: Sequence[float] = MIN_PROBS,
     seed: int = 0,
+    linker_config: Optional[Dict[str, Any]] = None,
 ) -> Selection:
-    """Cross-validate the speaker linker over ``folds`` parts of ``examples`` (from :func:`rule_examples`)."""
+    """Cross-validate the speaker linker (``linker_config``: its component settings) over ``folds`` parts of
+    ``examples`` (from :func:`rule_examples`)."""
     per_half = steps_per_half_epoch(len(examples))  # in the units of the final training, on all the examples
     half_epochs = max(half_epochs, MIN_STEPS // per_half)  # a small dataset gets enough steps to learn from
     order = list(examples)
@@ -141,7 +148,9 @@ def select_linker_settings(
         if not rest or not held:
             continue
         rules = [a + b for a, b in zip(rules, _rules_pairs(held))]
-        for key, pairs in _fold_curve(nlp, rest, held, half_epochs, per_half, margins, min_probs, seed + i).items():
+        for key, pairs in _fold_curve(
+            nlp, rest, held, half_epochs, per_half, margins, min_probs, seed + i, linker_config
+        ).items():
             totals[key] = [a + b for a, b in zip(totals.get(key, [0, 0, 0]), pairs)]
     table = [
         {"half_epochs": h, "margin": m, "min_prob": q, "f": round(_f1(*pairs), 4), "tp": pairs[0], "pred": pairs[1]}

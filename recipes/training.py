@@ -140,6 +140,12 @@ def make_config(
     return config
 
 
+def base_lang(base_model: Optional[str]) -> str:
+    """The language of ``blank:xx`` (German when no base is given or it is a pipeline's name)."""
+    name = base_model or "blank:de"
+    return name.split(":", 1)[1] if name.startswith("blank:") else "de"
+
+
 def split_eval(tasks: List[Task], eval_split: float, seed: int = 0) -> Tuple[List[Task], List[Task]]:
     """Hold out a share of the tasks for evaluation, reproducibly."""
     shuffled = list(tasks)
@@ -179,7 +185,7 @@ def train_pipeline(
     from spacy.cli.train import train as spacy_train  # spaCy's CLI is slow to import: only when training
 
     output_dir.mkdir(parents=True, exist_ok=True)
-    lang = (base_model or "blank:de").split(":", 1)[1] if (base_model or "blank:de").startswith("blank:") else "de"
+    lang = base_lang(base_model)
     nlp = spacy.blank(lang)
     corpus = output_dir / "corpus"
     corpus.mkdir(exist_ok=True)
@@ -211,9 +217,8 @@ def select_settings(
     train: List[Task], base_model: Optional[str], folds: int, patterns: Optional[str] = None
 ) -> Selection:
     """The speaker linker's margin and the training length, by ``folds``-fold cross-validation on ``train``."""
-    lang = base_model.split(":", 1)[1] if base_model and base_model.startswith("blank:") else "de"
-    nlp = spacy.blank(lang) if not base_model or base_model.startswith("blank:") else spacy.load(base_model)
-    nlp = selection_pipeline(nlp, patterns)
+    blank = not base_model or base_model.startswith("blank:")
+    nlp = selection_pipeline(spacy.blank(base_lang(base_model)) if blank else spacy.load(base_model), patterns)
     refs = tasks_to_docbin(nlp, train).get_docs(nlp.vocab)
     return select_linker_settings(nlp, rule_examples(nlp, refs), folds=min(folds, len(train)))
 
@@ -299,8 +304,7 @@ def rules_scores(base_model: str, dev: List[Task]) -> Dict[str, float]:
     from .evaluate import predict_tasks
     from .scoring import score_tasks
 
-    lang = base_model.split(":", 1)[1] if base_model.startswith("blank:") else "de"
-    result = score_tasks(dev, predict_tasks(f"patterns:{lang}", dev))
+    result = score_tasks(dev, predict_tasks(f"patterns:{base_lang(base_model)}", dev))
     return {"quote_exact_f": result["quote_exact"]["f"], "quote_speaker_f": result["attribution_e2e"]["f"]}
 
 

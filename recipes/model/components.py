@@ -20,7 +20,7 @@ from ..finder.patterns import builtin_patterns
 from ..schema import CUE, LINKS_ATTR, QUOTE, SPANS_KEY, SPEAKER, Link
 from ..scoring import cue_accuracy, score_examples
 from .features import SENT_END, candidate_features, hashed, null_features, quote_features
-from .lexicon import SOURCES, Lexicon
+from .lexicon import Lexicon, lexicons
 from .thinc_model import ARCHITECTURE
 
 RULES_KEY = "quotes_rules"
@@ -96,6 +96,9 @@ class _Scored(TrainablePipe):
         self.model = model
         self.name = name
         self.cfg: Dict[str, Any] = {}
+        # what the language profile gives, read from it on first use
+        self._scan: Optional[MarkScanner] = None
+        self._pronouns: Optional[FrozenSet[str]] = None
 
     def _gradient(
         self, examples: Iterable[Example]
@@ -138,9 +141,7 @@ class _Scored(TrainablePipe):
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None) -> None:
         """Take the pipeline's language profile, then set up the network from a sample of candidates."""
         self.cfg.update(pipeline_profile(nlp, self.vocab.lang))
-        for cache in ("_scan", "_pronouns"):  # read again from the new profile
-            if hasattr(self, cache):
-                setattr(self, cache, None)
+        self._scan, self._pronouns = None, None  # read again from the new profile
         sample = []
         for eg in get_examples():
             feats, _ = self._gradient([eg])
@@ -166,7 +167,6 @@ class QuoteDetector(_Scored):
         self.threshold = threshold
         self.rule_prior = rule_prior
         self.margin = margin
-        self._scan: Any = None
 
     def candidates(self, doc: Doc) -> Tuple[List[Span], List[numpy.ndarray], numpy.ndarray]:
         """Quoted stretches of ``doc``, their features and the rules' prior for each (+/- ``rule_prior``)."""
@@ -256,7 +256,6 @@ class QuoteLinker(_Scored):
         self.use_lexicon = lexicon
         self.lexicons: Optional[Tuple[Lexicon, Lexicon]] = None
         self.lang = lang
-        self._pronouns: Optional[FrozenSet[str]] = None
         self.label = label
         self.window = window
         self.min_prob = min_prob
@@ -307,7 +306,7 @@ class QuoteLinker(_Scored):
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None) -> None:
         """Read the Brown clusters and noun forms (when configured so), then set up the network."""
         if self.use_lexicon:
-            self.lexicons = (SOURCES["clusters"](self.lang), SOURCES["nouns"](self.lang))
+            self.lexicons = lexicons(self.lang)
         super().initialize(get_examples, nlp=nlp)
 
     def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
@@ -321,8 +320,7 @@ class QuoteLinker(_Scored):
         super().from_disk(path, exclude=exclude)
         files = [Path(path) / name for name in LEXICON_FILES]
         if self.use_lexicon and all(f.exists() for f in files):
-            clusters, nouns = (Lexicon.from_disk(f) for f in files)
-            self.lexicons = (clusters, nouns)
+            self.lexicons = (Lexicon.from_disk(files[0]), Lexicon.from_disk(files[1]))
         return self
 
     def _gold(self, links: Iterable[Sequence[Any]]) -> Dict[Tuple[int, int], Set[int]]:

@@ -128,7 +128,7 @@ def candidate_features(
 def syntax_features(doc: Doc, i: int, d: str, clusters: Optional[Lexicon] = None) -> List[str]:
     """Features of a tagged token ``i`` as a speaker or cue: its tag, lemma and case, its neighbours' tags, and
     the nearest finite verb's lemma (and Brown cluster) on either side (the cue verb it may be the subject or
-    object of), with whether the candidate stands right next to it."""
+    object of)."""
     tok = doc[i]
     f = [
         f"tag={tok.tag_}",
@@ -190,11 +190,13 @@ def lexical_features(doc: Doc, i: int, d: str, clusters: Lexicon, nouns: Lexicon
     it may have, alone and with the word before it (an article's agreement tells a subject from an object)."""
     tok = doc[i]
     f = cluster_features(_cluster(clusters, tok.text), "c")
-    f += [f"{x}|{d}" for x in f[1:2]]
+    if f:  # the 6-bit prefix with the distance: which kinds of word speak from how far
+        f.append(f"{f[1]}|{d}")
     for k, name in ((-1, "pc"), (1, "nc")):
         if 0 <= i + k < len(doc):
             f += cluster_features(_cluster(clusters, doc[i + k].text), name)[:2]
-    reading = noun_reading(nouns.get(tok.text)) if tok.text[:1].isupper() else None
+    value = nouns.get(tok.text) if tok.text[:1].isupper() else 0
+    reading = noun_reading(value)
     if reading is not None:
         cases, numbers, genders = reading
         prev = _norm(doc, i - 1)
@@ -202,7 +204,7 @@ def lexical_features(doc: Doc, i: int, d: str, clusters: Lexicon, nouns: Lexicon
             f"ncase={cases}",
             f"nnum={numbers}",
             f"ngen={genders}",
-            f"nread={nouns.get(tok.text) & 0xFF}|{prev}",
+            f"nread={value & 0xFF}|{prev}",
             f"ncase_p1={cases}{numbers}|{prev}",
             f"ncase|{d}={cases}",
         ]

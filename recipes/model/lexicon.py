@@ -17,7 +17,7 @@ import functools
 import gzip
 import json
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy
 from spacy.strings import hash_string
@@ -35,9 +35,9 @@ class Lexicon:
     """Word -> 32-bit value, as sorted hashes and values (compact, fast to save and load)."""
 
     def __init__(self, keys: numpy.ndarray, values: numpy.ndarray) -> None:
-        order = numpy.argsort(keys, kind="stable")
-        self.keys = numpy.ascontiguousarray(keys[order], dtype="uint64")
-        self.values = numpy.ascontiguousarray(values[order], dtype="uint32")
+        """``keys`` sorted, ``values`` in their order (as :meth:`from_items` and :meth:`to_disk` leave them)."""
+        self.keys = numpy.ascontiguousarray(keys, dtype="uint64")
+        self.values = numpy.ascontiguousarray(values, dtype="uint32")
 
     @classmethod
     def from_items(cls, items: Iterable[Tuple[str, int]]) -> "Lexicon":
@@ -48,15 +48,14 @@ class Lexicon:
             merged[key] = merged.get(key, 0) | int(value)
         keys = numpy.fromiter(merged.keys(), dtype="uint64", count=len(merged))
         values = numpy.fromiter(merged.values(), dtype="uint32", count=len(merged))
-        return cls(keys, values)
+        order = numpy.argsort(keys)
+        return cls(keys[order], values[order])
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def get(self, word: str) -> int:
         """The word's value, 0 when it is not listed."""
-        if not len(self.keys):
-            return 0
         key = numpy.uint64(hash_string(word))
         i = int(numpy.searchsorted(self.keys, key))
         return int(self.values[i]) if i < len(self.keys) and self.keys[i] == key else 0
@@ -130,11 +129,9 @@ def installed_german_nouns() -> Optional[Lexicon]:
         return None
 
 
-# what each lexicon is built from, by name; a language a source does not cover gets an empty lexicon
-SOURCES: Dict[str, Callable[[str], Lexicon]] = {
-    "clusters": brown_clusters,
-    "nouns": lambda lang: german_nouns() if lang == "de" else Lexicon.from_items([]),
-}
+def lexicons(lang: str) -> Tuple[Lexicon, Lexicon]:
+    """The Brown clusters and noun forms of ``lang`` (empty where a package does not cover the language)."""
+    return brown_clusters(lang), german_nouns() if lang == "de" else Lexicon.from_items([])
 
 
 def cluster_features(value: int, name: str) -> List[str]:
