@@ -3,7 +3,7 @@
 Starts ``quotes manual news blank:de seeds/`` (our server, since Prodigy is not installed), fixes
 a speaker on the first seed article in the page, links it, accepts, saves, stops the server and
 reads the answer back with ``quotes db-out``. Also checks that HTML in a task stays text and that
-a 1,500-token article stays responsive.
+a 1,500-token article renders and takes edits (how fast: ``bench/page.py``).
 """
 
 import json
@@ -230,7 +230,8 @@ def test_html_in_a_task_is_shown_as_text(browser: object, tmp_path: Path) -> Non
     assert not errors, errors
 
 
-def test_a_1500_token_article_stays_responsive(browser: object, tmp_path: Path) -> None:
+def test_a_1500_token_article_renders_and_takes_edits(browser: object, tmp_path: Path) -> None:
+    """How fast the edits are is bench/page.py's figure (long article against a short one), not a timed test."""
     paragraph = (
         "„Wir bleiben dran und prüfen jeden Hinweis“, sagte die Sprecherin am Abend. "
         "Danach beriet der Ausschuss noch lange über die Pläne der Stadt und die Kosten.\n\n"
@@ -243,24 +244,12 @@ def test_a_1500_token_article_stays_responsive(browser: object, tmp_path: Path) 
         page = open_page(browser, server.url, errors)
         n_tokens = page.locator("#text .tok").count()
         assert n_tokens >= 1500
-        # Time the page's own work for one edit: a drag that creates a span (in-page clock).
-        elapsed = page.evaluate("""() => {
-            const tok = i => document.querySelector(`#text .tok[data-i="${i}"]`);
-            const t0 = performance.now();
-            tok(1000).dispatchEvent(new MouseEvent('mousedown', {bubbles: true, button: 0}));
-            tok(1003).dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
-            tok(1003).dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
-            document.body.getBoundingClientRect();
-            return performance.now() - t0;
-        }""")
+        drag(page, 1000, 1003)
         tokens = current(page)["tokens"]
         words = [i for i in range(1000, 1004) if tokens[i]["text"].strip()]
         assert (words[0], words[-1]) in {(s["token_start"], s["token_end"]) for s in current(page)["spans"]}
-        assert elapsed < 150, f"creating a span took {elapsed:.0f} ms on {n_tokens} tokens"
-        started = time.perf_counter()
         page.keyboard.press("x")
         page.wait_for_function("window.quotesApp.state.outbox.length === 1")
-        assert time.perf_counter() - started < 2.0
     finally:
         server.stop()
     assert not errors, errors
