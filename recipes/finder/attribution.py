@@ -74,7 +74,7 @@ class Attributor:
         self.source_preps = patterns.of("source_preposition")
         self.skips = patterns.of("skip") | self.auxiliaries
         self.cue_first = {key[0] for key in patterns.cues}
-        self.source_first = {key[0] for key in patterns.sources}
+        self.source_first = patterns.source_words()
         self.reported = patterns.of("reported")
         self.verbs = patterns.of("verb")
         self.number_noun = re.compile(settings["number_noun"]) if settings.get("number_noun") else None
@@ -417,7 +417,8 @@ class Attributor:
         return all(items[i + k].kind == "W" and items[i + k].low == w for k, w in enumerate(words))
 
     def attributions(self, items: Sequence[Item]) -> List[Attribution]:
-        """Every cue or source marker of the sentence with the speaker it points to."""
+        """Every cue of the sentence with the speaker it points to (source markers and the other frames are
+        matched on the pipeline's tokens and join these in ``rules.with_frames``)."""
         found: List[Attribution] = []
         for i, it in enumerate(items):
             if it.text in DASHES and i > 0 and items[i - 1].kind == "Q":
@@ -439,35 +440,21 @@ class Attributor:
                     else:
                         continue
                     break
-            if low in self.source_first:
-                for key, source in self.p.sources.items():
-                    if key[0] != low or not self._match(items, i, key):
-                        continue
-                    if source.after_comma and not (
-                        i > 0
-                        and items[i - 1].kind in "PQ"
-                        and items[i - 1].text in ',“”"»«'
-                        or i > 0
-                        and items[i - 1].kind == "Q"
-                    ):
-                        continue
-                    end = i + len(key)
-                    if source.np == "after":
-                        np = self._np_after_source(items, end)
-                    else:
-                        np = self._np_left(items, i, self._clause_floor(items, i))
-                    if np is not None:
-                        found.append(Attribution([(it.start, items[end - 1].end)], self._span(items, np), i))
-                        break
         return found
 
-    def _np_after_source(self, items: Sequence[Item], end: int) -> Optional[Tuple[int, int]]:
-        """The source named after a marker, directly or by an agent ("nach Ansicht von Senator Dodd")."""
+    def source_after(self, items: Sequence[Item], end: int) -> Optional[Span]:
+        """The source named from item ``end`` on, after a marker: directly or by an agent ("nach Ansicht von
+        Senator Dodd")."""
         k = self._skip_right_plain(items, end)
         np = self._np_right(items, k, len(items))
         if np is None and k + 1 < len(items) and items[k].kind == "W" and items[k].low in self.agents:
             np = self._np_right(items, k + 1, len(items), bare=True)
-        return self._whole(items, np, len(items)) if np is not None else None
+        return self._span(items, self._whole(items, np, len(items))) if np is not None else None
+
+    def source_before(self, items: Sequence[Item], i: int) -> Optional[Span]:
+        """The source named before the marker at item ``i``, in its clause ("KCNA zufolge")."""
+        np = self._np_left(items, i, self._clause_floor(items, i))
+        return self._span(items, np) if np is not None else None
 
     def _dashed_source(self, items: Sequence[Item], i: int) -> Optional[Tuple[int, int]]:
         """A name alone after a quote and a dash, to the end of the sentence ("„…“ – UN-Generalsekretär António

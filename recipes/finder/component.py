@@ -15,6 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, Link, add_link, set_links
+from .frames import FrameMatcher
 from .patterns import Patterns, build_patterns, default_patterns_dir, load_patterns
 from .rules import QuoteRules
 from .sentences import Tagged
@@ -37,10 +38,12 @@ class QuoteFinder:
     ) -> None:
         self.name = name
         self.lang = nlp.lang
+        self.vocab = nlp.vocab
         self.patterns_dir = patterns_dir
         self.use_entities = use_entities
         self.use_parser = use_parser
         self._rules: Optional[QuoteRules] = None
+        self._frames: Optional[FrameMatcher] = None
         if patterns_dir is not None and Path(patterns_dir).exists():
             self.set_patterns(load_patterns(patterns_dir))
         # else: a saved pipeline's from_disk supplies them, or first use loads (and reports) them
@@ -48,6 +51,7 @@ class QuoteFinder:
     def set_patterns(self, patterns: Patterns) -> None:
         """Use ``patterns`` from now on."""
         self._rules = QuoteRules(patterns, self.lang)
+        self._frames = FrameMatcher(self.vocab, patterns.frames)
 
     @property
     def rules(self) -> QuoteRules:
@@ -69,11 +73,18 @@ class QuoteFinder:
         spans: Dict[Tuple[int, int, str], Span] = {}
         links: List[Tuple[Span, Span, str]] = []
         tags = _tagged(doc) if doc.has_annotation("TAG") else None
-        for found in self.rules.find(doc.text, tags):
+        rules = self.rules
+        frames = self._frames(doc) if self._frames else []
+        framed = {hit.cue[0] for hit in frames if hit.cue}  # a frame's speaker stands, whatever the parse says
+        for found in rules.find(doc.text, tags, frames):
             quote = self._span(doc, found.quote, QUOTE, spans)
             if quote is None:
                 continue
-            speaker_chars = _parsed_subject(doc, found.cue, self.rules.patterns.of("impersonal")) if parsed else None
+            speaker_chars = (
+                _parsed_subject(doc, found.cue, rules.patterns.of("impersonal"))
+                if parsed and not (found.cue and found.cue[0] in framed)
+                else None
+            )
             if speaker_chars is None and found.speaker is not None:
                 speaker_chars = _snap(found.speaker, ents)
             if speaker_chars is not None:

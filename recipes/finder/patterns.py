@@ -11,6 +11,9 @@ kind           fields and meaning
 =============  ===========================================================================
 quote          ``open`` (one character), ``close`` (a character or a list): a pair of
                quotation marks, e.g. ``{"kind": "quote", "open": "„", "close": ["“", "”"]}``.
+frame          ``pattern``: a spaCy Matcher pattern whose tokens marked ``"ROLE": "cue"`` and
+               ``"ROLE": "speaker"`` are a quote's cue and speaker (``„…“, so lautete die Antwort
+               von X``); documented in ``finder/frames.py``, which reads them.
 cue            ``text``: inflected forms of a speech verb or noun (``sagte``, ``said``).
                Optional ``particle``: a separable particle that must follow in the clause
                (``{"text": "fügte", "particle": "hinzu"}``); optional ``speaker``:
@@ -22,7 +25,8 @@ cue            ``text``: inflected forms of a speech verb or noun (``sagte``, ``
 source         ``text``: a source marker; ``np``: where the source's noun phrase stands,
                ``"after"`` (``laut KCNA``, ``so KCNA``, ``according to X``) or ``"before"``
                (``KCNA zufolge``); optional ``after_comma``: true if the marker only
-               counts right after a comma or a quote (``„…“, so KCNA``).
+               counts right after a comma or a quote (``„…“, so KCNA``). Short for a
+               ``frame`` with that ``np``.
 pronoun        ``text``: personal pronouns that are speaker mentions (``er``, ``sie``, ``he``).
 title          ``text``: nouns that introduce a quoted name or title nobody says
                (``Zeitung``, ``Schiff``, ``Motto``); a quote right after one is not speech.
@@ -106,6 +110,7 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
 from ..errors import QuotesError
+from .frames import check_frame, frame_words, source_frame
 
 WORD_KINDS = (
     "pronoun",
@@ -136,7 +141,7 @@ WORD_KINDS = (
     "name_particle",
     "comparison",
 )
-KINDS = ("quote", "cue", "source", "language") + WORD_KINDS
+KINDS = ("quote", "cue", "source", "frame", "language") + WORD_KINDS
 LANGUAGE_SETTINGS = {
     "capitalised_nouns": bool,
     "not_noun_tags": list,
@@ -174,15 +179,6 @@ class Cue:
     speaker: str = "subject"
 
 
-@dataclass(frozen=True)
-class Source:
-    """A source marker (``laut``) and the side its noun phrase stands on."""
-
-    words: Tuple[str, ...]
-    np: str = "after"
-    after_comma: bool = False
-
-
 @dataclass
 class Patterns:
     """Everything the finder reads from one language's pattern files."""
@@ -190,13 +186,17 @@ class Patterns:
     entries: List[Dict[str, Any]] = field(default_factory=list)
     pairs: Dict[str, FrozenSet[str]] = field(default_factory=dict)
     cues: Dict[Tuple[str, ...], List[Cue]] = field(default_factory=dict)
-    sources: Dict[Tuple[str, ...], Source] = field(default_factory=dict)
     words: Dict[str, FrozenSet[str]] = field(default_factory=dict)
     language: Dict[str, Any] = field(default_factory=dict)  # the ``language`` line's settings
+    frames: List[Dict[str, Any]] = field(default_factory=list)  # the ``frame`` lines, in file order
 
     def cue_words(self) -> FrozenSet[str]:
-        """The first words of the cues and source markers (where attribution starts)."""
-        return frozenset(key[0] for key in self.cues) | frozenset(key[0] for key in self.sources)
+        """The first words of the cues and the words of the frames' cues (where attribution starts)."""
+        return frozenset(key[0] for key in self.cues) | frozenset().union(*map(frame_words, self.frames))
+
+    def source_words(self) -> FrozenSet[str]:
+        """The cue words of the frames whose speaker is a noun phrase beside them (``laut``, ``zufolge``)."""
+        return frozenset().union(*(frame_words(f) for f in self.frames if f.get("np")))
 
     def of(self, kind: str) -> FrozenSet[str]:
         """The lower-cased single words of a word kind (``pronoun``, ``title``, ...)."""
@@ -240,6 +240,12 @@ def _check_entry(entry: Any, where: str) -> Dict[str, Any]:
             except re.error as err:
                 raise PatternError(f'{where}: "number_noun" is not a regular expression ({err})') from None
         return entry
+    if kind == "frame":
+        try:
+            check_frame(entry, where)
+        except ValueError as err:
+            raise PatternError(str(err)) from None
+        return entry
     _texts(entry, where)
     if kind == "cue" and entry.get("speaker", "subject") not in ("subject", "object", "phrase", "clause"):
         raise PatternError(
@@ -273,6 +279,7 @@ def build_patterns(entries: Iterable[Dict[str, Any]]) -> Patterns:
     pats = Patterns(entries=list(entries))
     pairs: Dict[str, set] = {}
     words: Dict[str, set] = {kind: set() for kind in WORD_KINDS}
+    sources: List[Tuple[Tuple[str, ...], str, bool]] = []
     for entry in pats.entries:
         kind = entry["kind"]
         if kind == "quote":
@@ -282,6 +289,9 @@ def build_patterns(entries: Iterable[Dict[str, Any]]) -> Patterns:
         if kind == "language":
             pats.language.update({k: v for k, v in entry.items() if k != "kind"})
             continue
+        if kind == "frame":
+            pats.frames.append(entry)
+            continue
         for text in _texts(entry, "pattern"):
             key = tuple(text.lower().split())
             if kind == "cue":
@@ -290,10 +300,12 @@ def build_patterns(entries: Iterable[Dict[str, Any]]) -> Patterns:
                     Cue(key, particle.lower().strip() if particle else None, entry.get("speaker", "subject"))
                 )
             elif kind == "source":
-                pats.sources[key] = Source(key, entry.get("np", "after"), bool(entry.get("after_comma", False)))
+                sources.append((key, entry.get("np", "after"), bool(entry.get("after_comma", False))))
             else:
                 words[kind].add(text.lower())
     pats.pairs = {k: frozenset(v) for k, v in pairs.items()}
+    closes = sorted(set().union(*pats.pairs.values())) if pats.pairs else []
+    pats.frames = [source_frame(key, np, after, closes) for key, np, after in sources] + pats.frames
     pats.words = {k: frozenset(v) for k, v in words.items()}
     return pats
 

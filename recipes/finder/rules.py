@@ -9,6 +9,7 @@ import re
 from typing import Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 from .attribution import Attribution, Attributor, Span
+from .frames import FrameHit
 from .marks import MarkScanner, Quoted
 from .patterns import Patterns
 from .sentences import Item, Tagged, sentence_items, split_sentences
@@ -67,7 +68,7 @@ class QuoteRules:
         long_titles = [re.escape(t) for t in titles if len(t) >= 4 and " " not in t]
         self.title_suffix = re.compile("(?:" + "|".join(long_titles) + ")$") if long_titles else None
         self.titles = frozenset(titles)
-        self.cue_words = frozenset(key[0] for key in patterns.cues) | frozenset(key[0] for key in patterns.sources)
+        self.cue_words = patterns.cue_words()
         self.proper_tags = frozenset(patterns.language.get("proper_tags", ()))
         a = self.attributor
         self.function_words = a.dets | a.preps | self.coordinators | a.connectors
@@ -250,10 +251,12 @@ class QuoteRules:
         return any(it.kind == "W" and it.low in self.coordinators for it in items[quote + 1 : cue])
 
     # -- the whole text ---------------------------------------------------------------------
-    def find(self, text: str, tags: Optional[Dict[int, Tagged]] = None) -> List[Found]:
+    def find(self, text: str, tags: Optional[Dict[int, Tagged]] = None, frames: Sequence[FrameHit] = ()) -> List[Found]:
         """Direct quotes of ``text`` with speakers and cues; ``tags``: what the pipeline knows of each token
         (tag, lemma, morphology) by the character offset where it starts, where it tagged: the rules then never
-        take a word whose tag says it is no noun, such as an adverb, as a speaker, and prefer the subject."""
+        take a word whose tag says it is no noun, such as an adverb, as a speaker, and prefer the subject.
+        ``frames``: where the pattern files' frames matched (in text order); each replaces what the other
+        patterns found inside it."""
         quotes = self.scanner.scan(text)
         if not quotes:
             return []
@@ -268,14 +271,17 @@ class QuoteRules:
         pending: List[Tuple[int, Span]] = []  # quotes waiting for a speaker in the next sentence
         words = _SentenceWords(text, sents)
         wanted = self._wanted(sents, quotes, words)
-        qi = 0
+        qi = fi = 0
         for si, (s, e) in enumerate(sents):
+            while fi < len(frames) and frames[fi].start < s:
+                fi += 1
+            framed = [h for h in frames[fi : fi + 8] if h.start < e and h.end <= e]
             if not wanted[si]:
                 continue
             while qi < len(quotes) and quotes[qi].end <= s:
                 qi += 1
             has_quote = qi < len(quotes) and quotes[qi].start < e
-            if not has_quote and self.cue_words.isdisjoint(words[si]):
+            if not has_quote and not framed and self.cue_words.isdisjoint(words[si]):
                 if pending:
                     found.extend(self._carry(pending, last, si))
                     pending = []
@@ -284,6 +290,8 @@ class QuoteRules:
                 continue
             items = sentence_items(text, s, e, quotes, qi, self.abbreviations, tags)
             atts = self.attributor.attributions(items)
+            if framed:
+                atts = with_frames(self.attributor, items, atts, framed)
             spoken = [a for a in atts if a.speaker is not None]
             if pending:
                 for qsi, span in pending:
@@ -352,3 +360,36 @@ class QuoteRules:
             else:
                 out.append(Found(span, None, []))
         return out
+
+
+def with_frames(
+    attributor: Attributor, items: Sequence[Item], atts: List[Attribution], hits: Sequence[FrameHit]
+) -> List[Attribution]:
+    """A sentence's attributions with its frames' hits in place of the ones they cover; a hit whose cue or
+    speaker lies inside a quote is quoted text, not a frame."""
+    quoted = [(it.start, it.end) for it in items if it.kind == "Q"]
+    for hit in hits:
+        if any(_inside(span, quoted) for span in hit.cue + ([hit.speaker] if hit.speaker else [])):
+            continue
+        first = hit.cue[0][0] if hit.cue else hit.start
+        anchor = next((k for k, it in enumerate(items) if it.end > first), len(items) - 1)
+        speaker = hit.speaker
+        if hit.np == "after":
+            speaker = attributor.source_after(
+                items, next((k for k, it in enumerate(items) if it.start >= hit.end), len(items))
+            )
+        elif hit.np == "before":
+            speaker = attributor.source_before(items, anchor)
+        if hit.np and speaker is None:
+            continue
+        atts = [a for a in atts if not any(_overlaps(c, (hit.start, hit.end)) for c in a.cue or [a.speaker])]
+        atts.append(Attribution(hit.cue, speaker, anchor))
+    return sorted(atts, key=lambda a: a.anchor)
+
+
+def _overlaps(a: Optional[Span], b: Span) -> bool:
+    return a is not None and a[0] < b[1] and b[0] < a[1]
+
+
+def _inside(span: Span, quoted: Sequence[Span]) -> bool:
+    return any(q[0] <= span[0] and span[1] <= q[1] for q in quoted)
