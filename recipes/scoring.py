@@ -7,9 +7,10 @@ relations from quote to speaker. Kept apart from the ``quotes.evaluate`` recipe 
 ``scorer.py`` apart from its CLI) so the trainable components can score without the recipes.
 """
 
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from spacy.training import Example
+from spacy.util import registry
 
 from .errors import QuotesError
 from .schema import CUE, LINKS_ATTR, SPAN_LABELS, Link
@@ -244,3 +245,57 @@ def cue_accuracy(examples: Iterable[Example]) -> float:
             if any(a.child_start < b.child_end and b.child_start < a.child_end for a in g for b in p):
                 ok += 1
     return round(ok / total, 4) if total else 0.0
+
+
+Scorer = Callable[..., Dict[str, float]]
+
+
+def quote_scores(examples: Iterable[Example], **kwargs: Any) -> Dict[str, float]:
+    """Direct-quote exact and overlap F1, as score.py counts them (the detector's figures)."""
+    result = score_examples(examples)
+    return {"quote_exact_f": result["quote_exact"]["f"], "quote_overlap_f": result["quote_overlap"]["f"]}
+
+
+def speaker_scores(examples: Iterable[Example], **kwargs: Any) -> Dict[str, float]:
+    """End-to-end quote→speaker F1 and speaker accuracy on found quotes (the speaker linker's figures)."""
+    result = score_examples(examples)
+    return {"quote_speaker_f": result["attribution_e2e"]["f"], "speaker_acc": result["speaker_acc_on_found"]}
+
+
+def cue_scores(examples: Iterable[Example], **kwargs: Any) -> Dict[str, float]:
+    """Cue accuracy on found quotes (the cue linker's figures)."""
+    return {"quote_cue_acc": cue_accuracy(examples)}
+
+
+def attribution_scores(examples: Iterable[Example], **kwargs: Any) -> Dict[str, float]:
+    """All of the above in one pass (the rule-based finder's figures, for ``nlp.evaluate`` on the rules)."""
+    examples = list(examples)
+    result = score_examples(examples)
+    return {
+        "quote_exact_f": result["quote_exact"]["f"],
+        "quote_overlap_f": result["quote_overlap"]["f"],
+        "quote_speaker_f": result["attribution_e2e"]["f"],
+        "speaker_acc": result["speaker_acc_on_found"],
+        "quote_cue_acc": cue_accuracy(examples),
+    }
+
+
+# registered as spaCy registers its components' scorers, so a config can name (or replace) them
+@registry.scorers("prodigy_quotes.quote_scorer.v1")
+def make_quote_scorer() -> Scorer:
+    return quote_scores
+
+
+@registry.scorers("prodigy_quotes.speaker_scorer.v1")
+def make_speaker_scorer() -> Scorer:
+    return speaker_scores
+
+
+@registry.scorers("prodigy_quotes.cue_scorer.v1")
+def make_cue_scorer() -> Scorer:
+    return cue_scores
+
+
+@registry.scorers("prodigy_quotes.attribution_scorer.v1")
+def make_attribution_scorer() -> Scorer:
+    return attribution_scores

@@ -146,3 +146,43 @@ def test_evaluate_rejects_empty(tmp_path):
     path.write_text("", encoding="utf-8")
     with pytest.raises(QuotesError, match="No accepted examples"):
         evaluate("patterns:de", str(path))
+
+
+def test_the_finder_scores_itself_in_nlp_evaluate_with_a_scorer_a_config_can_replace():
+    """``nlp.evaluate`` on the rules gives score.py's figures; the ``scorer`` setting, as in spaCy's own
+    components, names a registered function that can be swapped."""
+    import spacy
+    from prodigy_quotes.finder import add_quote_finder
+    from prodigy_quotes.tasks import task_to_doc
+    from spacy.training import Example
+    from spacy.util import registry
+
+    text = "„Wir sind bereit“, sagte Kim Adler. „Das wird teuer“, sagte Ida Kramer."
+    gold = {
+        "text": text,
+        "spans": [
+            {"start": 0, "end": 17, "label": "QUOTE"},
+            {"start": 25, "end": 34, "label": "SPEAKER"},
+            {"start": 36, "end": 52, "label": "QUOTE"},
+        ],
+        "relations": [
+            {
+                "label": "SPEAKER",
+                "head_span": {"start": 0, "end": 17, "label": "QUOTE"},
+                "child_span": {"start": 25, "end": 34, "label": "SPEAKER"},
+            }
+        ],
+    }
+    nlp = add_quote_finder(spacy.blank("de"))
+    example = Example(nlp.make_doc(text), task_to_doc(nlp, gold))
+    scores = nlp.evaluate([example])
+    assert scores["quote_exact_f"] == 1.0
+    assert scores["quote_speaker_f"] == pytest.approx(2 / 3, abs=1e-4)  # one gold link, two predicted
+
+    @registry.scorers("test.only_quotes.v1")
+    def only_quotes():
+        return lambda examples, **kw: {"quotes_seen": float(sum(1 for _ in examples))}
+
+    nlp2 = spacy.blank("de")
+    nlp2.add_pipe("quote_finder", config={"scorer": {"@scorers": "test.only_quotes.v1"}})
+    assert nlp2.evaluate([Example(nlp2.make_doc(text), task_to_doc(nlp2, gold))])["quotes_seen"] == 1.0

@@ -13,8 +13,10 @@ import srsly
 from spacy.attrs import TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.training import Example
 
 from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, Link, add_link, set_links
+from ..scoring import Scorer, attribution_scores
 from .frames import FrameMatcher
 from .patterns import Patterns, build_patterns, default_patterns_dir, load_patterns
 from .rules import QuoteRules
@@ -35,8 +37,10 @@ class QuoteFinder:
         patterns_dir: Optional[Union[str, Path]] = None,
         use_entities: bool = True,
         use_parser: bool = True,
+        scorer: Scorer = attribution_scores,
     ) -> None:
         self.name = name
+        self.scorer = scorer
         self.lang = nlp.lang
         self.vocab = nlp.vocab
         self.patterns_dir = patterns_dir
@@ -110,6 +114,11 @@ class QuoteFinder:
         if span is None or not len(span):
             return None
         return spans.setdefault((span.start, span.end, label), span)
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
+        """The figures of the configured scorer: by default quote exact and overlap F1, end-to-end quote→speaker
+        F1 and speaker and cue accuracy, as score.py counts them."""
+        return self.scorer(examples, **kwargs)
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
         """Process a stream of docs."""
@@ -190,14 +199,26 @@ def _tagged(doc: Doc) -> Dict[int, Tagged]:
 
 @Language.factory(
     "quote_finder",
-    default_config={"patterns_dir": None, "use_entities": True, "use_parser": True},
+    default_config={
+        "patterns_dir": None,
+        "use_entities": True,
+        "use_parser": True,
+        "scorer": {"@scorers": "prodigy_quotes.attribution_scorer.v1"},
+    },
 )
 def make_quote_finder(
-    nlp: Language, name: str, patterns_dir: Optional[str], use_entities: bool, use_parser: bool
+    nlp: Language,
+    name: str,
+    patterns_dir: Optional[str],
+    use_entities: bool,
+    use_parser: bool,
+    scorer: Scorer,
 ) -> QuoteFinder:
     """Create the rule-based quote finder; patterns default to the built-in ones for ``nlp.lang``.
 
     ``use_entities``/``use_parser``: when earlier components set entities or dependencies, a
     speaker is narrowed to the named entity inside it, or taken from the cue verb's subject.
     """
-    return QuoteFinder(nlp, name, patterns_dir=patterns_dir, use_entities=use_entities, use_parser=use_parser)
+    return QuoteFinder(
+        nlp, name, patterns_dir=patterns_dir, use_entities=use_entities, use_parser=use_parser, scorer=scorer
+    )

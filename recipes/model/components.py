@@ -18,7 +18,7 @@ from thinc.api import Model, Optimizer
 from ..finder.marks import MarkScanner
 from ..finder.patterns import builtin_patterns
 from ..schema import CUE, LINKS_ATTR, QUOTE, SPANS_KEY, SPEAKER, Link
-from ..scoring import cue_accuracy, score_examples
+from ..scoring import Scorer, cue_scores, quote_scores, speaker_scores
 from .features import SENT_END, candidate_features, hashed, null_features, quote_features
 from .lexicon import Lexicon, lexicons
 from .thinc_model import ARCHITECTURE
@@ -91,10 +91,11 @@ class _Ranked(NamedTuple):
 class _Scored(TrainablePipe):
     """Shared training for components that score candidates with one network."""
 
-    def __init__(self, vocab: Vocab, model: Model, name: str) -> None:
+    def __init__(self, vocab: Vocab, model: Model, name: str, scorer: Scorer) -> None:
         self.vocab = vocab
         self.model = model
         self.name = name
+        self.scorer = scorer
         self.cfg: Dict[str, Any] = {}
         # what the language profile gives, read from it on first use
         self._scan: Optional[MarkScanner] = None
@@ -160,9 +161,17 @@ class QuoteDetector(_Scored):
     """Decides which quoted stretches (mark pairs, plus the rules' quotes) are direct quotes."""
 
     def __init__(
-        self, vocab: Vocab, model: Model, name: str, lang: str, threshold: float, rule_prior: float, margin: float = 0.0
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str,
+        lang: str,
+        threshold: float,
+        rule_prior: float,
+        margin: float = 0.0,
+        scorer: Scorer = quote_scores,
     ) -> None:
-        super().__init__(vocab, model, name)
+        super().__init__(vocab, model, name, scorer)
         self.lang = lang
         self.threshold = threshold
         self.rule_prior = rule_prior
@@ -229,9 +238,8 @@ class QuoteDetector(_Scored):
             doc.user_data[LINKS_ATTR] = []
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
-        """Direct-quote exact and overlap F1 as score.py counts them."""
-        result = score_examples(examples)
-        return {"quote_exact_f": result["quote_exact"]["f"], "quote_overlap_f": result["quote_overlap"]["f"]}
+        """The figures of the configured scorer (direct-quote exact and overlap F1 by default)."""
+        return self.scorer(examples, **kwargs)
 
 
 class QuoteLinker(_Scored):
@@ -250,8 +258,9 @@ class QuoteLinker(_Scored):
         null: bool = False,
         margin: float = 0.0,
         lexicon: bool = False,
+        scorer: Optional[Scorer] = None,
     ) -> None:
-        super().__init__(vocab, model, name)
+        super().__init__(vocab, model, name, scorer or (speaker_scores if label == SPEAKER else cue_scores))
         self.margin = margin
         self.use_lexicon = lexicon
         self.lexicons: Optional[Tuple[Lexicon, Lexicon]] = None
@@ -460,12 +469,9 @@ class QuoteLinker(_Scored):
             doc.user_data[LINKS_ATTR] = [tuple(link) for link in dict.fromkeys(links)]
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
-        """End-to-end quote→speaker F1 (speaker linker) or cue accuracy on found quotes (cue linker)."""
-        examples = list(examples)
-        if self.label == SPEAKER:
-            result = score_examples(examples)
-            return {"quote_speaker_f": result["attribution_e2e"]["f"], "speaker_acc": result["speaker_acc_on_found"]}
-        return {"quote_cue_acc": cue_accuracy(examples)}
+        """The figures of the configured scorer (end-to-end quote→speaker F1 for the speaker linker, cue accuracy
+        on found quotes for the cue linker, by default)."""
+        return self.scorer(examples, **kwargs)
 
 
 def _model_config(width: int, n_hash: int, seed: int) -> Dict[str, Any]:
@@ -479,16 +485,22 @@ ASSIGNS = ["doc.spans", f"doc._.{LINKS_ATTR}"]
 @Language.factory(
     "quote_detector",
     assigns=ASSIGNS,
-    default_config={"model": _model_config(64, 262144, 11), "threshold": 0.0, "rule_prior": 3.0, "margin": 4.0},
+    default_config={
+        "model": _model_config(64, 262144, 11),
+        "threshold": 0.0,
+        "rule_prior": 3.0,
+        "margin": 4.0,
+        "scorer": {"@scorers": "prodigy_quotes.quote_scorer.v1"},
+    },
     default_score_weights={"quote_exact_f": 0.3, "quote_overlap_f": 0.0},
 )
 def make_quote_detector(
-    nlp: Language, name: str, model: Model, threshold: float, rule_prior: float, margin: float
+    nlp: Language, name: str, model: Model, threshold: float, rule_prior: float, margin: float, scorer: Scorer
 ) -> QuoteDetector:
     """Trainable detector of direct quotes: learns corrections to the rules' decision (added to the logit as
     +/- ``rule_prior``, so a few hundred articles cannot talk it out of what the rules get right); it overrules
     the rules only by more than ``margin``."""
-    return QuoteDetector(nlp.vocab, model, name, nlp.lang, threshold, rule_prior, margin)
+    return QuoteDetector(nlp.vocab, model, name, nlp.lang, threshold, rule_prior, margin, scorer)
 
 
 @Language.factory(
@@ -502,6 +514,7 @@ def make_quote_detector(
         "null_choice": True,
         "margin": 2.0,
         "lexicon": True,
+        "scorer": {"@scorers": "prodigy_quotes.speaker_scorer.v1"},
     },
     default_score_weights={"quote_speaker_f": 0.7, "speaker_acc": 0.0},
 )
@@ -515,22 +528,38 @@ def make_quote_speaker_linker(
     null_choice: bool,
     margin: float,
     lexicon: bool,
+    scorer: Scorer,
 ) -> QuoteLinker:
     """Trainable linker from each quote to its speaker (tokens up to ``window`` before, half after; no link below
     ``min_prob``). With ``null_choice`` it also learns when to leave a quote unlinked, from quotes without a speaker
     and the rules' false quotes. It goes against the rules' speaker only when its own choice scores ``margin``
     higher. With ``lexicon`` it reads Brown clusters and noun forms (see :mod:`.lexicon`), kept with the model."""
     return QuoteLinker(
-        nlp.vocab, model, name, nlp.lang, SPEAKER, window, min_prob, abstain_with_rules, null_choice, margin, lexicon
+        nlp.vocab,
+        model,
+        name,
+        nlp.lang,
+        SPEAKER,
+        window,
+        min_prob,
+        abstain_with_rules,
+        null_choice,
+        margin,
+        lexicon,
+        scorer,
     )
 
 
 @Language.factory(
     "quote_cue_linker",
     assigns=ASSIGNS,
-    default_config={"model": _model_config(32, 131072, 17), "window": 60},
+    default_config={
+        "model": _model_config(32, 131072, 17),
+        "window": 60,
+        "scorer": {"@scorers": "prodigy_quotes.cue_scorer.v1"},
+    },
     default_score_weights={"quote_cue_acc": 0.0},
 )
-def make_quote_cue_linker(nlp: Language, name: str, model: Model, window: int) -> QuoteLinker:
+def make_quote_cue_linker(nlp: Language, name: str, model: Model, window: int, scorer: Scorer) -> QuoteLinker:
     """Trainable linker from each quote to its cue word."""
-    return QuoteLinker(nlp.vocab, model, name, nlp.lang, CUE, window)
+    return QuoteLinker(nlp.vocab, model, name, nlp.lang, CUE, window, scorer=scorer)
