@@ -22,11 +22,20 @@ from .finder import add_quote_finder
 from .loaders import DATASET_PREFIX, Source
 from .loaders import get_stream as read_stream
 from .pipeline import load_nlp
-from .schema import COREF, CUE, LINK_LABELS, QUOTE, RELATION_LABELS, SPAN_LABELS, SPANS_KEY, SPEAKER
+from .schema import (
+    COREF,
+    CUE,
+    LINK_COLOURS,
+    LINK_LABELS,
+    RELATION_LABELS,
+    SPAN_COLOURS,
+    SPAN_LABELS,
+    SPANS_KEY,
+    SPEAKER,
+)
 from .tasks import KNOWN_SPAN_LABELS, doc_to_task, task_to_doc, validate_task
 
 DEFAULT_MAX_TOKENS = 600
-LABEL_COLOURS = {QUOTE: "#ffe184", SPEAKER: "#c5bdf4", CUE: "#a6e22d"}
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _LINE_BREAK = re.compile(r"\n\s*")
 
@@ -252,8 +261,9 @@ def components(
             "auto_count_stream": True,
             "custom_theme": {
                 "cardMaxWidth": "90%",
-                "labels": {k: v for k, v in LABEL_COLOURS.items() if k in span_labels},
+                "labels": {k: v for k, v in SPAN_COLOURS.items() if k in span_labels},
             },
+            "link_colours": dict(LINK_COLOURS),
         },
     }
 

@@ -12,12 +12,12 @@ import copy
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, Iterator, List, Sequence, Tuple
 
-from .annotate import LABEL_COLOURS, make_validate_answer
+from .annotate import make_validate_answer
 from .compat import Arg, connect, recipe, split_string
 from .dbcommands import require_dataset
 from .errors import QuotesError
 from .hashing import REVIEW_TASK_KEYS, set_hashes
-from .schema import EXTRA_QUOTE_LABELS, RELATION_LABELS, SPAN_LABELS
+from .schema import EXTRA_QUOTE_LABELS, LINK_COLOURS, RELATION_LABELS, SPAN_COLOURS, SPAN_LABELS
 from .tasks import with_tokens
 
 Task = Dict[str, Any]
@@ -216,6 +216,7 @@ def quotes_review(
             "relations_span_labels": span_labels,
             "exclude_by": "input",
             "wrap_relations": wrap,
-            "custom_theme": {"cardMaxWidth": "90%", "labels": dict(LABEL_COLOURS)},
+            "custom_theme": {"cardMaxWidth": "90%", "labels": dict(SPAN_COLOURS)},
+            "link_colours": dict(LINK_COLOURS),
         },
     }

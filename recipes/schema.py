@@ -20,6 +20,10 @@ RELATION_LABELS = (SPEAKER, CUE)
 # mention (head) to its antecedent (child). Kept through import, review, export and training (not learnt yet).
 COREF = "COREF"
 LINK_LABELS = RELATION_LABELS + (COREF,)
+# Colours of the labels, for every page that shows them (Prodigy's custom_theme and the bundled page): spans in a
+# light tone, links (arrows) in a darker tone of their label's, so which link is which reads at a glance.
+SPAN_COLOURS = {QUOTE: "#ffe184", SPEAKER: "#c5bdf4", CUE: "#a6e22d", "INDIRECT": "#f1c8ff", "REPORTED": "#ffd2bf"}
+LINK_COLOURS = {SPEAKER: "#4a3ab0", CUE: "#2e7d32", COREF: "#8e24aa"}
 SPANS_KEY = "quotes"
 # The factories that write QUOTE spans and links to doc.spans[SPANS_KEY] (rules or a trained model).
 QUOTE_FACTORIES = frozenset({"quote_finder", "quote_detector", "quote_speaker_linker", "quote_cue_linker"})

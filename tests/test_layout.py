@@ -58,3 +58,20 @@ def test_no_import_cycle_among_the_modules():
         if name not in state:
             visit(name, [name])
     assert cycles == []
+
+
+def test_label_colours_come_from_the_schema_alone():
+    """The page's scripts hold no label colour: the recipes send the schema's, for spans and for links."""
+    import re
+
+    from prodigy_quotes.annotate import quotes_manual
+    from prodigy_quotes.schema import LINK_COLOURS, SPAN_COLOURS
+
+    for script in (PACKAGE / "server" / "static").glob("*.js"):
+        source = script.read_text(encoding="utf8")
+        keyed = re.findall(r"(QUOTE|SPEAKER|CUE|COREF|INDIRECT|REPORTED)\s*:\s*['\"]#", source)
+        assert not keyed, f"{script.name} gives the labels {keyed} colours of its own"
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    config = quotes_manual("ds", "blank:de", str(next(seeds.glob("*.txt"))))["config"]
+    assert set(config["custom_theme"]["labels"].items()) <= set(SPAN_COLOURS.items())
+    assert config["link_colours"] == LINK_COLOURS

@@ -16,6 +16,7 @@ var S = {
   spanLabels: ['QUOTE', 'SPEAKER', 'CUE'],
   relLabels: ['SPEAKER', 'CUE'],
   colors: {},
+  linkColors: {},
   historySize: 10,
   queue: [],
   current: null,
@@ -432,6 +433,7 @@ function start() {
     }
     var theme = (p.custom_theme && p.custom_theme.labels) || {};
     Object.keys(theme).forEach(function (k) { S.colors[k] = theme[k]; });
+    S.linkColors = p.link_colours || {};
     S.spanLabels.forEach(view.colorOf);
     S.activeLabel = S.spanLabels[0];
     if (p.session_id) S.session = p.session_id;

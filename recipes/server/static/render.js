@@ -3,13 +3,9 @@
  * createView(S, actions) binds the functions to the page state and to the actions its buttons call. */
 import { findSpan, short, spanKey, textOf } from './edit.js';
 
-var DEFAULT_COLORS = {
-  QUOTE: '#ffe08a', SPEAKER: '#9fd3ff', CUE: '#b5eb8f',
-  INDIRECT: '#f1c8ff', REPORTED: '#ffd2bf'
-};
+// the labels' own colours come from the recipe's config (custom_theme.labels, link_colours: prodigy_quotes.schema);
+// a label it does not colour takes the next colour of these
 var PALETTE = ['#ffc9de', '#d4c4ff', '#c2f0e4', '#ffe3b3', '#cfe3ff', '#e6f5b0'];
-// arrows are drawn in a darker tone of their relation's colour, so which link is which reads at a glance
-var LINK_COLORS = { SPEAKER: '#1565c0', CUE: '#2e7d32', COREF: '#8e24aa' };
 var LINK_PALETTE = ['#c62828', '#6d4c41', '#00838f', '#ef6c00'];
 
 export var $ = function (id) { return document.getElementById(id); };
@@ -24,13 +20,13 @@ export function createView(S, actions) {
   function colorOf(label) {
     if (!(label in S.colors)) {
       var n = Object.keys(S.colors).length;
-      S.colors[label] = DEFAULT_COLORS[label] || PALETTE[n % PALETTE.length];
+      S.colors[label] = PALETTE[n % PALETTE.length];
     }
     return S.colors[label];
   }
   function isChildLabel(label) { return S.relLabels.indexOf(label) >= 0; }
   function linkColorOf(label) {
-    if (LINK_COLORS[label]) return LINK_COLORS[label];
+    if (S.linkColors[label]) return S.linkColors[label];
     var i = S.relLabels.indexOf(label);
     return LINK_PALETTE[(i < 0 ? 0 : i) % LINK_PALETTE.length];
   }
