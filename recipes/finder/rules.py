@@ -5,6 +5,7 @@ regular expressions find marks, sentence ends and cue words; only sentences hold
 or a cue word are looked at word by word.
 """
 
+import bisect
 import re
 from typing import Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -271,11 +272,9 @@ class QuoteRules:
         pending: List[Tuple[int, Span]] = []  # quotes waiting for a speaker in the next sentence
         words = _SentenceWords(text, sents)
         wanted = self._wanted(sents, quotes, words)
-        qi = fi = 0
+        qi = 0
         for si, (s, e) in enumerate(sents):
-            while fi < len(frames) and frames[fi].start < s:
-                fi += 1
-            framed = [h for h in frames[fi : fi + 8] if h.start < e and h.end <= e]
+            framed = _within(frames, s, e)
             if not wanted[si]:
                 continue
             while qi < len(quotes) and quotes[qi].end <= s:
@@ -385,6 +384,18 @@ def with_frames(
         atts = [a for a in atts if not any(_overlaps(c, (hit.start, hit.end)) for c in a.cue or [a.speaker])]
         atts.append(Attribution(hit.cue, speaker, anchor))
     return sorted(atts, key=lambda a: a.anchor)
+
+
+def _within(hits: Sequence[FrameHit], start: int, end: int) -> List[FrameHit]:
+    """The hits (in text order) that lie between ``start`` and ``end``."""
+    lo = bisect.bisect_left([h.start for h in hits], start) if hits else 0
+    out = []
+    for hit in hits[lo:]:
+        if hit.start >= end:
+            break
+        if hit.end <= end:
+            out.append(hit)
+    return out
 
 
 def _overlaps(a: Optional[Span], b: Span) -> bool:
