@@ -7,19 +7,17 @@ or a cue word are looked at word by word.
 
 import bisect
 import re
-from typing import Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .attribution import Attribution, Attributor, Span
 from .frames import FrameHit
 from .marks import MarkScanner, Quoted
 from .patterns import Patterns
 from .sentences import Item, Tagged, sentence_items, split_sentences
+from .speech import SpeechTest
 
-LONG_QUOTE_WORDS = 8  # quotes this long are speech even without a frame
-SHORT_TERM_WORDS = 4  # a quote repeated in the article and this short, with no pronoun, is a term
 CARRY_SENTENCES = 2  # how far back a quote without a cue may take its speaker from
 REPORTED_RUN = 4  # how many sentences of reported speech a speaker is carried across, at most
-_END_PUNCT = re.compile(r"[.!?…]\W*$")
 _WORDS = re.compile(r"\w+")
 
 
@@ -55,195 +53,12 @@ class QuoteRules:
         self.lang = lang
         self.scanner = MarkScanner(patterns.pairs)
         self.attributor = Attributor(patterns, lang)
-        self.caps_nouns = self.attributor.caps
         self.abbreviations = patterns.of("abbreviation")
         self.starters = patterns.of("determiner") | patterns.of("pronoun")
         self.reported = patterns.of("reported")
-        self.predicative = patterns.of("predicative")
-        self.utterance = patterns.of("utterance")
-        self.naming = patterns.of("naming")
-        self.asides = patterns.of("aside")
-        self.comparisons = patterns.of("comparison")
         self.coordinators = patterns.of("coordinator")
-        titles = sorted(patterns.of("title"), key=len, reverse=True)
-        long_titles = [re.escape(t) for t in titles if len(t) >= 4 and " " not in t]
-        self.title_suffix = re.compile("(?:" + "|".join(long_titles) + ")$") if long_titles else None
-        self.titles = frozenset(titles)
+        self.speech = SpeechTest(patterns, self.attributor)
         self.cue_words = patterns.cue_words()
-        self.proper_tags = frozenset(patterns.language.get("proper_tags", ()))
-        a = self.attributor
-        self.function_words = a.dets | a.preps | self.coordinators | a.connectors
-
-    # -- is a quoted stretch speech? ------------------------------------------------------
-    def _is_title(self, word: Item) -> bool:
-        if word.kind != "W":
-            return False
-        if word.low in self.titles:
-            return True
-        return bool(self.title_suffix and word.text[0].isupper() and self.title_suffix.search(word.low))
-
-    def _titled(self, inner: str, prev: Optional[Item]) -> bool:
-        """Whether quoted words after an article or preposition open with a title noun (itself, in its genitive or
-        as the last part of a hyphenated compound; not any compound: „Beispiel“ is no „Spiel“) and end without
-        sentence punctuation: a name („Gesetz zur Änderung …“, des „Nansen-Preises für …“)."""
-        if (
-            prev is None
-            or prev.kind != "W"
-            or not (prev.low in self.attributor.dets or prev.low in self.attributor.preps)
-        ):
-            return False
-        if not inner[:1].isupper() or _END_PUNCT.search(inner):
-            return False
-        head = inner.split()[0].strip(",;:").rsplit("-", 1)[-1].lower()  # "Nansen-Preises" -> "preises"
-        stems = [head] + [head[: -len(e)] for e in ("es", "s") if head.endswith(e) and len(head) > len(e) + 2]
-        return any(stem in self.titles for stem in stems)
-
-    def _named(self, items: Sequence[Item], k: int) -> bool:
-        """A naming word right after the quote (possibly after a bracketed abbreviation), or a naming
-        aside: „X“ – so werden … genannt / „X“, wie sich … nennt."""
-        j = k + 1
-        if j < len(items) and items[j].text == "(":
-            while j < len(items) and j < k + 6 and items[j].text != ")":
-                j += 1
-            j += 1
-        if j < len(items) and items[j].kind == "W" and items[j].low in self.naming:
-            return True
-        if k + 2 < len(items) and items[k + 1].text in ",–-(" and items[k + 2].low in self.asides:
-            for it in items[k + 3 : k + 14]:
-                if it.kind == "Q" or it.text in ".;:":
-                    return False
-                if it.kind == "W" and it.low in self.naming:
-                    return True
-        return False
-
-    def _name_like(self, inner: str) -> bool:
-        """Whether quoted words read as a name, title or term rather than a remark: no sentence punctuation,
-        and either capitalised words only (lower-case ones only articles, prepositions and conjunctions:
-        "Roude Léiw") or a short phrase with no personal pronoun ("neue Beine"; "Wir schaffen das" is said)."""
-        if _END_PUNCT.search(inner):
-            return False
-        words = [w.strip(",;:()").lower() for w in inner.split()]
-        function = self.attributor.dets | self.attributor.preps | self.coordinators | self.attributor.connectors
-        if inner[:1].isupper() and all(w[:1].isupper() or not w[:1].isalpha() or w in function for w in inner.split()):
-            return True
-        return len(words) <= SHORT_TERM_WORDS and not any(w in self.attributor.pronouns for w in words)
-
-    def _framed_after(self, items: Sequence[Item], k: int) -> bool:
-        """A cue or source marker right after the quote (and an optional comma)."""
-        j = k + 2
-        if j > len(items) or items[j - 1].text not in ",–":
-            return False
-        return (
-            j < len(items)
-            and items[j].kind == "W"
-            and (items[j].low in self.attributor.cue_first or items[j].low in self.attributor.source_first)
-        )
-
-    def is_speech(
-        self,
-        text: str,
-        q: Quoted,
-        items: Sequence[Item],
-        k: int,
-        context: bool,
-        cued: bool = False,
-        repeated: FrozenSet[str] = frozenset(),
-        quoted_name: bool = False,
-    ) -> bool:
-        """Whether the quote at item ``k`` is a direct quote rather than a title, name or term; ``quoted_name``:
-        the tagger reads its words as a name (see :meth:`_quoted_name`)."""
-        if q.end < len(text) and text[q.end] in "-‐" and q.closed:
-            return False  # part of a compound: „Roude Léiw“-Befürworter
-        prev = items[k - 1] if k > 0 else None
-        inner = text[q.start + 1 : q.end - 1 if q.closed else q.end].strip()
-        n = len(inner.split())
-        if n == 0 or len(inner) < 2:
-            return False  # nothing, or a letter: rock 'n' roll
-        if prev is not None and self._is_title(prev) and (self.caps_nouns or not inner[0].islower()):
-            return False
-        if self._titled(inner, prev):
-            return False  # the name of a law, prize or campaign: ein „Gesetz zur Änderung des Mietrechts“
-        nxt = items[k + 1] if k + 1 < len(items) else None
-        if prev is not None and (
-            prev.text == "(" and n < LONG_QUOTE_WORDS or prev.kind == "W" and prev.low in self.attributor.source_first
-        ):
-            return False  # a gloss in brackets, or the source itself: laut „tagesschau.de“
-        if (
-            not self.caps_nouns
-            and n <= 3
-            and prev is not None
-            and nxt is not None
-            and prev.kind == nxt.kind == "W"
-            and prev.text[0].isupper()
-            and nxt.text[0].isupper()
-            and k > 1
-            and items[k - 2].kind == "W"
-        ):
-            return False  # a nickname inside a name: Dwayne “The Rock” Johnson
-        if self._named(items, k):
-            return False  # a name: „X“ genannt, sich „X“ (AIE) nennt, als „X“ bekannt
-        if (
-            prev is not None
-            and prev.kind == "W"
-            and (
-                prev.low in self.utterance
-                or prev.low in self.comparisons
-                and k > 1
-                and items[k - 2].low in self.utterance
-            )
-        ):
-            return True  # mit der Parole „…“, Sprüche wie „…“
-        if cued and prev is not None and prev.kind == "W" and prev.low in self.predicative:
-            return True  # nannte es einen „Putsch“ / als „Fest“ bezeichnet
-        if quoted_name and not _END_PUNCT.search(inner):
-            return False  # „Deep Sky Survey Institute“, „De Avondkrant“
-        if q.closed and n < LONG_QUOTE_WORDS and inner in repeated and self._name_like(inner):
-            return False  # quoted again and again and read as a name or term („Cupola“): not a remark
-        sentence_like = bool(_END_PUNCT.search(inner)) and n >= 2
-        if sentence_like or cued and prev is not None and prev.text == ":" and inner[-1] in ".!?":
-            return True  # a sentence, or one word said after the cue's colon: Er sagte: „Nein.“
-        if n >= LONG_QUOTE_WORDS:
-            # a long capitalised fragment after an article is usually a name: des „Gesetzes über …“
-            return context or not (
-                inner[0].isupper()
-                and prev is not None
-                and prev.kind == "W"
-                and (prev.low in self.attributor.dets or prev.low in self.attributor.preps)
-            )
-        initial = prev is None or prev.text == ":"
-        if (
-            n <= 4
-            and nxt is not None
-            and nxt.kind == "W"
-            and nxt.low in self.attributor.cue_first
-            and prev is not None
-            and prev.kind == "W"
-            and (prev.low in self.attributor.dets or prev.low in self.comparisons)
-        ):
-            return False  # the quoted name is the subject: Wie „heise online“ berichtet
-        if context and (inner[-1] in ",?!" or self._framed_after(items, k)):
-            return True  # "Yes," he said. / „Ja“, sagte er.
-        if inner[0].isupper() or not inner[0].isalpha():
-            # names, titles and terms are capitalised fragments; speech fragments need a frame
-            return n >= 4 and (context or initial) or n >= 3 and initial and context
-        return context or n >= 3
-
-    def _quoted_name(self, text: str, q: Quoted, tags: Optional[Dict[int, Tagged]]) -> bool:
-        """Whether the tagger reads the quoted words as a name or title: two or more proper names or foreign words
-        (``proper_tags``) and nothing but function words besides („Deep Sky Survey Institute“,
-        „De Avondkrant“)."""
-        if not tags or not self.proper_tags:
-            return False
-        proper = 0
-        for m in _WORDS.finditer(text, q.start, q.end):
-            tagged = tags.get(m.start())
-            if tagged is None or not tagged.tag:
-                return False
-            if tagged.tag in self.proper_tags:
-                proper += 1
-            elif m.group().lower() not in self.function_words:
-                return False
-        return proper >= 2
 
     def _separated(self, items: Sequence[Item], cue: int, quote: int) -> bool:
         """Whether a coordinated clause ("…, und rief …") lies between a cue after the quote and the quote."""
@@ -304,8 +119,8 @@ class QuoteRules:
             alone = len([it for it in items if it.kind != "P"]) == len(qs)
             for k in qs:
                 q = quotes[items[k].quote]
-                named = self._quoted_name(text, q, tags)
-                if not self.is_speech(text, q, items, k, context, bool(atts), repeated, named):
+                named = self.speech.quoted_name(text, q, tags)
+                if not self.speech(text, q, items, k, context, bool(atts), repeated, named):
                     continue
                 span = (q.start, q.end)
                 att = (
