@@ -146,9 +146,11 @@ def test_libpq_environment_and_urls_are_understood(postgres: dict, monkeypatch: 
 def test_progress_counts_the_answers_stored_through_the_other_server(
     postgres: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import prodigy_quotes.server.controller as controller
+    import prodigy_quotes.server.answers as answers
+    import prodigy_quotes.server.assignment as assignment
 
-    monkeypatch.setattr(controller, "TOUCH_EVERY", 0.0)  # count at once
+    for module in (answers, assignment):
+        monkeypatch.setattr(module, "TOUCH_EVERY", 0.0)  # count and renew at once
     tasks = [set_hashes({"text": f"„Satz {i}“, sagte Kim."}) for i in range(10)]
     config = {"allow_work_stealing": False, "auto_count_stream": True}
     one = Controller(components([dict(t) for t in tasks]), config=config)
