@@ -21,6 +21,7 @@ from .errors import InputError, QuotesError
 from .finder import add_quote_finder
 from .loaders import DATASET_PREFIX, Source
 from .loaders import get_stream as read_stream
+from .page_hooks import event_hooks
 from .pipeline import load_nlp
 from .schema import (
     COREF,
@@ -251,6 +252,7 @@ def components(
         "stream": stream,
         "exclude": list(exclude) or None,
         "validate_answer": make_validate_answer(span_labels),
+        "event_hooks": event_hooks(),
         "config": {
             "lang": nlp.lang,
             "labels": list(RELATION_LABELS),

@@ -17,6 +17,7 @@ from .compat import Arg, connect, recipe, split_string
 from .dbcommands import require_dataset
 from .errors import QuotesError
 from .hashing import REVIEW_TASK_KEYS, set_hashes
+from .page_hooks import event_hooks
 from .schema import EXTRA_QUOTE_LABELS, LINK_COLOURS, RELATION_LABELS, SPAN_COLOURS, SPAN_LABELS
 from .tasks import with_tokens
 
@@ -211,6 +212,7 @@ def quotes_review(
         "stream": review_stream(db, dataset, names, auto_accept, accept_single, _tokenizer(lang)),
         "before_db": lambda examples: [before_db_one(eg) for eg in examples],
         "validate_answer": make_validate_answer(span_labels),
+        "event_hooks": event_hooks(),
         "config": {
             "labels": list(RELATION_LABELS),
             "relations_span_labels": span_labels,

@@ -75,3 +75,13 @@ def test_label_colours_come_from_the_schema_alone():
     config = quotes_manual("ds", "blank:de", str(next(seeds.glob("*.txt"))))["config"]
     assert set(config["custom_theme"]["labels"].items()) <= set(SPAN_COLOURS.items())
     assert config["link_colours"] == LINK_COLOURS
+
+
+def test_the_server_is_generic():
+    """The annotation server imports nothing of quotes (finder, model, resolver, recipes): a recipe brings those."""
+    graph = _module_graph()
+    server = {name for name in graph if name.startswith("prodigy_quotes.server")}
+    generic = {"prodigy_quotes.compat", "prodigy_quotes.hashing", "prodigy_quotes.errors", "prodigy_quotes.config"}
+    allowed = server | generic | {"prodigy_quotes"}
+    for name in server:
+        assert graph[name] <= allowed, f"{name} imports {sorted(graph[name] - allowed)}"

@@ -284,6 +284,39 @@ def test_basic_auth(monkeypatch: pytest.MonkeyPatch) -> None:
         assert c.get("/health", auth=("kim", "s3cret")).json() == {"status": "alive"}
         res = c.post("/get_session_questions", json={"session_id": "anna"}, auth=("kim", "s3cret"))
         assert len(res.json()["tasks"]) == 1
+        assert c.get("/static/app.js").status_code == 401  # the page's files too
+        assert c.get("/static/app.js", auth=("kim", "s3cret")).status_code == 200
+
+
+def test_static_files_stay_inside_their_folder() -> None:
+    with client(components(make_tasks(1))) as c:
+        assert "javascript" in c.get("/static/api.js").headers["content-type"]
+        assert c.get("/static/../app.py").status_code == 404
+        assert c.get("/static/%2e%2e/app.py").status_code == 404
+        assert c.get("/static/nothing.js").status_code == 404
+
+
+def test_a_recipes_event_hooks_are_served_at_event_name() -> None:
+    """The server knows no quote logic: a recipe adds routes as Prodigy event hooks, ``hook(controller, **payload)``."""
+    comps = components(make_tasks(1))
+    comps["event_hooks"] = {"shout": lambda ctrl, *, word: {"loud": word.upper(), "dataset": ctrl.dataset}}
+    with client(comps) as c:
+        assert c.post("/event/shout", json={"word": "ja"}).json() == {"loud": "JA", "dataset": "news"}
+        assert c.post("/event/shout", json={"wort": "ja"}).status_code == 400
+        assert c.post("/event/whisper", json={}).status_code == 404
+
+
+def test_the_annotation_recipes_resolve_speakers_through_an_event_hook(tmp_path: Path) -> None:
+    text = "„Wir sind bereit“, sagte Kim Adler. „Wir kommen“, sagte er."
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"text": text}, ensure_ascii=False) + "\n", encoding="utf8")
+    with client(quotes_manual("news", "blank:de", str(source))) as c:
+        task = ask(c, "anna")["tasks"][0]
+        res = c.post("/event/resolve-speakers", json={"task": task})
+        assert res.status_code == 200, res.text
+        names = [s["name"] for s in res.json()["speakers"]]
+        assert names == ["Kim Adler", "Kim Adler"]
+        assert c.post("/event/resolve-speakers", json={"task": "nope"}).status_code == 400
 
 
 def test_basic_auth_needs_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -88,7 +88,7 @@ function resolveSpeakers() {
   resolveTimer = setTimeout(function () {
     var task = S.current;
     if (!task) return;
-    api('resolve_speakers', { task: { text: task.text, spans: task.spans, relations: task.relations } }).then(function (data) {
+    api('event/resolve-speakers', { task: { text: task.text, spans: task.spans, relations: task.relations } }).then(function (data) {
       if (S.current !== task) return;
       S.speakerNames = {};
       (data.speakers || []).forEach(function (r) { S.speakerNames[r.start + ':' + r.end] = r; });

@@ -1,0 +1,31 @@
+"""Event hooks the annotation recipes give the page (Prodigy's ``components["event_hooks"]``).
+
+The page calls them as ``window.prodigy.event(name, payload)`` does in Prodigy; the bundled server serves them at
+``POST /event/{name}``. Each hook is ``hook(controller, **payload)`` and returns JSON.
+"""
+
+from typing import Any, Callable, Dict, Optional
+
+
+def resolve_speakers(controller: Any, *, task: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Who each quote's speaker is (the page shows the name beside the mention): ``{"task": {...}}`` →
+    ``{"speakers": [{"start", "end", "name", "resolved", "id"}, ...]}``; a malformed task is a ``ValueError``."""
+    from .resolve import resolve_task  # the resolver's word lists load on first use, not with the recipe
+
+    if not isinstance(task, dict) or not isinstance(task.get("text"), str):
+        raise ValueError('expected {"task": {"text": ..., "spans": ..., "relations": ...}}')
+    try:
+        found = resolve_task(task, str(controller.config.get("lang") or "de"))
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"the task's spans or relations are malformed: {err}") from None
+    return {
+        "speakers": [
+            {"start": r.quote[0], "end": r.quote[1], "name": r.name, "resolved": r.resolved, "id": r.speaker_id}
+            for r in found
+        ]
+    }
+
+
+def event_hooks() -> Dict[str, Callable[..., Dict[str, Any]]]:
+    """The hooks of the annotation recipes (manual, correct, review)."""
+    return {"resolve-speakers": resolve_speakers}
