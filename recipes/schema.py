@@ -28,6 +28,9 @@ SPANS_KEY = "quotes"
 # The factories that write QUOTE spans and links to doc.spans[SPANS_KEY] (rules or a trained model).
 QUOTE_FACTORIES = frozenset({"quote_finder", "quote_detector", "quote_speaker_linker", "quote_cue_linker"})
 LINKS_ATTR = "quote_links"
+# What the rules read as the subject of the clause each quote ends (doc.user_data, a list of (quote start, quote
+# end, subject start, subject end) token offsets): a candidate feature for the speaker linker, whatever the rules chose.
+SUBJECTS_ATTR = "quote_clause_subjects"
 
 
 class Link(NamedTuple):

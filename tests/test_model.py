@@ -159,6 +159,28 @@ def test_linker_features_use_a_pipelines_parse_when_there_is_one():
     assert {"dep=sb", "pos=PROPN", "dep_head=sb|sagte"} <= set(parsed)
 
 
+def test_the_rules_tell_the_linker_the_subject_of_a_partial_quotes_clause():
+    """A quoted verdict inside a clause whose subject said it: the rules hand the clause's subject to the linker as
+    a feature of those tokens, whoever they linked."""
+    from prodigy_quotes.model.components import QuoteLinker, _DocRules, stash_rules
+    from prodigy_quotes.model.features import hashed
+    from prodigy_quotes.pipeline import load_quote_pipeline
+    from prodigy_quotes.schema import SUBJECTS_ATTR
+
+    nlp = load_quote_pipeline("patterns:de")
+    doc = nlp("Ministerin Jana Winter kritisierte den Plan des Landrats am Montag als „völlig verfehlt“.")
+    quote = next(s for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE)
+    ((qs, qe, ss, se),) = doc.user_data[SUBJECTS_ATTR]
+    assert (qs, qe) == (quote.start, quote.end) and doc[ss:se].text == "Ministerin Jana Winter"
+    stash_rules(doc)
+    linker = QuoteLinker(nlp.vocab, None, "quote_speaker_linker", "de", SPEAKER, 80)  # no network: features only
+    linker._pronouns = frozenset()
+    quoted = numpy.zeros((len(doc) + 1,), dtype="i")
+    idx, feats = linker._candidates(doc, quote, quoted, [], _DocRules.of(doc))
+    marked = hashed(["clause_subj=True"])[0]
+    assert [doc[i].text for i, f in zip(idx, feats) if marked in f] == ["Ministerin", "Jana", "Winter"]
+
+
 @pytest.fixture(scope="module")
 def parsing_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny German pipeline with a parser, standing in for a user's installed one."""

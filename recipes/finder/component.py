@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.training import Example
 
-from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, Link, add_link, set_links
+from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, SUBJECTS_ATTR, Link, add_link, set_links
 from ..scoring import Scorer, attribution_scores
 from .frames import FrameMatcher
 from .patterns import Patterns, build_patterns, default_patterns_dir, load_patterns
@@ -76,6 +76,7 @@ class QuoteFinder:
         parsed = self.use_parser and doc.has_annotation("DEP")
         spans: Dict[Tuple[int, int, str], Span] = {}
         links: List[Tuple[Span, Span, str]] = []
+        subjects: List[Tuple[int, int, int, int]] = []
         tags = _tagged(doc) if doc.has_annotation("TAG") else None
         rules = self.rules
         frames = self._frames(doc) if self._frames else []
@@ -95,11 +96,16 @@ class QuoteFinder:
                 speaker = self._span(doc, speaker_chars, SPEAKER, spans)
                 if speaker is not None:
                     links.append((quote, speaker, SPEAKER))
+            if found.subject is not None:
+                subject = doc.char_span(*found.subject, alignment_mode="expand")
+                if subject is not None and len(subject):
+                    subjects.append((quote.start, quote.end, subject.start, subject.end))
             for cue_chars in found.cue:
                 cue = self._span(doc, cue_chars, CUE, spans)
                 if cue is not None:
                     links.append((quote, cue, CUE))
         doc.spans[SPANS_KEY] = list(spans.values())
+        doc.user_data[SUBJECTS_ATTR] = subjects
         if len(links) < 8:
             for head, child, label in links:
                 add_link(doc, head, child, label)

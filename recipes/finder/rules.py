@@ -27,6 +27,7 @@ class Found(NamedTuple):
     quote: Span
     speaker: Optional[Span]
     cue: List[Span]
+    subject: Optional[Span] = None  # the subject of the clause the quote ends (a feature for the model)
 
 
 class _SentenceWords:
@@ -83,6 +84,7 @@ class QuoteRules:
             seen[key] = seen.get(key, 0) + 1
         repeated = frozenset(k for k, v in seen.items() if v > 1)
         found: List[Found] = []
+        subjects: Dict[Span, Optional[Span]] = {}
         last: Optional[Tuple[int, Attribution]] = None  # (sentence index, attribution with a speaker)
         pending: List[Tuple[int, Span]] = []  # quotes waiting for a speaker in the next sentence
         words = _SentenceWords(text, sents)
@@ -108,11 +110,7 @@ class QuoteRules:
                 atts = with_frames(self.attributor, items, atts, framed)
             spoken = [a for a in atts if a.speaker is not None]
             if pending:
-                for qsi, span in pending:
-                    if spoken and spoken[0].anchor <= 4 and (last is None or qsi - last[0] > 1):
-                        found.append(Found(span, spoken[0].speaker, spoken[0].cue))  # „…“ Das sagte Kim.
-                    else:
-                        found.extend(self._carry([(qsi, span)], last, si))  # the previous speaker goes on
+                found.extend(self._resolve_pending(pending, spoken, last, si))
                 pending = []
             context = bool(atts) or any(it.kind == "W" and it.low in self.reported for it in items)
             qs = [k for k, it in enumerate(items) if it.kind == "Q"]
@@ -123,6 +121,7 @@ class QuoteRules:
                 if not self.speech(text, q, items, k, context, bool(atts), repeated, named):
                     continue
                 span = (q.start, q.end)
+                subjects[span] = self.attributor.clause_subject(items, k)
                 att = (
                     min(spoken, key=lambda a: (self._separated(items, a.anchor, k), abs(a.anchor - k), a.anchor > k))
                     if spoken
@@ -145,7 +144,7 @@ class QuoteRules:
                 qi += 1
         if pending:
             found.extend(self._carry(pending, last, len(sents)))
-        return found
+        return [f._replace(subject=subjects.get(f.quote)) for f in found]
 
     def _wanted(self, sents: Sequence[Span], quotes: Sequence[Quoted], words: "_SentenceWords") -> bytearray:
         """Which sentences matter: a quote's own, the next one (a speaker named after a stand-alone quote) and the
@@ -163,6 +162,23 @@ class QuoteRules:
                 while qi < len(quotes) and quotes[qi].start < e:
                     qi += 1
         return wanted
+
+    def _resolve_pending(
+        self,
+        pending: List[Tuple[int, Span]],
+        spoken: List[Attribution],
+        last: Optional[Tuple[int, Attribution]],
+        si: int,
+    ) -> List[Found]:
+        """Stand-alone quotes of the sentence before: the speaker named at the start of this one („…“ Das sagte
+        Kim.), else the previous speaker goes on."""
+        out: List[Found] = []
+        for qsi, span in pending:
+            if spoken and spoken[0].anchor <= 4 and (last is None or qsi - last[0] > 1):
+                out.append(Found(span, spoken[0].speaker, spoken[0].cue))
+            else:
+                out.extend(self._carry([(qsi, span)], last, si))
+        return out
 
     @staticmethod
     def _carry(pending: List[Tuple[int, Span]], last: Optional[Tuple[int, Attribution]], si: int) -> List[Found]:

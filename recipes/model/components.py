@@ -17,7 +17,7 @@ from thinc.api import Model, Optimizer
 
 from ..finder.marks import MarkScanner
 from ..finder.patterns import builtin_patterns
-from ..schema import CUE, LINKS_ATTR, QUOTE, SPANS_KEY, SPEAKER, Link
+from ..schema import CUE, LINKS_ATTR, QUOTE, SPANS_KEY, SPEAKER, SUBJECTS_ATTR, Link
 from ..scoring import Scorer, cue_scores, quote_scores, speaker_scores
 from .features import SENT_END, candidate_features, hashed, null_features, quote_features
 from .lexicon import Lexicon, lexicons
@@ -65,6 +65,7 @@ class _DocRules(NamedTuple):
     speaker_norms: Set[str]  # capitalised words of those speakers (names said again elsewhere)
     quotes: Set[Tuple[int, int]]
     parsed: bool  # the pipeline's parse is there to use
+    subjects: List[Tuple[int, int, int, int]]  # the subject of the clause each rule quote ends
 
     @classmethod
     def of(cls, doc: Doc) -> "_DocRules":
@@ -76,6 +77,7 @@ class _DocRules(NamedTuple):
             {doc[i].norm_ for i in speakers if doc[i].is_title},
             {(s.start, s.end) for s in rules if s.label_ == QUOTE},
             doc.has_annotation("DEP"),
+            [tuple(t) for t in doc.user_data.get(SUBJECTS_ATTR, [])],
         )
 
 
@@ -286,6 +288,7 @@ class QuoteLinker(_Scored):
         if before:
             last = max(before, key=lambda l: l.head_end)
             prev_spk = set(range(last.child_start, last.child_end))
+        subject = {k for qs, qe, ss, se in ctx.subjects if qs < quote.end and quote.start < qe for k in range(ss, se)}
         idx, feats = [], []
         for i in range(lo, hi):
             if quote.start <= i < quote.end:
@@ -301,6 +304,7 @@ class QuoteLinker(_Scored):
                 "in_quote": bool(quoted[i]),
                 "rule_prev_spk": i in prev_spk,
                 "named_spk": tok.norm_ in ctx.speaker_norms and i not in ctx.speakers,
+                "clause_subj": i in subject,
             }
             idx.append(i)
             feats.append(
