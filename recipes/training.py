@@ -104,7 +104,8 @@ def make_config(
     else:
         nlp = spacy.blank(lang)
         sourced = []
-    add_syntax(nlp, load_patterns(patterns or default_patterns_dir(nlp.lang)).cue_words())
+    profile = load_patterns(patterns or default_patterns_dir(nlp.lang))
+    add_syntax(nlp, profile.cue_words(), profile.quote_marks())
     nlp.add_pipe("quote_finder")
     for name in MODEL_COMPONENTS:
         nlp.add_pipe(name)

@@ -139,3 +139,23 @@ def test_the_tagger_saves_and_loads_with_a_pipeline(tagged, tmp_path):
     loaded = spacy.load(tmp_path / "pipeline")
     assert loaded.pipe_names == ["quote_tagger_de", "quote_finder"]
     assert _speakers(loaded, "Demgegenüber sagte der Minister: „Wir werden das prüfen.“") == [["der Minister"]]
+
+
+def test_a_users_quote_marks_reach_the_tagger(tmp_path):
+    """The tagger tags the sentences next to the finder's own quotation marks, a user's new pair included, and
+    keeps them with a saved pipeline."""
+    import shutil
+
+    from prodigy_quotes.finder import default_patterns_dir
+
+    folder = tmp_path / "patterns"
+    shutil.copytree(default_patterns_dir("de"), folder)
+    (folder / "marks.jsonl").write_text('{"kind": "quote", "open": "⟪", "close": "⟫"}\n', encoding="utf8")
+    text = "Demgegenüber sagte der Minister: ⟪Wir werden das prüfen.⟫"
+    builtin = add_quote_finder(spacy.blank("de"))
+    assert not any(t.tag_ for t in builtin(text))  # no mark it knows: the sentence is not tagged
+    nlp = add_quote_finder(spacy.blank("de"), patterns_dir=folder)
+    assert nlp(text)[1].tag_ == "VVFIN"
+    assert _speakers(nlp, text) == [["der Minister"]]
+    nlp.to_disk(tmp_path / "pipeline")
+    assert "⟪" in spacy.load(tmp_path / "pipeline").get_pipe("quote_tagger_de").quote_marks

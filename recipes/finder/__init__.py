@@ -34,7 +34,7 @@ def add_quote_finder(
     """
     patterns = load_patterns(patterns_dir if patterns_dir is not None else default_patterns_dir(nlp.lang))
     # German without a tagger of its own: HanTa's tags tell the rules what can be a speaker
-    add_syntax(nlp, patterns.cue_words())
+    add_syntax(nlp, patterns.cue_words(), patterns.quote_marks())
     if name in nlp.pipe_names:
         finder = nlp.replace_pipe(name, "quote_finder")
     else:

@@ -194,6 +194,10 @@ class Patterns:
         """The first words of the cues and the words of the frames' cues (where attribution starts)."""
         return frozenset(key[0] for key in self.cues) | frozenset().union(*map(frame_words, self.frames))
 
+    def quote_marks(self) -> FrozenSet[str]:
+        """Every opening and closing quotation mark of the pairs."""
+        return frozenset(self.pairs) | frozenset().union(*self.pairs.values())
+
     def source_words(self) -> FrozenSet[str]:
         """The cue words of the frames whose speaker is a noun phrase beside them (``laut``, ``zufolge``)."""
         return frozenset().union(*(frame_words(f) for f in self.frames if f.get("np")))

@@ -17,7 +17,7 @@ weaker (87 % STTS accuracy measured); spaCy's lookup lemmas give no tags.
 
 import functools
 from pathlib import Path
-from typing import Any, FrozenSet, Iterable, List, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Sequence, Tuple
 
 import numpy
 import srsly
@@ -30,7 +30,7 @@ from ..schema import QUOTE_FACTORIES
 
 MODEL_FILE = "morphmodel_ger.pgz"
 CUE_WORDS_FILE = "cue_words.json"
-QUOTE_CHARS = frozenset('„“”»«"‚‘’›‹')
+QUOTE_CHARS = frozenset('„“”»«"‚‘’›‹')  # until the finder's patterns say which marks pair (add_syntax)
 SENTENCE_ENDS = frozenset(".!?")
 STAND_IN_NOUN = "Haus"  # tagged in place of an unknown compound noun, without the slow analysis
 STAND_IN_NAME = "Scharping"  # tagged in place of any other unknown capitalised word: a name, most often
@@ -107,10 +107,6 @@ def _ends_sentence(text: str) -> bool:
     return text in SENTENCE_ENDS or "\n" in text and not text.strip()
 
 
-def _has_quote_mark(text: str) -> bool:
-    return text[:1] in QUOTE_CHARS or text[-1:] in QUOTE_CHARS
-
-
 def _wants_lemma(word: str, tag: str) -> bool:
     """Whether the word's lemma is worth HanTa's analysis (see ``LEMMA_TAG_PREFIXES``)."""
     return tag.startswith(LEMMA_TAG_PREFIXES) or tag == "NN" and word.endswith(PLURAL_ENDINGS)
@@ -133,6 +129,7 @@ class QuoteTagger:
         self._hanta: Any = None
         self.cue_words: FrozenSet[str] = frozenset()
         self._cue_hashes = numpy.zeros((0,), dtype="uint64")
+        self.quote_marks: FrozenSet[str] = QUOTE_CHARS
         self._lemma = functools.lru_cache(maxsize=MEMO_SIZE)(self._analyse_lemma)
 
     @property
@@ -152,6 +149,13 @@ class QuoteTagger:
         """Tag only sentences holding one of these (lower-case) words near a quotation mark."""
         self.cue_words = frozenset(w.lower() for w in words)
         self._cue_hashes = numpy.asarray([hash_string(w) for w in self.cue_words], dtype="uint64")
+
+    def set_quote_marks(self, marks: Iterable[str]) -> None:
+        """The quotation marks of the finder's patterns (a user's pairs included), next to which sentences are tagged."""
+        self.quote_marks = frozenset(marks) or QUOTE_CHARS
+
+    def _has_quote_mark(self, text: str) -> bool:
+        return text[:1] in self.quote_marks or text[-1:] in self.quote_marks
 
     def __call__(self, doc: Doc) -> Doc:
         """Set ``tag_``, ``pos_`` and ``lemma_`` on the tokens of the chosen sentences."""
@@ -181,7 +185,7 @@ class QuoteTagger:
         sentences = self._sentences(doc, arr[:, 0])
         if self.scope != "all" and sentences:
             strings = doc.vocab.strings
-            marks = [h for h in numpy.unique(arr[:, 0]) if _has_quote_mark(strings[h])]
+            marks = [h for h in numpy.unique(arr[:, 0]) if self._has_quote_mark(strings[h])]
             quote_at = numpy.isin(arr[:, 0], marks)
             cue_at = numpy.isin(arr[:, 1], self._cue_hashes) if self.cue_words else numpy.ones(len(doc), dtype=bool)
             quoted = [bool(quote_at[a:b].any()) for a, b in sentences]
@@ -199,7 +203,7 @@ class QuoteTagger:
         cache = self.hanta.cache
         for i, token in enumerate(sentence):
             word = token.text
-            if word[:1] in QUOTE_CHARS:
+            if word[:1] in self.quote_marks:
                 word = '"'
             elif i > 0 and word[:1].isupper() and len(word) > 3 and not word.isupper() and word.lower() not in cache:
                 word = STAND_IN_NOUN if self._compound(word.lower()) else STAND_IN_NAME
@@ -231,23 +235,32 @@ class QuoteTagger:
         lemma = self.hanta.analyze(word, taglevel=1, pos=_hanta_tag(tag))
         return lemma[0] if isinstance(lemma, tuple) and lemma and isinstance(lemma[0], str) else word
 
-    # the cue words travel with a saved pipeline (HanTa's model is in its own package)
+    # the cue words and quote marks travel with a saved pipeline (HanTa's model is in its own package)
+    def _profile(self) -> Dict[str, List[str]]:
+        return {"cue_words": sorted(self.cue_words), "quote_marks": sorted(self.quote_marks)}
+
+    def _set_profile(self, profile: Any) -> None:
+        if isinstance(profile, list):  # saved before the marks were kept: cue words only
+            profile = {"cue_words": profile}
+        self.set_cue_words(profile.get("cue_words", []))
+        self.set_quote_marks(profile.get("quote_marks", []))
+
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
-        return srsly.msgpack_dumps({"cue_words": sorted(self.cue_words)})
+        return srsly.msgpack_dumps(self._profile())
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = tuple()) -> "QuoteTagger":
-        self.set_cue_words(srsly.msgpack_loads(data)["cue_words"])
+        self._set_profile(srsly.msgpack_loads(data))
         return self
 
     def to_disk(self, path: Any, *, exclude: Iterable[str] = tuple()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / CUE_WORDS_FILE, sorted(self.cue_words))
+        srsly.write_json(path / CUE_WORDS_FILE, self._profile())
 
     def from_disk(self, path: Any, *, exclude: Iterable[str] = tuple()) -> "QuoteTagger":
         file = Path(path) / CUE_WORDS_FILE
         if file.exists():
-            self.set_cue_words(srsly.read_json(file))
+            self._set_profile(srsly.read_json(file))
         return self
 
 
@@ -265,9 +278,10 @@ def has_tagger(nlp: Language) -> bool:
     return any({"token.tag", "token.pos"} & set(nlp.get_pipe_meta(name).assigns) for name in nlp.pipe_names)
 
 
-def add_syntax(nlp: Language, cue_words: Iterable[str] = ()) -> Language:
+def add_syntax(nlp: Language, cue_words: Iterable[str] = (), quote_marks: Iterable[str] = ()) -> Language:
     """Add the German tagger before the quote components of a German pipeline that has no tagger of its own;
-    ``cue_words``: the words whose sentences it tags (the finder's cue and source words)."""
+    ``cue_words``: the words whose sentences it tags (the finder's cue and source words), ``quote_marks``: the
+    marks they must lie next to (the finder's pairs)."""
     if nlp.lang != "de" or has_tagger(nlp):
         return nlp
     quote_parts = [name for name in nlp.pipe_names if nlp.get_pipe_meta(name).factory in QUOTE_FACTORIES]
@@ -276,6 +290,7 @@ def add_syntax(nlp: Language, cue_words: Iterable[str] = ()) -> Language:
     else:
         tagger = nlp.add_pipe("quote_tagger_de", last=True)
     tagger.set_cue_words(cue_words)
+    tagger.set_quote_marks(quote_marks)
     return nlp
 
 
