@@ -28,23 +28,6 @@ Task = Dict[str, Any]
 COREF = "COREF"
 _WORD = re.compile(r"[\w-]+", re.UNICODE)
 
-# what the words of a mention say about gender and number, per language (the pronouns' own, and cues in nouns)
-PRONOUN_FEATURES = {
-    "de": {"er": "m", "ihm": "m", "ihn": "m", "dieser": "m", "sie": "f|p", "ihr": "f", "diese": "f|p", "wir": "p"},
-    "en": {"he": "m", "him": "m", "she": "f", "her": "f", "they": "p", "them": "p"},
-}
-# words that show a person's gender (kinship, forms of address); German nouns in -in are feminine too
-FEMININE_WORDS = frozenset(
-    "frau ms mrs miss madam schwester mutter tochter witwe königin ehefrau sister mother daughter wife queen woman".split()
-)
-MASCULINE_WORDS = frozenset(
-    "herr mr sir bruder vater sohn witwer könig ehemann mann brother father son husband king man".split()
-)
-NOT_FEMININE_IN = frozenset("berlin termin benzin kamin medizin disziplin magazin protein terrain".split())
-# German adverbs that point back at an earlier source ("Demnach hat ...": according to it): left unresolved
-ANAPHORIC = {"de": frozenset({"demnach", "danach", "demzufolge"}), "en": frozenset()}
-PLURAL_WORDS = {"beide", "zwei", "drei", "both", "two", "three"}
-
 
 class Resolution(NamedTuple):
     """The speaker of one quote: its mention as written, the name it resolves to, and the article's id for it."""
@@ -59,15 +42,17 @@ class Resolution(NamedTuple):
 def _features(text: str, lang: str) -> str:
     """ "m", "f", "p" (plural), "f|p" or "" for a mention, from its words."""
     words = [w.lower() for w in _WORD.findall(text)]
-    if len(words) == 1 and words[0] in PRONOUN_FEATURES.get(lang, {}):
-        return PRONOUN_FEATURES[lang][words[0]]
-    if any(w in PLURAL_WORDS or w.endswith("innen") for w in words):
+    pronouns = _pronoun_features(lang)
+    if len(words) == 1 and words[0] in pronouns:
+        return pronouns[words[0]]
+    if any(w in _words_of(lang, "plural_word") or w.endswith("innen") for w in words):
         return "p"
     nouns = [w.lower() for w in _WORD.findall(text) if w[:1].isupper()]
-    feminine_noun = lang == "de" and any(w.endswith("in") and len(w) > 5 and w not in NOT_FEMININE_IN for w in nouns)
-    if any(w in FEMININE_WORDS for w in words) or feminine_noun:
+    not_feminine = _words_of(lang, "not_feminine")
+    feminine_noun = lang == "de" and any(w.endswith("in") and len(w) > 5 and w not in not_feminine for w in nouns)
+    if any(w in _words_of(lang, "feminine") for w in words) or feminine_noun:
         return "f"
-    if any(w in MASCULINE_WORDS for w in words):
+    if any(w in _words_of(lang, "masculine") for w in words):
         return "m"
     return _noun_features(text) if lang == "de" else ""
 
@@ -177,14 +162,23 @@ def _patterns(lang: str) -> Optional[Patterns]:
         return None
 
 
+@functools.lru_cache(maxsize=None)
 def _words_of(lang: str, *kinds: str) -> frozenset:
+    """The words of these kinds in the language's patterns (gender words, anaphoric adverbs, ...)."""
     patterns = _patterns(lang)
     return frozenset(w for kind in kinds for w in patterns.of(kind)) if patterns else frozenset()
 
 
 @functools.lru_cache(maxsize=None)
+def _pronoun_features(lang: str) -> Dict[str, str]:
+    """What each pronoun of the language says of gender and number (``pronoun_features`` lines)."""
+    patterns = _patterns(lang)
+    return dict(patterns.pronoun_features) if patterns else {}
+
+
+@functools.lru_cache(maxsize=None)
 def _pronouns(lang: str) -> frozenset:
-    return _words_of(lang, "pronoun") | frozenset(PRONOUN_FEATURES.get(lang, {}))
+    return _words_of(lang, "pronoun") | frozenset(_pronoun_features(lang))
 
 
 def resolve_task(task: Task, lang: str = "de") -> List[Resolution]:
@@ -275,7 +269,7 @@ def _resolve(
         antecedent = _before_comma(text, mention[0], lang)  # "Abdel Kader Dschassim, der ...", "so Celebi, die"
         if antecedent:
             return _adopt(speakers, antecedent, written, lang)
-    if written.lower() in ANAPHORIC.get(lang, frozenset()):
+    if written.lower() in _words_of(lang, "anaphoric"):
         return None  # "Demnach ...": according to a document or statement before; no rule tells which
     if written.lower() in pronouns:
         return _antecedent(mention, written, text, lang, speakers, by_mention)
@@ -343,7 +337,7 @@ def _noun_phrases(text: str, end: int, reach: int = 400) -> List[Tuple[int, str]
         article, noun = match.group(1).lower(), match.group(2).lower()
         before = text[: match.start()].rstrip()
         opens = not before or before[-1] in ".!?:\n"
-        person = noun.endswith(("in", "innen")) and noun not in NOT_FEMININE_IN and len(noun) > 5
+        person = noun.endswith(("in", "innen")) and noun not in _words_of("de", "not_feminine") and len(noun) > 5
         if opens or person:
             phrase = _Phrase(match.group(0))
             phrase.features = _features(phrase, "de") or {"die": "f|p", "eine": "f", "der": "m", "ein": "m"}[article]

@@ -76,3 +76,18 @@ def test_trainable_components_name_their_network_in_the_config():
         nlp.add_pipe(name)
         assert nlp.config["components"][name]["model"]["@architectures"] == ARCHITECTURE
         assert "doc.spans" in nlp.get_pipe_meta(name).assigns
+
+
+def test_the_resolvers_word_lists_are_pattern_data(tmp_path):
+    """What a pronoun or a noun says of gender and number is read from pattern lines, checked like the others."""
+    patterns = load_patterns(default_patterns_dir("de"))
+    assert patterns.pronoun_features["er"] == "m" and patterns.pronoun_features["sie"] == "f|p"
+    assert "mutter" in patterns.of("feminine") and "demnach" in patterns.of("anaphoric")
+    path = tmp_path / "people.jsonl"
+    path.write_text(
+        '{"kind": "quote", "open": "„", "close": "“"}\n{"kind": "pronoun_features", "text": "es", "features": "n"}\n',
+        encoding="utf8",
+    )
+    with pytest.raises(PatternError) as err:
+        load_patterns(path)
+    assert f"{path}, line 2" in str(err.value) and '"features" must be one of' in str(err.value)

@@ -69,6 +69,13 @@ name_particle  ``text``: particles inside surnames (``von der Leyen``, ``de Maiz
                after them they belong to it, not a prepositional phrase.
 connector      ``text``: lower-case words inside a capitalised name or title (``Bank of England
                Governor Andrew Bailey``, ``Secretary of State``): not a preposition there.
+pronoun_features ``text``: pronouns, ``features``: what they say of the person they stand for, ``"m"``,
+               ``"f"``, ``"p"`` (plural) or ``"f|p"`` (German ``sie``): the speaker resolver's agreement.
+feminine       ``text``: words that show a woman (``Frau``, ``Mutter``, ``Mrs``: English forms of address and
+               kinship words are listed for German too, as German news uses them); ``masculine``: a man.
+               German nouns in ``-in`` are feminine too, except the ``not_feminine`` ones (``Berlin``).
+anaphoric      ``text``: adverbs pointing back at an earlier source (``demnach``): a speaker left unresolved.
+plural_word    ``text``: words that make a mention plural (``beide``, ``zwei``, ``both``).
 language       no ``text``; one line of settings for the language, each optional:
                ``capitalised_nouns`` (true: nouns are found by their capital letter, as in
                German), ``number_noun`` (a regular expression for nouns written with a number,
@@ -140,8 +147,14 @@ WORD_KINDS = (
     "plural",
     "name_particle",
     "comparison",
+    "feminine",
+    "masculine",
+    "not_feminine",
+    "anaphoric",
+    "plural_word",
 )
-KINDS = ("quote", "cue", "source", "frame", "language") + WORD_KINDS
+KINDS = ("quote", "cue", "source", "frame", "language", "pronoun_features") + WORD_KINDS
+PRONOUN_FEATURES = ("m", "f", "p", "f|p")
 LANGUAGE_SETTINGS = {
     "capitalised_nouns": bool,
     "not_noun_tags": list,
@@ -189,6 +202,7 @@ class Patterns:
     words: Dict[str, FrozenSet[str]] = field(default_factory=dict)
     language: Dict[str, Any] = field(default_factory=dict)  # the ``language`` line's settings
     frames: List[Dict[str, Any]] = field(default_factory=list)  # the ``frame`` lines, in file order
+    pronoun_features: Dict[str, str] = field(default_factory=dict)  # pronoun -> "m", "f", "p" or "f|p"
 
     def cue_words(self) -> FrozenSet[str]:
         """The first words of the cues and the words of the frames' cues (where attribution starts)."""
@@ -257,6 +271,10 @@ def _check_entry(entry: Any, where: str) -> Dict[str, Any]:
         )
     if kind == "cue" and "particle" in entry and not (isinstance(entry["particle"], str) and entry["particle"].strip()):
         raise PatternError(f'{where}: "particle" must be a word, got {entry["particle"]!r}')
+    if kind == "pronoun_features" and entry.get("features") not in PRONOUN_FEATURES:
+        raise PatternError(
+            f'{where}: "features" must be one of {", ".join(PRONOUN_FEATURES)}, got {entry.get("features")!r}'
+        )
     if kind == "source" and entry.get("np", "after") not in ("after", "before"):
         raise PatternError(f'{where}: "np" must be "after" or "before", got {entry.get("np")!r}')
     return entry
@@ -303,6 +321,8 @@ def build_patterns(entries: Iterable[Dict[str, Any]]) -> Patterns:
                 pats.cues.setdefault(key, []).append(
                     Cue(key, particle.lower().strip() if particle else None, entry.get("speaker", "subject"))
                 )
+            elif kind == "pronoun_features":
+                pats.pronoun_features[text.lower()] = entry["features"]
             elif kind == "source":
                 sources.append((key, entry.get("np", "after"), bool(entry.get("after_comma", False))))
             else:
