@@ -45,14 +45,15 @@ def _features(text: str, lang: str) -> str:
     pronouns = _pronoun_features(lang)
     if len(words) == 1 and words[0] in pronouns:
         return pronouns[words[0]]
-    if any(w in _words_of(lang, "plural_word") or w.endswith("innen") for w in words):
+    plural = _words_of(lang, "plural_word")
+    if any(w in plural or w.endswith("innen") for w in words):
         return "p"
     nouns = [w.lower() for w in _WORD.findall(text) if w[:1].isupper()]
     not_feminine = _words_of(lang, "not_feminine")
     feminine_noun = lang == "de" and any(w.endswith("in") and len(w) > 5 and w not in not_feminine for w in nouns)
-    if any(w in _words_of(lang, "feminine") for w in words) or feminine_noun:
+    if not _words_of(lang, "feminine").isdisjoint(words) or feminine_noun:
         return "f"
-    if any(w in _words_of(lang, "masculine") for w in words):
+    if not _words_of(lang, "masculine").isdisjoint(words):
         return "m"
     return _noun_features(text) if lang == "de" else ""
 

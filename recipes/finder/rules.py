@@ -6,7 +6,6 @@ or a cue word are looked at word by word.
 """
 
 import bisect
-import re
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .attribution import Attribution, Attributor, Span
@@ -14,11 +13,10 @@ from .frames import FrameHit
 from .marks import MarkScanner, Quoted
 from .patterns import Patterns
 from .sentences import Item, Tagged, sentence_items, split_sentences
-from .speech import SpeechTest
+from .speech import WORDS, SpeechTest
 
 CARRY_SENTENCES = 2  # how far back a quote without a cue may take its speaker from
 REPORTED_RUN = 4  # how many sentences of reported speech a speaker is carried across, at most
-_WORDS = re.compile(r"\w+")
 
 
 class Found(NamedTuple):
@@ -42,7 +40,7 @@ class _SentenceWords:
     def __getitem__(self, si: int) -> List[str]:
         if si not in self.read:
             s, e = self.sents[si]
-            self.read[si] = _WORDS.findall(self.text[s:e].lower())
+            self.read[si] = WORDS.findall(self.text[s:e].lower())
         return self.read[si]
 
 
@@ -90,8 +88,9 @@ class QuoteRules:
         words = _SentenceWords(text, sents)
         wanted = self._wanted(sents, quotes, words)
         qi = 0
+        frame_starts = [h.start for h in frames]
         for si, (s, e) in enumerate(sents):
-            framed = _within(frames, s, e)
+            framed = _within(frames, frame_starts, s, e)
             if not wanted[si]:
                 continue
             while qi < len(quotes) and quotes[qi].end <= s:
@@ -217,9 +216,9 @@ def with_frames(
     return sorted(atts, key=lambda a: a.anchor)
 
 
-def _within(hits: Sequence[FrameHit], start: int, end: int) -> List[FrameHit]:
-    """The hits (in text order) that lie between ``start`` and ``end``."""
-    lo = bisect.bisect_left([h.start for h in hits], start) if hits else 0
+def _within(hits: Sequence[FrameHit], starts: Sequence[int], start: int, end: int) -> List[FrameHit]:
+    """The hits (in text order, starting at ``starts``) that lie between ``start`` and ``end``."""
+    lo = bisect.bisect_left(starts, start)
     out = []
     for hit in hits[lo:]:
         if hit.start >= end:

@@ -108,6 +108,11 @@ class _Scored(TrainablePipe):
     ) -> Tuple[List[numpy.ndarray], Callable[[numpy.ndarray], numpy.ndarray]]:
         raise NotImplementedError
 
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
+        """The figures of the configured scorer (by default: quote exact and overlap F1 for the detector,
+        end-to-end quote→speaker F1 for the speaker linker, cue accuracy on found quotes for the cue linker)."""
+        return self.scorer(examples, **kwargs)
+
     def update(
         self,
         examples: Iterable[Example],
@@ -238,10 +243,6 @@ class QuoteDetector(_Scored):
         for doc, spans in zip(docs, quotes):
             doc.spans[SPANS_KEY] = [Span(doc, s.start, s.end, label=QUOTE) for s in spans]
             doc.user_data[LINKS_ATTR] = []
-
-    def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
-        """The figures of the configured scorer (direct-quote exact and overlap F1 by default)."""
-        return self.scorer(examples, **kwargs)
 
 
 class QuoteLinker(_Scored):
@@ -471,11 +472,6 @@ class QuoteLinker(_Scored):
                 links.append(Link(quote.start, quote.end, child.start, child.end, self.label))
             doc.spans[SPANS_KEY] = list(spans.values())
             doc.user_data[LINKS_ATTR] = [tuple(link) for link in dict.fromkeys(links)]
-
-    def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
-        """The figures of the configured scorer (end-to-end quote→speaker F1 for the speaker linker, cue accuracy
-        on found quotes for the cue linker, by default)."""
-        return self.scorer(examples, **kwargs)
 
 
 def _model_config(width: int, n_hash: int, seed: int) -> Dict[str, Any]:
