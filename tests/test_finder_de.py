@@ -571,3 +571,40 @@ def test_a_name_and_its_apposition_before_the_cue(nlp):
 
 def test_an_initial_stays_inside_the_name(nlp):
     assert find(nlp, "„Wir investieren“, sagte BDI-Präsident Jürgen R. Tamm.")[0][1] == ["BDI-Präsident Jürgen R. Tamm"]
+
+
+def test_the_finder_reads_the_pipelines_sentences_and_joins_those_a_quote_spans():
+    """With a sentencizer in the pipeline the finder takes its sentences, but a boundary inside a quote never
+    parts the quote from its frame."""
+    from prodigy_quotes.finder.sentences import doc_sentences
+
+    nlp = spacy.blank("de")
+    nlp.add_pipe("sentencizer")
+    text = "Der Rat tagte lange. „Wir sind bereit. Wir warten nicht“, sagte Ute Kamper. Dann ging sie."
+    doc = nlp(text)
+    assert len(list(doc.sents)) == 4  # the sentencizer splits inside the quote
+    finder = add_quote_finder(nlp).get_pipe("quote_finder")
+    quotes = finder.rules.scanner.scan(text)
+    sents = [text[s:e].strip() for s, e in doc_sentences(doc, quotes, frozenset())]
+    assert sents == ["Der Rat tagte lange.", "„Wir sind bereit. Wir warten nicht“, sagte Ute Kamper.", "Dann ging sie."]
+    assert find(nlp, text) == [("„Wir sind bereit. Wir warten nicht“", ["Ute Kamper"], ["sagte"])]
+
+
+def test_the_rules_read_the_tags_a_pipelines_own_tagger_set():
+    """A tag set by any component of the pipeline reaches the rules on the token itself: here a tagger that
+    takes one name for an adverb keeps it from being the speaker."""
+    from spacy.language import Language
+
+    @Language.component("test_mark_adverb", assigns=["token.tag"])
+    def mark_adverb(doc):
+        for token in doc:
+            token.tag_ = "ADV" if token.text == "Mayer" else "NN"
+        return doc
+
+    text = "„Wir sind bereit“, sagte Mayer."
+    plain = add_quote_finder(spacy.blank("de"))
+    assert find(plain, text)[0][1] == ["Mayer"]
+    tagged = spacy.blank("de")
+    tagged.add_pipe("test_mark_adverb")
+    add_quote_finder(tagged)
+    assert find(tagged, text)[0][1] == []

@@ -3,9 +3,10 @@
 from typing import Tuple
 
 import pytest
+import spacy
 from prodigy_quotes.finder.patterns import builtin_patterns
 from prodigy_quotes.finder.rules import QuoteRules
-from prodigy_quotes.finder.sentences import sentence_items
+from prodigy_quotes.finder.sentences import TokenIndex, sentence_items
 from prodigy_quotes.finder.speech import CHECKS, SpeechTest
 
 
@@ -17,7 +18,7 @@ def rules() -> QuoteRules:
 def _decide(rules: QuoteRules, sentence: str, context: bool, which: int = 0) -> Tuple[str, bool]:
     """Which check decides the ``which``-th quote of ``sentence`` (a sentence of its own), and how."""
     quotes = rules.scanner.scan(sentence)
-    items = sentence_items(sentence, 0, len(sentence), quotes, 0)
+    items = sentence_items(TokenIndex(spacy.blank("de")(sentence)), 0, len(sentence), quotes, 0)
     k = [i for i, it in enumerate(items) if it.kind == "Q"][which]
     test = rules.speech
     return test.decide(test.read(sentence, quotes[which], items, k, context, cued=context))

@@ -8,9 +8,7 @@ pipeline, so a saved pipeline loads without this repository.
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
-import numpy
 import srsly
-from spacy.attrs import TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.training import Example
@@ -20,7 +18,6 @@ from ..scoring import Scorer, attribution_scores
 from .frames import FrameMatcher
 from .patterns import Patterns, build_patterns, default_patterns_dir, load_patterns
 from .rules import QuoteRules
-from .sentences import Tagged
 
 PATTERNS_FILE = "patterns.jsonl"
 ENTITY_SPEAKERS = frozenset({"PER", "PERSON", "ORG", "NORP", "GPE"})
@@ -77,11 +74,10 @@ class QuoteFinder:
         spans: Dict[Tuple[int, int, str], Span] = {}
         links: List[Tuple[Span, Span, str]] = []
         subjects: List[Tuple[int, int, int, int]] = []
-        tags = _tagged(doc) if doc.has_annotation("TAG") else None
         rules = self.rules
         frames = self._frames(doc) if self._frames else []
         framed = {hit.cue[0] for hit in frames if hit.cue}  # a frame's speaker stands, whatever the parse says
-        for found in rules.find(doc.text, tags, frames):
+        for found in rules.find(doc, frames):
             quote = self._span(doc, found.quote, QUOTE, spans)
             if quote is None:
                 continue
@@ -190,17 +186,6 @@ def _snap(chars: Tuple[int, int], ents: List[Span]) -> Tuple[int, int]:
         if ent.start_char >= chars[0] and ent.end_char <= chars[1]:
             return (ent.start_char, ent.end_char)
     return chars
-
-
-def _tagged(doc: Doc) -> Dict[int, Tagged]:
-    """What the pipeline knows of the tagged tokens, by character offset (only those: a tagger may tag a few
-    sentences of a long article)."""
-    morph = doc.has_annotation("MORPH")
-    found = {}
-    for i in numpy.flatnonzero(doc.to_array(TAG)):
-        token = doc[int(i)]
-        found[token.idx] = Tagged(token.tag_, token.lemma_, str(token.morph) if morph else "")
-    return found
 
 
 @Language.factory(

@@ -1,19 +1,21 @@
-"""The quote finder on plain text: quotes, which of them are speech, and who said them.
+"""The quote finder on a Doc: quotes, which of them are speech, and who said them.
 
-Works on character offsets so it is independent of tokenization and linear in the text:
-regular expressions find marks, sentence ends and cue words; only sentences holding a quote
-or a cue word are looked at word by word.
+Quotation marks are paired by a scanner of their own on the text; everything else reads the Doc's tokens, with
+the tags, lemmas and morphology the pipeline set. Spans are character offsets. Only sentences holding a quote or
+a cue word are looked at word by word, so the work stays linear in the text.
 """
 
 import bisect
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+from spacy.tokens import Doc
+
 from .attribution import Attribution, Attributor, Span
 from .frames import FrameHit
 from .marks import MarkScanner, Quoted
 from .patterns import Patterns
-from .sentences import Item, Tagged, sentence_items, split_sentences
-from .speech import WORDS, SpeechTest
+from .sentences import Item, TokenIndex, doc_sentences, sentence_items
+from .speech import SpeechTest
 
 CARRY_SENTENCES = 2  # how far back a quote without a cue may take its speaker from
 REPORTED_RUN = 4  # how many sentences of reported speech a speaker is carried across, at most
@@ -32,15 +34,14 @@ class _SentenceWords:
     """The lower-case words of each sentence, read the first time a sentence's words are asked for (most
     sentences of a long article never are)."""
 
-    def __init__(self, text: str, sents: Sequence[Span]) -> None:
-        self.text = text
+    def __init__(self, index: TokenIndex, sents: Sequence[Span]) -> None:
+        self.index = index
         self.sents = sents
         self.read: Dict[int, List[str]] = {}
 
     def __getitem__(self, si: int) -> List[str]:
         if si not in self.read:
-            s, e = self.sents[si]
-            self.read[si] = WORDS.findall(self.text[s:e].lower())
+            self.read[si] = self.index.words(*self.sents[si])
         return self.read[si]
 
 
@@ -66,16 +67,17 @@ class QuoteRules:
         return any(it.kind == "W" and it.low in self.coordinators for it in items[quote + 1 : cue])
 
     # -- the whole text ---------------------------------------------------------------------
-    def find(self, text: str, tags: Optional[Dict[int, Tagged]] = None, frames: Sequence[FrameHit] = ()) -> List[Found]:
-        """Direct quotes of ``text`` with speakers and cues; ``tags``: what the pipeline knows of each token
-        (tag, lemma, morphology) by the character offset where it starts, where it tagged: the rules then never
-        take a word whose tag says it is no noun, such as an adverb, as a speaker, and prefer the subject.
+    def find(self, doc: Doc, frames: Sequence[FrameHit] = ()) -> List[Found]:
+        """Direct quotes of ``doc`` with speakers and cues. Where the pipeline tagged a token, the rules never take
+        a word whose tag says it is no noun, such as an adverb, as a speaker, and prefer the subject.
         ``frames``: where the pattern files' frames matched (in text order); each replaces what the other
         patterns found inside it."""
+        text = doc.text
         quotes = self.scanner.scan(text)
         if not quotes:
             return []
-        sents = split_sentences(text, quotes, self.abbreviations, self.starters)
+        index = TokenIndex(doc)
+        sents = doc_sentences(doc, quotes, self.abbreviations, self.starters)
         seen: Dict[str, int] = {}
         for q in quotes:
             key = text[q.start + 1 : q.end - 1].strip()
@@ -85,7 +87,7 @@ class QuoteRules:
         subjects: Dict[Span, Optional[Span]] = {}
         last: Optional[Tuple[int, Attribution]] = None  # (sentence index, attribution with a speaker)
         pending: List[Tuple[int, Span]] = []  # quotes waiting for a speaker in the next sentence
-        words = _SentenceWords(text, sents)
+        words = _SentenceWords(index, sents)
         wanted = self._wanted(sents, quotes, words)
         qi = 0
         frame_starts = [h.start for h in frames]
@@ -103,7 +105,7 @@ class QuoteRules:
                 if last is not None and si - last[0] <= CARRY_SENTENCES and not self.reported.isdisjoint(words[si]):
                     last = (si, last[1])  # reported speech goes on ("Das Risiko sei hoch."): so does its speaker
                 continue
-            items = sentence_items(text, s, e, quotes, qi, self.abbreviations, tags)
+            items = sentence_items(index, s, e, quotes, qi, self.abbreviations)
             atts = self.attributor.attributions(items)
             if framed:
                 atts = with_frames(self.attributor, items, atts, framed)
@@ -116,7 +118,7 @@ class QuoteRules:
             alone = len([it for it in items if it.kind != "P"]) == len(qs)
             for k in qs:
                 q = quotes[items[k].quote]
-                named = self.speech.quoted_name(text, q, tags)
+                named = self.speech.quoted_name(index, q)
                 if not self.speech(text, q, items, k, context, bool(atts), repeated, named):
                     continue
                 span = (q.start, q.end)

@@ -1,20 +1,22 @@
-"""Lightweight sentence splitting and word items around quotes, without a parser.
+"""Sentences and the word items of a sentence, read off the Doc's own tokens.
 
 Quotes are atomic: a boundary inside a quote (a multi-sentence or multi-paragraph quote) is
 ignored, so a quote always lies in one sentence together with its frame (``„…“, sagte Kim.``).
 """
 
+import bisect
 import re
-from typing import Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
+from typing import FrozenSet, List, NamedTuple, Sequence, Tuple
+
+from spacy.attrs import IDX
+from spacy.tokens import Doc, Token
 
 from .marks import Quoted
 
 # End punctuation, optionally followed by closing marks, before white space and an upper-case
 # letter, digit or opening mark; or a line break.
 _BOUNDARY = re.compile(r"[.!?]+[\"“”»«’‘')\]]*(?=\s+[\"„“»«‚‘'(\[]?[^\W\d_a-zäöüß])|\n")
-# a full stop inside a word ("ndr.de", "U.S.A") stays, one between two words with the space after it missing
-# ("… der Bischof.Der Bruder …", as scraped text has it) parts them
-_WORD = re.compile(r"\w(?:(?:[\w’'\-]|\.(?![A-ZÄÖÜ][a-zäöüß]))*\w)?(?:(?<=s)[’'](?=\s\w))?|[^\w\s]")
+_MARKS = "\"„“”»«‚‘’' "  # what may stand between a quote's start and a boundary after it
 _PREV_WORD = re.compile(r"(\w+)\W*$")
 _NEXT_WORD = re.compile(r"\s+[\"„“»«‚‘(\[]?(\w+)")
 
@@ -31,14 +33,6 @@ class Item(NamedTuple):
     tag: str = ""  # the part-of-speech tag of the pipeline's token starting here (STTS in German), if tagged
     lemma: str = ""  # its lemma, if tagged
     morph: str = ""  # its morphology in UD's FEATS form ("Case=Nom|Number=Sing"), where the pipeline sets it
-
-
-class Tagged(NamedTuple):
-    """What the pipeline knows of the token starting at a character offset: tag, lemma, morphology."""
-
-    tag: str
-    lemma: str = ""
-    morph: str = ""
 
 
 def split_sentences(
@@ -78,44 +72,128 @@ def split_sentences(
     return sents
 
 
-NOT_TAGGED = Tagged("")
+def doc_sentences(
+    doc: Doc, quotes: Sequence[Quoted], abbreviations: FrozenSet[str], starters: FrozenSet[str] = frozenset()
+) -> List[Tuple[int, int]]:
+    """Sentence (start, end) offsets covering ``doc``: those of the pipeline's parser, senter or sentencizer
+    when one set them, else the finder's own (:func:`split_sentences`). A boundary inside a quote is dropped, or
+    moved before the quote when only its opening mark lies before it (a sentencizer leaves „ at the end of the
+    sentence before)."""
+    if not doc.has_annotation("SENT_START"):
+        return split_sentences(doc.text, quotes, abbreviations, starters)
+    bounds: List[int] = []
+    qi = 0
+    for sent in list(doc.sents)[1:]:
+        b = sent.start_char
+        while qi < len(quotes) and quotes[qi].end <= b:
+            qi += 1
+        q = quotes[qi] if qi < len(quotes) and quotes[qi].start < b else None
+        if q is not None and not doc.text[q.start : b].strip(_MARKS):
+            b = q.start
+        elif q is not None:
+            continue
+        if not bounds or b > bounds[-1]:
+            bounds.append(b)
+    edges = [0, *bounds, len(doc.text)]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
 
-def _abbreviated(item: Item, abbreviations: FrozenSet[str]) -> bool:
-    """Whether a full stop right after ``item`` belongs to it: a listed abbreviation or an initial ("W.")."""
-    return item.low in abbreviations or len(item.text) == 1 and item.text.isupper()
+def _abbreviated(word: str, abbreviations: FrozenSet[str]) -> bool:
+    """Whether a full stop right after ``word`` belongs to it: a listed abbreviation or an initial ("W.")."""
+    return word.lower() in abbreviations or len(word) == 1 and word.isupper()
+
+
+class TokenIndex:
+    """Where a Doc's tokens start, to find the tokens of a character range (a sentence, a quote)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.starts: List[int] = doc.to_array(IDX).tolist() if len(doc) else []
+        self.morph = doc.has_annotation("MORPH")
+
+    def first(self, char: int) -> int:
+        """The index of the first token starting at or after ``char``."""
+        return bisect.bisect_left(self.starts, char)
+
+    def words(self, start: int, end: int) -> List[str]:
+        """The lower-case words (not punctuation or space) of the tokens in ``text[start:end]``."""
+        return [t.lower_ for t in self.doc[self.first(start) : self.first(end)] if not (t.is_punct or t.is_space)]
+
+    def items(self, token: Token, end: int, abbreviations: FrozenSet[str]) -> List["Item"]:
+        """The items of one token, cut at ``end`` (where a quote starts inside it): a word keeps a full stop
+        only as an abbreviation or an initial ("Dr.", "W."), else its final full stop is punctuation of its own
+        ("am 2. Juni", "die U.S.A.")."""
+        start = token.idx
+        text = token.text[: end - start]
+        if not text:
+            return []
+        if not (text[0].isalnum() or text[0] == "_"):
+            return [Item("P", start, start + len(text), text.lower(), text, -1)]
+        tag, lemma, morph = token.tag_, token.lemma_, str(token.morph) if self.morph else ""
+        if len(text) > 1 and text.endswith(".") and not _abbreviated(text[:-1], abbreviations):
+            cut = start + len(text) - 1
+            return [
+                Item("W", start, cut, text[:-1].lower(), text[:-1], -1, tag, lemma, morph),
+                Item("P", cut, cut + 1, ".", ".", -1),
+            ]
+        low = text[:-1].lower() if len(text) > 1 and text.endswith(".") else text.lower()
+        return [Item("W", start, start + len(text), low, text, -1, tag, lemma, morph)]
 
 
 def sentence_items(
-    text: str,
+    index: TokenIndex,
     start: int,
     end: int,
     quotes: Sequence[Quoted],
     first: int,
     abbreviations: FrozenSet[str] = frozenset(),
-    tags: Optional[Dict[int, Tagged]] = None,
 ) -> List[Item]:
-    """Items of ``text[start:end]``; quotes from index ``first`` on that lie inside become "Q" items.
+    """Items of the Doc's tokens in ``text[start:end]``; quotes from index ``first`` on that lie inside become
+    "Q" items (a quote is one item, whatever tokens it holds).
 
     An abbreviation or an initial keeps its full stop ("Sen.", "Dr.", "Jürgen R. Tamm"), so it stays inside a
     noun phrase.
     """
+    doc, text = index.doc, index.doc.text
     items: List[Item] = []
-    pos, qi = start, first
-    while pos < end:
+    i, stop, qi = index.first(start), index.first(end), first
+    while i < stop:
         q_start = quotes[qi].start if qi < len(quotes) and quotes[qi].start < end else end
-        for m in _WORD.finditer(text, pos, q_start):
-            tok = m.group()
-            if tok == "." and items and items[-1].end == m.start() and _abbreviated(items[-1], abbreviations):
-                prev = items.pop()
-                items.append(prev._replace(end=m.end(), text=prev.text + "."))
-                continue
-            kind = "W" if tok[0].isalnum() or tok[0] == "_" else "P"
-            known = tags.get(m.start(), NOT_TAGGED) if tags else NOT_TAGGED
-            items.append(Item(kind, m.start(), m.end(), tok.lower(), tok, -1, *known))
+        while i < stop and index.starts[i] < q_start:
+            token = doc[i]
+            if not token.is_space:
+                items.extend(index.items(token, q_start, abbreviations))
+            i += 1
         if q_start >= end:
             break
         q = quotes[qi]
         items.append(Item("Q", q.start, q.end, "", text[q.start : q.end], qi))
-        pos, qi = q.end, qi + 1
-    return items
+        i = max(i, index.first(q.end))
+        qi += 1
+    return _join_attached(items, abbreviations)
+
+
+def _join_attached(items: List[Item], abbreviations: FrozenSet[str]) -> List[Item]:
+    """Marks the tokenizer split from their words go back to them: the full stop of an abbreviation or an
+    initial ("Sen" "." → "Sen."), a possessive apostrophe before the next word ("workers’ leader") and a hyphen
+    between two words ("the 45-year-old", as English tokenizers split it; the last part's tag is the word's)."""
+    out: List[Item] = []
+    k = 0
+    while k < len(items):
+        it = items[k]
+        prev = out[-1] if out and out[-1].kind == "W" and out[-1].end == it.start else None
+        nxt = items[k + 1] if k + 1 < len(items) and items[k + 1].kind == "W" else None
+        k += 1
+        if prev is None or it.kind != "P":
+            out.append(it)
+        elif it.text == "." and not prev.text.endswith(".") and _abbreviated(prev.text, abbreviations):
+            out[-1] = prev._replace(end=it.end, text=prev.text + ".")
+        elif it.text in ("’", "'") and prev.low.endswith("s") and nxt is not None and nxt.start == it.end + 1:
+            out[-1] = prev._replace(end=it.end, low=prev.low + it.text, text=prev.text + it.text)
+        elif it.text in ("-", "‐") and nxt is not None and nxt.start == it.end:
+            joined = prev.text + it.text + nxt.text
+            out[-1] = nxt._replace(start=prev.start, low=joined.lower(), text=joined)
+            k += 1
+        else:
+            out.append(it)
+    return out

@@ -6,17 +6,16 @@ always gives one. A check is a method named in :data:`CHECKS`, so each can be re
 """
 
 import re
-from typing import Dict, FrozenSet, NamedTuple, Optional, Sequence, Tuple
+from typing import FrozenSet, NamedTuple, Optional, Sequence, Tuple
 
 from .attribution import Attributor
 from .marks import Quoted
 from .patterns import Patterns
-from .sentences import Item, Tagged
+from .sentences import Item, TokenIndex
 
 LONG_QUOTE_WORDS = 8  # quotes this long are speech even without a frame
 SHORT_TERM_WORDS = 4  # a quote repeated in the article and this short, with no pronoun, is a term
 END_PUNCT = re.compile(r"[.!?…]\W*$")
-WORDS = re.compile(r"\w+")
 
 CHECKS = (
     "part_of_compound",
@@ -301,19 +300,20 @@ class SpeechTest:
             and (items[j].low in self.a.cue_first or items[j].low in self.a.source_first)
         )
 
-    def quoted_name(self, text: str, q: Quoted, tags: Optional[Dict[int, Tagged]]) -> bool:
+    def quoted_name(self, index: TokenIndex, q: Quoted) -> bool:
         """Whether the tagger reads the quoted words as a name or title: two or more proper names or foreign words
         (``proper_tags``) and nothing but function words besides („Deep Sky Survey Institute“,
         „De Avondkrant“)."""
-        if not tags or not self.proper_tags:
+        if not self.proper_tags:
             return False
         proper = 0
-        for m in WORDS.finditer(text, q.start, q.end):
-            tagged = tags.get(m.start())
-            if tagged is None or not tagged.tag:
+        for token in index.doc[index.first(q.start) : index.first(q.end)]:
+            if token.is_punct or token.is_space:
+                continue
+            if not token.tag_:
                 return False
-            if tagged.tag in self.proper_tags:
+            if token.tag_ in self.proper_tags:
                 proper += 1
-            elif m.group().lower() not in self.function_words:
+            elif token.lower_ not in self.function_words:
                 return False
         return proper >= 2
