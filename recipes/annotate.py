@@ -31,8 +31,8 @@ from .schema import (
     RELATION_LABELS,
     SPAN_COLOURS,
     SPAN_LABELS,
-    SPANS_KEY,
     SPEAKER,
+    quote_spans_key,
 )
 from .tasks import KNOWN_SPAN_LABELS, doc_to_task, task_to_doc, validate_task
 
@@ -145,6 +145,7 @@ def _count_tokens(nlp: Language, text: str) -> int:
 
 def _docs_to_tasks(nlp: Language, tasks: Iterable[Task], max_tokens: int) -> Iterator[Task]:
     count = lambda text: _count_tokens(nlp, text)  # noqa: E731
+    key = quote_spans_key(nlp)
     for task in tasks:
         keep = [(s["start"], s["end"]) for s in task.get("spans") or []]
         for rel in task.get("relations") or []:  # a quote and its speaker stay in one part
@@ -161,10 +162,10 @@ def _docs_to_tasks(nlp: Language, tasks: Iterable[Task], max_tokens: int) -> Ite
                 )
             part = part_task(task, start, end, i, len(ranges))
             if "spans" in part:
-                doc = task_to_doc(nlp, part)  # already annotated (even if it found no quotes): keep it
+                doc = task_to_doc(nlp, part, key)  # already annotated (even if it found no quotes): keep it
             else:
                 doc = nlp(part["text"])
-            out = doc_to_task(doc, meta=part.get("meta"), hashes=False)
+            out = doc_to_task(doc, meta=part.get("meta"), hashes=False, spans_key=key)
             out.update({k: v for k, v in task.items() if k not in out and k not in _REBUILT and not k.startswith("_")})
             yield set_hashes(out)
 
@@ -279,7 +280,7 @@ def _with_finder(nlp: Language, patterns: Optional[str]) -> Language:
 def _check_trained(nlp: Language, name: Any) -> None:
     """A pipeline for quotes.correct must predict quotes: refuse blank or finder-less ones."""
     probe = nlp("„Das ist gut“, sagte sie.")
-    if not nlp.pipe_names or SPANS_KEY not in probe.spans:
+    if not nlp.pipe_names or quote_spans_key(nlp) not in probe.spans:
         raise QuotesError(
             f"The pipeline '{name}' doesn't predict quotes",
             "quotes.correct needs a pipeline trained with `quotes train`; for rule-based suggestions use quotes.manual.",

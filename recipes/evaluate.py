@@ -10,6 +10,7 @@ from .compat import Arg, recipe
 from .errors import QuotesError
 from .loaders import accepted, read_tasks
 from .pipeline import load_quote_pipeline
+from .schema import quote_spans_key
 from .scoring import Task, label_scores, score_tasks
 from .tasks import doc_to_task
 
@@ -18,9 +19,9 @@ def predict_tasks(model: str, gold: Sequence[Task], batch_size: int = 32) -> Lis
     """Run ``model`` (a pipeline or patterns:xx) over the gold texts and return tasks."""
     nlp = load_quote_pipeline(model)
     texts = [t["text"] for t in gold]
-    out = []
+    out, key = [], quote_spans_key(nlp)
     for doc, g in zip(nlp.pipe(texts, batch_size=batch_size), gold):
-        out.append(doc_to_task(doc, meta=g.get("meta"), hashes=False))
+        out.append(doc_to_task(doc, meta=g.get("meta"), hashes=False, spans_key=key))
     return out
 
 

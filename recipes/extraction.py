@@ -4,6 +4,7 @@ cluster's workers (:mod:`.scale`), so both write the same tasks."""
 from typing import Any, Dict, Iterable, Iterator, Tuple
 
 from .compat import set_hashes
+from .schema import quote_spans_key
 from .tasks import doc_to_task
 
 
@@ -25,7 +26,8 @@ def extract_tasks(
     nlp: Any, source: Iterable[Dict[str, Any]], n_process: int = 1, batch_size: int = 32
 ) -> Iterator[Dict[str, Any]]:
     """One pre-annotated task per input document, streamed."""
+    key = quote_spans_key(nlp)
     for doc, eg in nlp.pipe(_as_tuples(source), as_tuples=True, n_process=n_process, batch_size=batch_size):
-        task = doc_to_task(doc, eg.get("meta"), hashes=False)
+        task = doc_to_task(doc, eg.get("meta"), hashes=False, spans_key=key)
         task.update(_extra_keys(eg))
         yield set_hashes(task, overwrite=True)

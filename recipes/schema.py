@@ -7,6 +7,7 @@ offsets (end exclusive, as in spaCy), so they survive ``DocBin`` round trips.
 
 from typing import List, NamedTuple
 
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 QUOTE = "QUOTE"
@@ -24,8 +25,8 @@ LINK_LABELS = RELATION_LABELS + (COREF,)
 # light tone, links (arrows) in a darker tone of their label's, so which link is which reads at a glance.
 SPAN_COLOURS = {QUOTE: "#ffe184", SPEAKER: "#c5bdf4", CUE: "#a6e22d", "INDIRECT": "#f1c8ff", "REPORTED": "#ffd2bf"}
 LINK_COLOURS = {SPEAKER: "#4a3ab0", CUE: "#2e7d32", COREF: "#8e24aa"}
-SPANS_KEY = "quotes"
-# The factories that write QUOTE spans and links to doc.spans[SPANS_KEY] (rules or a trained model).
+SPANS_KEY = "quotes"  # the default of the quote components' ``spans_key`` setting
+# The factories that write QUOTE spans and links to doc.spans[spans_key] (rules or a trained model).
 QUOTE_FACTORIES = frozenset({"quote_finder", "quote_detector", "quote_speaker_linker", "quote_cue_linker"})
 LINKS_ATTR = "quote_links"
 # What the rules read as the subject of the clause each quote ends (doc.user_data, a list of (quote start, quote
@@ -72,3 +73,13 @@ def linked(doc: Doc, quote: Span, label: str) -> List[Span]:
         for link in get_links(doc)
         if link.label == label and (link.head_start, link.head_end) == (quote.start, quote.end)
     ]
+
+
+def quote_spans_key(nlp: Language) -> str:
+    """Where the pipeline's quote components keep their spans: the ``spans_key`` of the last of them (each
+    reads the one before it from there), or :data:`SPANS_KEY` in a pipeline without them."""
+    key = SPANS_KEY
+    for name in nlp.pipe_names:
+        if nlp.get_pipe_meta(name).factory in QUOTE_FACTORIES:
+            key = getattr(nlp.get_pipe(name), "spans_key", key)
+    return key

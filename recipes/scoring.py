@@ -13,7 +13,7 @@ from spacy.training import Example
 from spacy.util import registry
 
 from .errors import QuotesError
-from .schema import CUE, LINKS_ATTR, SPAN_LABELS, Link
+from .schema import CUE, LINKS_ATTR, SPAN_LABELS, SPANS_KEY, Link
 from .tasks import doc_to_task
 
 Task = Dict[str, Any]
@@ -222,12 +222,12 @@ def label_scores(gold: Iterable[Task], pred: Iterable[Task]) -> Dict[str, Dict[s
     }
 
 
-def score_examples(examples: Iterable[Example]) -> Dict[str, Any]:
-    """score.py's figures over predicted vs reference docs."""
+def score_examples(examples: Iterable[Example], spans_key: str = SPANS_KEY) -> Dict[str, Any]:
+    """score.py's figures over predicted vs reference docs, their spans in ``doc.spans[spans_key]``."""
     gold, pred = [], []
     for n, eg in enumerate(examples):
-        gold.append(doc_to_task(eg.reference, meta={"id": n}, hashes=False))
-        pred.append(doc_to_task(eg.predicted, meta={"id": n}, hashes=False))
+        gold.append(doc_to_task(eg.reference, meta={"id": n}, hashes=False, spans_key=spans_key))
+        pred.append(doc_to_task(eg.predicted, meta={"id": n}, hashes=False, spans_key=spans_key))
     return score_tasks(gold, pred)
 
 
@@ -250,15 +250,15 @@ def cue_accuracy(examples: Iterable[Example]) -> float:
 Scorer = Callable[..., Dict[str, float]]
 
 
-def quote_scores(examples: Iterable[Example], **kwargs: Any) -> Dict[str, float]:
+def quote_scores(examples: Iterable[Example], spans_key: str = SPANS_KEY, **kwargs: Any) -> Dict[str, float]:
     """Direct-quote exact and overlap F1, as score.py counts them (the detector's figures)."""
-    result = score_examples(examples)
+    result = score_examples(examples, spans_key)
     return {"quote_exact_f": result["quote_exact"]["f"], "quote_overlap_f": result["quote_overlap"]["f"]}
 
 
-def speaker_scores(examples: Iterable[Example], **kwargs: Any) -> Dict[str, float]:
+def speaker_scores(examples: Iterable[Example], spans_key: str = SPANS_KEY, **kwargs: Any) -> Dict[str, float]:
     """End-to-end quote→speaker F1 and speaker accuracy on found quotes (the speaker linker's figures)."""
-    result = score_examples(examples)
+    result = score_examples(examples, spans_key)
     return {"quote_speaker_f": result["attribution_e2e"]["f"], "speaker_acc": result["speaker_acc_on_found"]}
 
 
@@ -267,10 +267,10 @@ def cue_scores(examples: Iterable[Example], **kwargs: Any) -> Dict[str, float]:
     return {"quote_cue_acc": cue_accuracy(examples)}
 
 
-def attribution_scores(examples: Iterable[Example], **kwargs: Any) -> Dict[str, float]:
+def attribution_scores(examples: Iterable[Example], spans_key: str = SPANS_KEY, **kwargs: Any) -> Dict[str, float]:
     """All of the above in one pass (the rule-based finder's figures, for ``nlp.evaluate`` on the rules)."""
     examples = list(examples)
-    result = score_examples(examples)
+    result = score_examples(examples, spans_key)
     return {
         "quote_exact_f": result["quote_exact"]["f"],
         "quote_overlap_f": result["quote_overlap"]["f"],

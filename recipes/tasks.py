@@ -38,13 +38,13 @@ def span_dict(span: Span, label: Optional[str] = None) -> Dict[str, Any]:
     }
 
 
-def _sorted_spans(doc: Doc) -> List[Span]:
-    spans = doc.spans[SPANS_KEY] if SPANS_KEY in doc.spans else []
+def _sorted_spans(doc: Doc, spans_key: str = SPANS_KEY) -> List[Span]:
+    spans = doc.spans[spans_key] if spans_key in doc.spans else []
     unique = {(s.start, s.end, s.label_): s for s in spans}
     return sorted(unique.values(), key=lambda s: (s.start, -s.end, s.label_))
 
 
-def relations_of(doc: Doc) -> List[Dict[str, Any]]:
+def relations_of(doc: Doc, spans_key: str = SPANS_KEY) -> List[Dict[str, Any]]:
     """Prodigy relation dicts for ``doc._.quote_links``; both ends must be spans of the doc.
 
     One stretch of tokens may carry two labels (a QUOTE that is also INDIRECT, a word that is
@@ -52,7 +52,7 @@ def relations_of(doc: Doc) -> List[Dict[str, Any]]:
     of the head gets its own relation.
     """
     labels: Dict[tuple, List[str]] = {}
-    for s in _sorted_spans(doc):
+    for s in _sorted_spans(doc, spans_key):
         labels.setdefault((s.start, s.end), []).append(s.label_)
     relations = []
     for link in get_links(doc):
@@ -76,11 +76,14 @@ def relations_of(doc: Doc) -> List[Dict[str, Any]]:
     return relations
 
 
-def doc_to_task(doc: Doc, meta: Optional[Dict[str, Any]] = None, hashes: bool = True) -> Task:
-    """The Prodigy task for a doc whose quotes, speakers and cues are set."""
+def doc_to_task(
+    doc: Doc, meta: Optional[Dict[str, Any]] = None, hashes: bool = True, spans_key: str = SPANS_KEY
+) -> Task:
+    """The Prodigy task for a doc whose quotes, speakers and cues are set (in ``doc.spans[spans_key]``: the
+    pipeline's key, see :func:`~.schema.quote_spans_key`)."""
     task: Task = {"text": doc.text, "meta": dict(meta or {}), "tokens": tokens_of(doc)}
-    task["spans"] = [dict(span_dict(s), text=s.text) for s in _sorted_spans(doc)]
-    task["relations"] = relations_of(doc)
+    task["spans"] = [dict(span_dict(s), text=s.text) for s in _sorted_spans(doc, spans_key)]
+    task["relations"] = relations_of(doc, spans_key)
     return set_hashes(task) if hashes else task
 
 
@@ -106,8 +109,8 @@ def _make_span(doc: Doc, start: int, end: int, label: str) -> Optional[Span]:
     return span if span is not None and len(span) else None
 
 
-def task_to_doc(nlp: Union[Language, Vocab], task: Task) -> Doc:
-    """A doc with the task's spans in ``doc.spans["quotes"]`` and its relations as links.
+def task_to_doc(nlp: Union[Language, Vocab], task: Task, spans_key: str = SPANS_KEY) -> Doc:
+    """A doc with the task's spans in ``doc.spans[spans_key]`` and its relations as links.
 
     Uses the task's own tokens when they reproduce the text, else tokenizes with ``nlp``.
     """
@@ -122,7 +125,7 @@ def task_to_doc(nlp: Union[Language, Vocab], task: Task) -> Doc:
         span = _make_span(doc, s["start"], s["end"], s.get("label") or "")
         if span is not None:
             spans.setdefault((s["start"], s["end"], s.get("label") or ""), span)
-    doc.spans[SPANS_KEY] = list(spans.values())
+    doc.spans[spans_key] = list(spans.values())
     by_offsets: Dict[tuple, Span] = {}
     for (start, end, _), span in spans.items():
         by_offsets.setdefault((start, end), span)

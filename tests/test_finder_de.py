@@ -10,7 +10,7 @@ import pytest
 import spacy
 from prodigy_quotes.finder import PatternError, add_quote_finder, load_patterns
 from prodigy_quotes.schema import CUE, QUOTE, SPANS_KEY, SPEAKER, linked
-from prodigy_quotes.tasks import doc_to_task, validate_task
+from prodigy_quotes.tasks import doc_to_task, task_to_doc, validate_task
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "wikinews-de"
@@ -608,3 +608,24 @@ def test_the_rules_read_the_tags_a_pipelines_own_tagger_set():
     tagged.add_pipe("test_mark_adverb")
     add_quote_finder(tagged)
     assert find(tagged, text)[0][1] == []
+
+
+def test_the_finder_writes_to_its_configured_spans_key_and_the_recipes_read_it_there():
+    """``spans_key`` is a setting, as in spaCy's span categorizer: the spans go to that group, and extraction and
+    ``nlp.evaluate`` read them from there."""
+    from prodigy_quotes.extraction import extract_tasks
+    from prodigy_quotes.schema import quote_spans_key
+    from spacy.training import Example
+
+    text = "„Wir sind bereit“, sagte Ute Kamper."
+    nlp = spacy.blank("de")
+    nlp.add_pipe("quote_finder", config={"spans_key": "rules_quotes"})
+    doc = nlp(text)
+    assert quote_spans_key(nlp) == "rules_quotes"
+    assert SPANS_KEY not in doc.spans and {s.label_ for s in doc.spans["rules_quotes"]} == {QUOTE, SPEAKER, CUE}
+    task = next(extract_tasks(nlp, [{"text": text}]))
+    assert [s["text"] for s in task["spans"] if s["label"] == SPEAKER] == ["Ute Kamper"]
+    assert len(task["relations"]) == 2
+    reference = task_to_doc(nlp, task, "rules_quotes")  # a gold equal to what the rules found
+    scores = nlp.evaluate([Example(nlp.make_doc(text), reference)])
+    assert scores["quote_exact_f"] == 1.0 and scores["quote_speaker_f"] == 1.0

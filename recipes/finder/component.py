@@ -1,6 +1,6 @@
 """The ``quote_finder`` spaCy component: rule-based quotes, speakers and cues.
 
-Writes QUOTE, SPEAKER and CUE spans to ``doc.spans["quotes"]`` and links each quote to its
+Writes QUOTE, SPEAKER and CUE spans to ``doc.spans[spans_key]`` (``"quotes"`` unless configured) and links each quote to its
 speaker and cue with :func:`prodigy_quotes.schema.add_link`. Its patterns are saved with the
 pipeline, so a saved pipeline loads without this repository.
 """
@@ -35,8 +35,10 @@ class QuoteFinder:
         use_entities: bool = True,
         use_parser: bool = True,
         scorer: Scorer = attribution_scores,
+        spans_key: str = SPANS_KEY,
     ) -> None:
         self.name = name
+        self.spans_key = spans_key
         self.scorer = scorer
         self.lang = nlp.lang
         self.vocab = nlp.vocab
@@ -100,7 +102,7 @@ class QuoteFinder:
                 cue = self._span(doc, cue_chars, CUE, spans)
                 if cue is not None:
                     links.append((quote, cue, CUE))
-        doc.spans[SPANS_KEY] = list(spans.values())
+        doc.spans[self.spans_key] = list(spans.values())
         doc.user_data[SUBJECTS_ATTR] = subjects
         if len(links) < 8:
             for head, child, label in links:
@@ -120,7 +122,7 @@ class QuoteFinder:
     def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
         """The figures of the configured scorer: by default quote exact and overlap F1, end-to-end quote→speaker
         F1 and speaker and cue accuracy, as score.py counts them."""
-        return self.scorer(examples, **kwargs)
+        return self.scorer(examples, **{"spans_key": self.spans_key, **kwargs})
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
         """Process a stream of docs."""
@@ -194,6 +196,7 @@ def _snap(chars: Tuple[int, int], ents: List[Span]) -> Tuple[int, int]:
         "patterns_dir": None,
         "use_entities": True,
         "use_parser": True,
+        "spans_key": SPANS_KEY,
         "scorer": {"@scorers": "prodigy_quotes.attribution_scorer.v1"},
     },
 )
@@ -203,13 +206,21 @@ def make_quote_finder(
     patterns_dir: Optional[str],
     use_entities: bool,
     use_parser: bool,
+    spans_key: str,
     scorer: Scorer,
 ) -> QuoteFinder:
     """Create the rule-based quote finder; patterns default to the built-in ones for ``nlp.lang``.
 
     ``use_entities``/``use_parser``: when earlier components set entities or dependencies, a
     speaker is narrowed to the named entity inside it, or taken from the cue verb's subject.
+    ``spans_key``: the ``doc.spans`` group it writes (the model components after it read and write the same).
     """
     return QuoteFinder(
-        nlp, name, patterns_dir=patterns_dir, use_entities=use_entities, use_parser=use_parser, scorer=scorer
+        nlp,
+        name,
+        patterns_dir=patterns_dir,
+        use_entities=use_entities,
+        use_parser=use_parser,
+        scorer=scorer,
+        spans_key=spans_key,
     )

@@ -28,11 +28,12 @@ RULE_LINKS = "quote_rules_links"
 LEXICON_FILES = ("clusters.npz", "nouns.npz")  # saved beside the model, in this order
 
 
-def stash_rules(doc: Doc) -> None:
-    """Keep the finder's spans and links (once) so later components can use them as features."""
+def stash_rules(doc: Doc, spans_key: str = SPANS_KEY) -> None:
+    """Keep the finder's spans (from ``doc.spans[spans_key]``) and links, once, so later components can use them
+    as features."""
     if RULES_KEY in doc.spans:
         return
-    doc.spans[RULES_KEY] = list(doc.spans.get(SPANS_KEY, []))
+    doc.spans[RULES_KEY] = list(doc.spans.get(spans_key, []))
     doc.user_data[RULE_LINKS] = [tuple(link) for link in doc.user_data.get(LINKS_ATTR, [])]
 
 
@@ -93,11 +94,12 @@ class _Ranked(NamedTuple):
 class _Scored(TrainablePipe):
     """Shared training for components that score candidates with one network."""
 
-    def __init__(self, vocab: Vocab, model: Model, name: str, scorer: Scorer) -> None:
+    def __init__(self, vocab: Vocab, model: Model, name: str, scorer: Scorer, spans_key: str = SPANS_KEY) -> None:
         self.vocab = vocab
         self.model = model
         self.name = name
         self.scorer = scorer
+        self.spans_key = spans_key  # the doc.spans group it reads the rules' spans from and writes its own to
         self.cfg: Dict[str, Any] = {}
         # what the language profile gives, read from it on first use
         self._scan: Optional[MarkScanner] = None
@@ -111,7 +113,7 @@ class _Scored(TrainablePipe):
     def score(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, Any]:
         """The figures of the configured scorer (by default: quote exact and overlap F1 for the detector,
         end-to-end quote→speaker F1 for the speaker linker, cue accuracy on found quotes for the cue linker)."""
-        return self.scorer(examples, **kwargs)
+        return self.scorer(examples, **{"spans_key": self.spans_key, **kwargs})
 
     def update(
         self,
@@ -177,8 +179,9 @@ class QuoteDetector(_Scored):
         rule_prior: float,
         margin: float = 0.0,
         scorer: Scorer = quote_scores,
+        spans_key: str = SPANS_KEY,
     ) -> None:
-        super().__init__(vocab, model, name, scorer)
+        super().__init__(vocab, model, name, scorer, spans_key)
         self.lang = lang
         self.threshold = threshold
         self.rule_prior = rule_prior
@@ -186,7 +189,7 @@ class QuoteDetector(_Scored):
 
     def candidates(self, doc: Doc) -> Tuple[List[Span], List[numpy.ndarray], numpy.ndarray]:
         """Quoted stretches of ``doc``, their features and the rules' prior for each (+/- ``rule_prior``)."""
-        stash_rules(doc)
+        stash_rules(doc, self.spans_key)
         if self._scan is None:
             pairs = self.profile()["quote_pairs"]
             self._scan = MarkScanner({mark: frozenset(closes) for mark, closes in pairs.items()})
@@ -212,7 +215,7 @@ class QuoteDetector(_Scored):
     def _gradient(self, examples: List[Example]) -> Tuple[List[numpy.ndarray], Callable]:
         feats, truth, priors = [], [], []
         for eg in examples:
-            gold = {(s.start, s.end) for s in eg.reference.spans.get(SPANS_KEY, []) if s.label_ == QUOTE}
+            gold = {(s.start, s.end) for s in eg.reference.spans.get(self.spans_key, []) if s.label_ == QUOTE}
             cands, f, prior_of_doc = self.candidates(eg.predicted)
             feats.extend(f)
             priors.extend(prior_of_doc.tolist())
@@ -241,7 +244,7 @@ class QuoteDetector(_Scored):
     def set_annotations(self, docs: Iterable[Doc], quotes: List[List[Span]]) -> None:
         """Replace the spans in doc.spans["quotes"] with the accepted quotes (links are set by the linkers)."""
         for doc, spans in zip(docs, quotes):
-            doc.spans[SPANS_KEY] = [Span(doc, s.start, s.end, label=QUOTE) for s in spans]
+            doc.spans[self.spans_key] = [Span(doc, s.start, s.end, label=QUOTE) for s in spans]
             doc.user_data[LINKS_ATTR] = []
 
 
@@ -262,8 +265,9 @@ class QuoteLinker(_Scored):
         margin: float = 0.0,
         lexicon: bool = False,
         scorer: Optional[Scorer] = None,
+        spans_key: str = SPANS_KEY,
     ) -> None:
-        super().__init__(vocab, model, name, scorer or (speaker_scores if label == SPEAKER else cue_scores))
+        super().__init__(vocab, model, name, scorer or (speaker_scores if label == SPEAKER else cue_scores), spans_key)
         self.margin = margin
         self.use_lexicon = lexicon
         self.lexicons: Optional[Tuple[Lexicon, Lexicon]] = None
@@ -355,7 +359,7 @@ class QuoteLinker(_Scored):
     def _doc_candidates(
         self, doc: Doc, quotes: Sequence[Tuple[int, int]]
     ) -> List[Tuple[List[int], List[numpy.ndarray]]]:
-        stash_rules(doc)
+        stash_rules(doc, self.spans_key)
         ctx = _DocRules.of(doc)
         links = rule_links(doc)
         quoted = numpy.zeros((len(doc) + 1,), dtype="i")
@@ -370,10 +374,10 @@ class QuoteLinker(_Scored):
         groups: List[Tuple[int, int, numpy.ndarray]] = []
         for eg in examples:
             ref = eg.reference
-            quotes = sorted({(s.start, s.end) for s in ref.spans.get(SPANS_KEY, []) if s.label_ == QUOTE})
+            quotes = sorted({(s.start, s.end) for s in ref.spans.get(self.spans_key, []) if s.label_ == QUOTE})
             gold = self._gold(ref.user_data.get(LINKS_ATTR, []))
             if self.null:  # the rules' false quotes teach the linker to leave a quote unlinked
-                stash_rules(eg.predicted)
+                stash_rules(eg.predicted, self.spans_key)
                 quotes += sorted(
                     {
                         (q.start, q.end)
@@ -412,7 +416,7 @@ class QuoteLinker(_Scored):
         """Each doc's quotes with their candidates' scores and the rules' choice (what :meth:`decide` reads)."""
         out = []
         for doc in docs:
-            quotes = [s for s in doc.spans.get(SPANS_KEY, []) if s.label_ == QUOTE]
+            quotes = [s for s in doc.spans.get(self.spans_key, []) if s.label_ == QUOTE]
             cands = self._doc_candidates(doc, [(q.start, q.end) for q in quotes])
             scores = self._scores([f for _, feats in cands for f in feats])
             ruled = [l for l in rule_links(doc) if l.label == self.label]
@@ -465,12 +469,12 @@ class QuoteLinker(_Scored):
     def set_annotations(self, docs: Iterable[Doc], pairs: List[List[Tuple[Span, Span]]]) -> None:
         """Add the chosen spans and their links from each quote."""
         for doc, found in zip(docs, pairs):
-            spans = {(s.start, s.end, s.label_): s for s in doc.spans.get(SPANS_KEY, [])}
+            spans = {(s.start, s.end, s.label_): s for s in doc.spans.get(self.spans_key, [])}
             links = [Link(*link) for link in doc.user_data.get(LINKS_ATTR, [])]
             for quote, child in found:
                 spans.setdefault((child.start, child.end, child.label_), child)
                 links.append(Link(quote.start, quote.end, child.start, child.end, self.label))
-            doc.spans[SPANS_KEY] = list(spans.values())
+            doc.spans[self.spans_key] = list(spans.values())
             doc.user_data[LINKS_ATTR] = [tuple(link) for link in dict.fromkeys(links)]
 
 
@@ -490,17 +494,25 @@ ASSIGNS = ["doc.spans", f"doc._.{LINKS_ATTR}"]
         "threshold": 0.0,
         "rule_prior": 3.0,
         "margin": 4.0,
+        "spans_key": SPANS_KEY,
         "scorer": {"@scorers": "prodigy_quotes.quote_scorer.v1"},
     },
     default_score_weights={"quote_exact_f": 0.3, "quote_overlap_f": 0.0},
 )
 def make_quote_detector(
-    nlp: Language, name: str, model: Model, threshold: float, rule_prior: float, margin: float, scorer: Scorer
+    nlp: Language,
+    name: str,
+    model: Model,
+    threshold: float,
+    rule_prior: float,
+    margin: float,
+    spans_key: str,
+    scorer: Scorer,
 ) -> QuoteDetector:
     """Trainable detector of direct quotes: learns corrections to the rules' decision (added to the logit as
     +/- ``rule_prior``, so a few hundred articles cannot talk it out of what the rules get right); it overrules
     the rules only by more than ``margin``."""
-    return QuoteDetector(nlp.vocab, model, name, nlp.lang, threshold, rule_prior, margin, scorer)
+    return QuoteDetector(nlp.vocab, model, name, nlp.lang, threshold, rule_prior, margin, scorer, spans_key)
 
 
 @Language.factory(
@@ -514,6 +526,7 @@ def make_quote_detector(
         "null_choice": True,
         "margin": 2.0,
         "lexicon": True,
+        "spans_key": SPANS_KEY,
         "scorer": {"@scorers": "prodigy_quotes.speaker_scorer.v1"},
     },
     default_score_weights={"quote_speaker_f": 0.7, "speaker_acc": 0.0},
@@ -528,6 +541,7 @@ def make_quote_speaker_linker(
     null_choice: bool,
     margin: float,
     lexicon: bool,
+    spans_key: str,
     scorer: Scorer,
 ) -> QuoteLinker:
     """Trainable linker from each quote to its speaker (tokens up to ``window`` before, half after; no link below
@@ -547,6 +561,7 @@ def make_quote_speaker_linker(
         margin,
         lexicon,
         scorer,
+        spans_key,
     )
 
 
@@ -556,10 +571,13 @@ def make_quote_speaker_linker(
     default_config={
         "model": _model_config(32, 131072, 17),
         "window": 60,
+        "spans_key": SPANS_KEY,
         "scorer": {"@scorers": "prodigy_quotes.cue_scorer.v1"},
     },
     default_score_weights={"quote_cue_acc": 0.0},
 )
-def make_quote_cue_linker(nlp: Language, name: str, model: Model, window: int, scorer: Scorer) -> QuoteLinker:
+def make_quote_cue_linker(
+    nlp: Language, name: str, model: Model, window: int, spans_key: str, scorer: Scorer
+) -> QuoteLinker:
     """Trainable linker from each quote to its cue word."""
-    return QuoteLinker(nlp.vocab, model, name, nlp.lang, CUE, window, scorer=scorer)
+    return QuoteLinker(nlp.vocab, model, name, nlp.lang, CUE, window, scorer=scorer, spans_key=spans_key)
