@@ -576,7 +576,7 @@ def test_an_initial_stays_inside_the_name(nlp):
 def test_the_finder_reads_the_pipelines_sentences_and_joins_those_a_quote_spans():
     """With a sentencizer in the pipeline the finder takes its sentences, but a boundary inside a quote never
     parts the quote from its frame."""
-    from prodigy_quotes.finder.sentences import doc_sentences
+    from prodigy_quotes.finder.sentences import TokenIndex, doc_sentences
 
     nlp = spacy.blank("de")
     nlp.add_pipe("sentencizer")
@@ -585,7 +585,7 @@ def test_the_finder_reads_the_pipelines_sentences_and_joins_those_a_quote_spans(
     assert len(list(doc.sents)) == 4  # the sentencizer splits inside the quote
     finder = add_quote_finder(nlp).get_pipe("quote_finder")
     quotes = finder.rules.scanner.scan(text)
-    sents = [text[s:e].strip() for s, e in doc_sentences(doc, quotes, frozenset())]
+    sents = [text[s:e].strip() for s, e in doc_sentences(TokenIndex(doc), quotes, frozenset())]
     assert sents == ["Der Rat tagte lange.", "„Wir sind bereit. Wir warten nicht“, sagte Ute Kamper.", "Dann ging sie."]
     assert find(nlp, text) == [("„Wir sind bereit. Wir warten nicht“", ["Ute Kamper"], ["sagte"])]
 

@@ -76,8 +76,8 @@ class QuoteRules:
         quotes = self.scanner.scan(text)
         if not quotes:
             return []
-        index = TokenIndex(doc)
-        sents = doc_sentences(doc, quotes, self.abbreviations, self.starters)
+        index = TokenIndex(doc, text)
+        sents = doc_sentences(index, quotes, self.abbreviations, self.starters)
         seen: Dict[str, int] = {}
         for q in quotes:
             key = text[q.start + 1 : q.end - 1].strip()

@@ -6,7 +6,7 @@ ignored, so a quote always lies in one sentence together with its frame (``„�
 
 import bisect
 import re
-from typing import FrozenSet, List, NamedTuple, Sequence, Tuple
+from typing import FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
@@ -73,14 +73,15 @@ def split_sentences(
 
 
 def doc_sentences(
-    doc: Doc, quotes: Sequence[Quoted], abbreviations: FrozenSet[str], starters: FrozenSet[str] = frozenset()
+    index: "TokenIndex", quotes: Sequence[Quoted], abbreviations: FrozenSet[str], starters: FrozenSet[str] = frozenset()
 ) -> List[Tuple[int, int]]:
     """Sentence (start, end) offsets covering ``doc``: those of the pipeline's parser, senter or sentencizer
     when one set them, else the finder's own (:func:`split_sentences`). A boundary inside a quote is dropped, or
     moved before the quote when only its opening mark lies before it (a sentencizer leaves „ at the end of the
     sentence before)."""
+    doc, text = index.doc, index.text
     if not doc.has_annotation("SENT_START"):
-        return split_sentences(doc.text, quotes, abbreviations, starters)
+        return split_sentences(text, quotes, abbreviations, starters)
     bounds: List[int] = []
     qi = 0
     for sent in list(doc.sents)[1:]:
@@ -88,13 +89,13 @@ def doc_sentences(
         while qi < len(quotes) and quotes[qi].end <= b:
             qi += 1
         q = quotes[qi] if qi < len(quotes) and quotes[qi].start < b else None
-        if q is not None and not doc.text[q.start : b].strip(_MARKS):
+        if q is not None and not text[q.start : b].strip(_MARKS):
             b = q.start
         elif q is not None:
             continue
         if not bounds or b > bounds[-1]:
             bounds.append(b)
-    edges = [0, *bounds, len(doc.text)]
+    edges = [0, *bounds, len(text)]
     return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
 
@@ -106,8 +107,9 @@ def _abbreviated(word: str, abbreviations: FrozenSet[str]) -> bool:
 class TokenIndex:
     """Where a Doc's tokens start, to find the tokens of a character range (a sentence, a quote)."""
 
-    def __init__(self, doc: Doc) -> None:
+    def __init__(self, doc: Doc, text: Optional[str] = None) -> None:
         self.doc = doc
+        self.text = doc.text if text is None else text  # Doc.text joins every token anew: read it once
         self.starts: List[int] = doc.to_array(IDX).tolist() if len(doc) else []
         self.morph = doc.has_annotation("MORPH")
 
@@ -154,7 +156,7 @@ def sentence_items(
     An abbreviation or an initial keeps its full stop ("Sen.", "Dr.", "Jürgen R. Tamm"), so it stays inside a
     noun phrase.
     """
-    doc, text = index.doc, index.doc.text
+    doc, text = index.doc, index.text
     items: List[Item] = []
     i, stop, qi = index.first(start), index.first(end), first
     while i < stop:
