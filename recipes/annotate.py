@@ -18,7 +18,7 @@ from spacy.language import Language
 from .compat import Arg, connect, recipe, set_hashes, split_string
 from .config import get_config
 from .errors import InputError, QuotesError
-from .finder import add_quote_finder
+from .finder import add_quote_finder, finder_patterns
 from .loaders import DATASET_PREFIX, Source
 from .loaders import get_stream as read_stream
 from .page_hooks import event_hooks
@@ -253,7 +253,7 @@ def components(
         "stream": stream,
         "exclude": list(exclude) or None,
         "validate_answer": make_validate_answer(span_labels),
-        "event_hooks": event_hooks(),
+        "event_hooks": event_hooks(finder_patterns(nlp)),
         "config": {
             "lang": nlp.lang,
             "labels": list(RELATION_LABELS),

@@ -14,7 +14,7 @@ records as a spreadsheet (one row per quote, the main columns). ``tasks`` is ``d
 import csv
 import json
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import spacy
 import typer
@@ -23,7 +23,7 @@ from spacy.tokens import DocBin
 from .compat import Arg, connect, recipe
 from .dbcommands import db_out, require_dataset
 from .errors import QuotesError
-from .resolve import speaker_records
+from .resolve import PeopleWords, people_words, speaker_records
 from .schema import CUE, SPEAKER
 from .tasks import task_to_doc
 
@@ -64,10 +64,13 @@ def _linked(task: Dict[str, Any], quote: Dict[str, Any], label: str) -> List[Dic
     return sorted(found.values(), key=lambda s: (s["start"], s["end"]))
 
 
-def quote_records(task: Dict[str, Any], lang: str = "de") -> Iterator[Dict[str, Any]]:
-    """One export record per quote-type span of an annotated task, with its speaker resolved."""
+def quote_records(
+    task: Dict[str, Any], lang: str = "de", people: Optional[PeopleWords] = None
+) -> Iterator[Dict[str, Any]]:
+    """One export record per quote-type span of an annotated task, with its speaker resolved (by ``people``'s
+    words, else the built-in ones of ``lang``)."""
     meta = task.get("meta") or {}
-    who = speaker_records(task, lang)
+    who = speaker_records(task, lang, people)
     spans = sorted(task.get("spans") or [], key=lambda s: (s["start"], -s["end"]))
     for span in spans:
         if span.get("label") in NON_QUOTE_LABELS:
@@ -98,19 +101,23 @@ def _accepted(db: Any, dataset: str) -> Iterable[Dict[str, Any]]:
     return (eg for eg in examples if eg.get("answer") == "accept")
 
 
-def export_quotes(examples: Iterable[Dict[str, Any]], output: Path, lang: str = "de") -> Tuple[int, int]:
+def export_quotes(
+    examples: Iterable[Dict[str, Any]], output: Path, lang: str = "de", people: Optional[PeopleWords] = None
+) -> Tuple[int, int]:
     """Write quote records as JSONL; (answers read, quotes written)."""
     answers = quotes = 0
     with output.open("w", encoding="utf8") as f:
         for eg in examples:
             answers += 1
-            for record in quote_records(eg, lang):
+            for record in quote_records(eg, lang, people):
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
                 quotes += 1
     return answers, quotes
 
 
-def export_csv(examples: Iterable[Dict[str, Any]], output: Path, lang: str = "de") -> Tuple[int, int]:
+def export_csv(
+    examples: Iterable[Dict[str, Any]], output: Path, lang: str = "de", people: Optional[PeopleWords] = None
+) -> Tuple[int, int]:
     """Write quote records as CSV (UTF-8 with a BOM, so spreadsheets read the umlauts); (answers, quotes)."""
     answers = quotes = 0
     with output.open("w", encoding="utf-8-sig", newline="") as f:
@@ -118,7 +125,7 @@ def export_csv(examples: Iterable[Dict[str, Any]], output: Path, lang: str = "de
         writer.writerow(CSV_COLUMNS)
         for eg in examples:
             answers += 1
-            for record in quote_records(eg, lang):
+            for record in quote_records(eg, lang, people):
                 flat = dict(
                     record, speaker=(record["speaker"] or {}).get("text"), cue=(record["cue"] or {}).get("text")
                 )
@@ -143,8 +150,11 @@ def export_docbin(examples: Iterable[Dict[str, Any]], output: Path, lang: str) -
     return docs, spans
 
 
-def export_dataset(dataset: str, output: str, format: str = "quotes", lang: str = "de") -> Dict[str, Any]:
-    """Export a dataset in one of :data:`FORMATS` and return what was written (counts, path)."""
+def export_dataset(
+    dataset: str, output: str, format: str = "quotes", lang: str = "de", patterns: Optional[str] = None
+) -> Dict[str, Any]:
+    """Export a dataset in one of :data:`FORMATS` and return what was written (counts, path); ``patterns``: a
+    folder whose people words resolve the speakers (default: the built-in ones of ``lang``)."""
     if format not in FORMATS:
         raise QuotesError(f"Unknown --format '{format}'", f"Use one of {', '.join(FORMATS)}.")
     db = connect()
@@ -156,7 +166,7 @@ def export_dataset(dataset: str, output: str, format: str = "quotes", lang: str 
     path.parent.mkdir(parents=True, exist_ok=True)
     if format in ("quotes", "csv"):
         write = export_quotes if format == "quotes" else export_csv
-        answers, quotes = write(_accepted(db, dataset), path, lang)
+        answers, quotes = write(_accepted(db, dataset), path, lang, people_words(lang, patterns))
         typer.echo(f"✔ Exported {quotes} quote(s) from {answers} accepted answer(s) in '{dataset}' to {path}")
         return {"format": format, "output": str(path), "answers": answers, "quotes": quotes}
     try:
@@ -180,8 +190,11 @@ def export_dataset(dataset: str, output: str, format: str = "quotes", lang: str 
         help="quotes (one record per quote), csv (the same, for spreadsheets), tasks (as db-out) or spacy (DocBin)",
     ),
     lang=Arg("--lang", "-L", help="Language of the texts: pronouns for who is quoted; the tokenizer for spacy"),
+    patterns=Arg("--patterns", "-pt", help="Folder of pattern files whose people.jsonl words resolve the speakers"),
 )
-def quotes_export(dataset: str, output: str, format: str = "quotes", lang: str = "de") -> None:
+def quotes_export(
+    dataset: str, output: str, format: str = "quotes", lang: str = "de", patterns: Optional[str] = None
+) -> None:
     """Export the accepted quotes of a dataset with speakers and cues, as JSONL or a spaCy DocBin."""
     # Returns None: under Prodigy a recipe that returns components would start the web server.
-    export_dataset(dataset, output, format=format, lang=lang)
+    export_dataset(dataset, output, format=format, lang=lang, patterns=patterns)

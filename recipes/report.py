@@ -10,20 +10,22 @@ import html
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import typer
 
 from .compat import Arg, command
 from .loaders import read_tasks
-from .resolve import resolve_task
+from .resolve import PeopleWords, people_words, resolve_task
 
 Task = Dict[str, Any]
 TOP = 25
 
 
-def report_figures(tasks: Iterable[Task], lang: str = "de") -> Dict[str, Any]:
-    """The report's numbers: speakers by quotes, quotes per article, quotes without a speaker."""
+def report_figures(tasks: Iterable[Task], lang: str = "de", people: Optional[PeopleWords] = None) -> Dict[str, Any]:
+    """The report's numbers: speakers by quotes, quotes per article, quotes without a speaker; ``people``: the
+    resolver's words (a user's patterns), else the built-in ones of ``lang``."""
+    people = people or people_words(lang)
     speakers: Counter = Counter()
     articles: Counter = Counter()
     per_article: List[Tuple[str, int]] = []
@@ -32,7 +34,7 @@ def report_figures(tasks: Iterable[Task], lang: str = "de") -> Dict[str, Any]:
         if task.get("answer", "accept") != "accept":
             continue
         docs += 1
-        found = resolve_task(task, lang)
+        found = resolve_task(task, lang, people)
         meta = task.get("meta") or {}
         title = str(meta.get("title") or meta.get("id") or meta.get("file") or (task.get("text") or "")[:60])
         per_article.append((title, len(found)))
@@ -130,11 +132,14 @@ def render_report(figures: Dict[str, Any], source: str) -> str:
     source=Arg(help="A dataset, a JSONL file of tasks, or the output of quotes extract"),
     output=Arg("--output", "-o", help="HTML file to write"),
     lang=Arg("--lang", "-l", help="Language of the articles (pronouns, for who is quoted)"),
+    patterns=Arg("--patterns", "-pt", help="Folder of pattern files whose people.jsonl words resolve the speakers"),
 )
-def quotes_report(source: str, output: str = "report.html", lang: str = "de") -> Dict[str, Any]:
+def quotes_report(
+    source: str, output: str = "report.html", lang: str = "de", patterns: Optional[str] = None
+) -> Dict[str, Any]:
     """Who is quoted most, quotes per article and quotes without a speaker, as one HTML page with charts."""
     started = time.perf_counter()
-    figures = report_figures(read_tasks(source), lang)
+    figures = report_figures(read_tasks(source), lang, people_words(lang, patterns))
     path = Path(output)
     path.write_text(render_report(figures, source), encoding="utf8")
     typer.echo(

@@ -20,9 +20,10 @@ mention resolved to it within the article, numbered in order of first appearance
 
 import functools
 import re
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from pathlib import Path
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
 
-from .finder.patterns import PatternError, Patterns, builtin_patterns
+from .finder.patterns import PatternError, Patterns, builtin_patterns, load_patterns
 
 Task = Dict[str, Any]
 COREF = "COREF"
@@ -39,23 +40,56 @@ class Resolution(NamedTuple):
     speaker_id: Optional[int]
 
 
-def _features(text: str, lang: str) -> str:
+class PeopleWords:
+    """What one language's patterns say of speakers (``people.jsonl`` and the function words): the pronouns with
+    the gender and number they tell, gender and plural words, relative pronouns, anaphoric adverbs, the words a
+    name never starts with. Built from a user's patterns, they reach the resolver as they reach the rules."""
+
+    def __init__(self, patterns: Optional[Patterns], lang: str) -> None:
+        def of(*kinds: str) -> frozenset:
+            return frozenset(w for kind in kinds for w in patterns.of(kind)) if patterns else frozenset()
+
+        self.lang = lang
+        self.german = lang == "de"
+        self.pronoun_features: Dict[str, str] = dict(patterns.pronoun_features) if patterns else {}
+        self.pronouns = of("pronoun") | frozenset(self.pronoun_features)
+        self.relatives = of("relative")
+        self.anaphoric = of("anaphoric")
+        self.plural = of("plural_word")
+        self.feminine = of("feminine")
+        self.masculine = of("masculine")
+        self.not_feminine = of("not_feminine")
+        self.function_words = of("determiner", "preposition", "skip", "conjunction")
+        self.capitalised_nouns = bool(patterns and patterns.language.get("capitalised_nouns"))
+
+    @staticmethod
+    @functools.lru_cache(maxsize=None)
+    def builtin(lang: str) -> "PeopleWords":
+        """The built-in patterns' words of a language; none for a language without patterns."""
+        try:
+            patterns: Optional[Patterns] = builtin_patterns(lang)
+        except PatternError:
+            patterns = None
+        return PeopleWords(patterns, lang)
+
+
+def _features(text: str, people: PeopleWords) -> str:
     """ "m", "f", "p" (plural), "f|p" or "" for a mention, from its words."""
     words = [w.lower() for w in _WORD.findall(text)]
-    pronouns = _pronoun_features(lang)
+    pronouns = people.pronoun_features
     if len(words) == 1 and words[0] in pronouns:
         return pronouns[words[0]]
-    plural = _words_of(lang, "plural_word")
-    if any(w in plural or w.endswith("innen") for w in words):
+    if any(w in people.plural or w.endswith("innen") for w in words):
         return "p"
     nouns = [w.lower() for w in _WORD.findall(text) if w[:1].isupper()]
-    not_feminine = _words_of(lang, "not_feminine")
-    feminine_noun = lang == "de" and any(w.endswith("in") and len(w) > 5 and w not in not_feminine for w in nouns)
-    if not _words_of(lang, "feminine").isdisjoint(words) or feminine_noun:
+    feminine_noun = people.german and any(
+        w.endswith("in") and len(w) > 5 and w not in people.not_feminine for w in nouns
+    )
+    if not people.feminine.isdisjoint(words) or feminine_noun:
         return "f"
-    if not _words_of(lang, "masculine").isdisjoint(words):
+    if not people.masculine.isdisjoint(words):
         return "m"
-    return _noun_features(text) if lang == "de" else ""
+    return _noun_features(text) if people.german else ""
 
 
 # what a German article says of the noun after it: the genders and numbers it admits as a subject or object
@@ -137,16 +171,16 @@ def _name_part(text: str) -> str:
 class _Speaker:
     """One person (or body) quoted in an article, with every mention of it."""
 
-    def __init__(self, sid: int, mention: str, features: str, lang: str) -> None:
+    def __init__(self, sid: int, mention: str, features: str, people: PeopleWords) -> None:
         self.id = sid
         self.mentions = [mention]
         self.features = features
-        self.lang = lang
+        self.people = people
 
     @property
     def name(self) -> str:
         """The fullest mention: the longest that holds a name, else the longest that is no pronoun."""
-        pronouns = _pronouns(self.lang) | _relatives(self.lang)
+        pronouns = self.people.pronouns | self.people.relatives
         full = [m for m in self.mentions if m.lower() not in pronouns] or self.mentions
         named = [m for m in full if _name_part(m).count(" ") >= 1 or _is_name(m)]
         return max(named or full, key=len)
@@ -155,37 +189,20 @@ class _Speaker:
         return {w for m in self.mentions for w in _WORD.findall(_name_part(m) or m)}
 
 
-def _patterns(lang: str) -> Optional[Patterns]:
-    """The language's built-in patterns, or None for a language without them (nothing is then known of it)."""
-    try:
-        return builtin_patterns(lang)
-    except PatternError:
-        return None
+def people_words(lang: str, patterns: Union[None, str, Path, Patterns] = None) -> PeopleWords:
+    """The resolver's words from a folder of pattern files (or patterns already read), else the built-in ones of
+    ``lang``; a bad pattern line is a :class:`PatternError` naming its file and line."""
+    if patterns is None:
+        return PeopleWords.builtin(lang)
+    return PeopleWords(patterns if isinstance(patterns, Patterns) else load_patterns(patterns), lang)
 
 
-@functools.lru_cache(maxsize=None)
-def _words_of(lang: str, *kinds: str) -> frozenset:
-    """The words of these kinds in the language's patterns (gender words, anaphoric adverbs, ...)."""
-    patterns = _patterns(lang)
-    return frozenset(w for kind in kinds for w in patterns.of(kind)) if patterns else frozenset()
-
-
-@functools.lru_cache(maxsize=None)
-def _pronoun_features(lang: str) -> Dict[str, str]:
-    """What each pronoun of the language says of gender and number (``pronoun_features`` lines)."""
-    patterns = _patterns(lang)
-    return dict(patterns.pronoun_features) if patterns else {}
-
-
-@functools.lru_cache(maxsize=None)
-def _pronouns(lang: str) -> frozenset:
-    return _words_of(lang, "pronoun") | frozenset(_pronoun_features(lang))
-
-
-def resolve_task(task: Task, lang: str = "de") -> List[Resolution]:
-    """The resolved speaker of every quote of a task that has a SPEAKER relation, in text order."""
+def resolve_task(task: Task, lang: str = "de", people: Optional[PeopleWords] = None) -> List[Resolution]:
+    """The resolved speaker of every quote of a task that has a SPEAKER relation, in text order; ``people``: the
+    words of a user's patterns (:class:`PeopleWords`), else the built-in ones of ``lang``."""
+    people = people or PeopleWords.builtin(lang)
     text = task.get("text") or ""
-    pronouns = _pronouns(lang)
+    pronouns = people.pronouns
     rels = task.get("relations") or []
     speaker_of: Dict[Tuple[int, int], Tuple[int, int]] = {}
     for rel in sorted(rels, key=lambda r: (r["child_span"]["start"], r["child_span"]["end"])):
@@ -205,9 +222,7 @@ def resolve_task(task: Task, lang: str = "de") -> List[Resolution]:
         mention = speaker_of.get(quote)
         speaker = None
         if mention is not None:
-            speaker = _resolve(
-                mention, _core(text[mention[0] : mention[1]]), text, lang, pronouns, coref, speakers, by_mention
-            )
+            speaker = _resolve(mention, _core(text[mention[0] : mention[1]]), text, people, coref, speakers, by_mention)
             if speaker is not None:
                 by_mention[mention] = speaker
         found.append((quote, mention, speaker))
@@ -249,8 +264,7 @@ def _resolve(
     mention: Tuple[int, int],
     written: str,
     text: str,
-    lang: str,
-    pronouns: frozenset,
+    people: PeopleWords,
     coref: Dict[Tuple[int, int], Tuple[int, int]],
     speakers: List[_Speaker],
     by_mention: Dict[Tuple[int, int], "_Speaker"],
@@ -263,37 +277,37 @@ def _resolve(
         antecedent = text[target[0] : target[1]]
         speaker = by_mention.get(target) or next((s for s in speakers if antecedent in s.mentions), None)
         if speaker is None:
-            speaker = _new(speakers, antecedent, lang)
+            speaker = _new(speakers, antecedent, people)
         speaker.mentions.append(written)
         return speaker
-    if written.lower() in _relatives(lang) and text[: mention[0]].rstrip().endswith(","):
-        antecedent = _before_comma(text, mention[0], lang)  # "Abdel Kader Dschassim, der ...", "so Celebi, die"
+    if written.lower() in people.relatives and text[: mention[0]].rstrip().endswith(","):
+        antecedent = _before_comma(text, mention[0], people)  # "Abdel Kader Dschassim, der ...", "so Celebi, die"
         if antecedent:
-            return _adopt(speakers, antecedent, written, lang)
-    if written.lower() in _words_of(lang, "anaphoric"):
+            return _adopt(speakers, antecedent, written, people)
+    if written.lower() in people.anaphoric:
         return None  # "Demnach ...": according to a document or statement before; no rule tells which
-    if written.lower() in pronouns:
-        return _antecedent(mention, written, text, lang, speakers, by_mention)
+    if written.lower() in people.pronouns:
+        return _antecedent(mention, written, text, people, speakers, by_mention)
     words = _WORD.findall(written)
     if len(words) == 1:  # a short form: the fullest earlier name that holds it
         for speaker in reversed(speakers):
             if words[0] in speaker.words():
                 speaker.mentions.append(written)
                 return speaker
-        fuller = _name_before(text, mention[0], lang, containing=words[0])
+        fuller = _name_before(text, mention[0], people, containing=words[0])
         if fuller:
-            speaker = _new(speakers, fuller, lang)
+            speaker = _new(speakers, fuller, people)
             speaker.mentions.append(written)
             return speaker
     for speaker in speakers:  # the same name again, or a fuller one for a speaker seen as a short form
         if written in speaker.mentions or _name_part(written) and _name_part(written) in speaker.mentions:
             speaker.mentions.append(written)
             return speaker
-    return _new(speakers, written, lang)
+    return _new(speakers, written, people)
 
 
-def _new(speakers: List[_Speaker], mention: str, lang: str) -> _Speaker:
-    speaker = _Speaker(len(speakers) + 1, mention, _features(mention, lang), lang)
+def _new(speakers: List[_Speaker], mention: str, people: PeopleWords) -> _Speaker:
+    speaker = _Speaker(len(speakers) + 1, mention, _features(mention, people), people)
     speakers.append(speaker)
     return speaker
 
@@ -305,10 +319,10 @@ _NAME_RUN = re.compile(r"(?:[A-ZÄÖÜ][\w'’-]*\.?(?:[ \t]+|(?=[,;:)(])|$)){2,
 _NOUN_PHRASE = re.compile(r"\b(der|die|ein|eine|Der|Die|Ein|Eine)\s+(?:[a-zäöüß][\w-]*\s+){0,3}([A-ZÄÖÜ][\w-]+)")
 
 
-def _name_runs(text: str, end: int, lang: str) -> List[Tuple[int, str]]:
+def _name_runs(text: str, end: int, people: PeopleWords) -> List[Tuple[int, str]]:
     """Runs of two to six capitalised words before ``end``, with where they end: names, or (German) noun phrases
     that hold one; a leading function word ("Auch", "Die") is left out."""
-    leading = _function_words(lang)
+    leading = people.function_words
     runs = []
     for match in _NAME_RUN.finditer(text, 0, end):
         words = match.group().split()
@@ -330,7 +344,7 @@ class _Phrase(str):
     features: str = ""
 
 
-def _noun_phrases(text: str, end: int, reach: int = 400) -> List[Tuple[int, str]]:
+def _noun_phrases(text: str, end: int, people: PeopleWords, reach: int = 400) -> List[Tuple[int, str]]:
     """German noun phrases shortly before ``end`` that a pronoun can point back to: one opening a sentence ("Die
     Schutzvereinigung ... schlug vor, indem sie"), or one naming a woman anywhere ("überraschte die Autorin. Sie")."""
     found: List[Tuple[int, str]] = []
@@ -338,18 +352,18 @@ def _noun_phrases(text: str, end: int, reach: int = 400) -> List[Tuple[int, str]
         article, noun = match.group(1).lower(), match.group(2).lower()
         before = text[: match.start()].rstrip()
         opens = not before or before[-1] in ".!?:\n"
-        person = noun.endswith(("in", "innen")) and noun not in _words_of("de", "not_feminine") and len(noun) > 5
+        person = noun.endswith(("in", "innen")) and noun not in people.not_feminine and len(noun) > 5
         if opens or person:
             phrase = _Phrase(match.group(0))
-            phrase.features = _features(phrase, "de") or {"die": "f|p", "eine": "f", "der": "m", "ein": "m"}[article]
+            phrase.features = _features(phrase, people) or {"die": "f|p", "eine": "f", "der": "m", "ein": "m"}[article]
             found.append((match.end(), phrase))
     return found
 
 
-def _name_before(text: str, end: int, lang: str, containing: Optional[str] = None) -> Optional[str]:
+def _name_before(text: str, end: int, people: PeopleWords, containing: Optional[str] = None) -> Optional[str]:
     """The last name run before ``end`` (optionally one that holds a word)."""
     found = None
-    for _, run in _name_runs(text, end, lang):
+    for _, run in _name_runs(text, end, people):
         if containing is None or containing in _WORD.findall(run):
             found = run
     return found
@@ -359,39 +373,39 @@ def _antecedent(
     mention: Tuple[int, int],
     written: str,
     text: str,
-    lang: str,
+    people: PeopleWords,
     speakers: List[_Speaker],
     by_mention: Dict[Tuple[int, int], _Speaker],
 ) -> Optional[_Speaker]:
     """The most recent person before a pronoun whose gender and number agree: an earlier speaker (where it was
     last mentioned; unknown gender agrees), or a name in the text whose words show the same gender or number."""
-    wanted = _features(written, lang)
-    if wanted == "f|p" and lang == "de":  # "sie": the verb beside it tells one woman from several people
+    wanted = _features(written, people)
+    if wanted == "f|p" and people.german:  # "sie": the verb beside it tells one woman from several people
         wanted = _verb_number(text, mention) or wanted
     last_seen = {id(s): m[1] for m, s in by_mention.items() if m[1] <= mention[0]}
     candidates: List[Tuple[int, Any]] = [(last_seen.get(id(s), -1), s) for s in speakers]
-    candidates += _name_runs(text, mention[0], lang)
-    if lang == "de":
-        candidates += _noun_phrases(text, mention[0])
+    candidates += _name_runs(text, mention[0], people)
+    if people.german:
+        candidates += _noun_phrases(text, mention[0], people)
     # the latest first; a speaker before a name at the same place (the name is its mention)
     for _, who in sorted(candidates, key=lambda c: (c[0], isinstance(c[1], _Speaker)), reverse=True):
-        features = who.features if isinstance(who, (_Speaker, _Phrase)) else _features(who, lang)
+        features = who.features if isinstance(who, (_Speaker, _Phrase)) else _features(who, people)
         if not _agree(wanted, features):
             continue
         name = isinstance(who, str) and not isinstance(who, _Phrase)
-        person = name and _capitalised_nouns(lang) and _person_like(who)
+        person = name and people.capitalised_nouns and _person_like(who)
         if not isinstance(who, _Speaker) and not (wanted and features) and not person:
             continue  # a phrase or name that was no speaker counts where its words agree ("Kims Schwester") or it
             # reads as a person's name ("Heidemarie Wieczorek-Zeul")
         if isinstance(who, _Speaker):
             who.mentions.append(written)
             return _learn(who, wanted)
-        return _learn(_adopt(speakers, who, written, lang), wanted)
-    names = [run for _, run in _name_runs(text, mention[0], lang) if _agree(wanted, _features(run, lang))]
-    if _capitalised_nouns(lang):  # capitals mark every noun: only runs that end in two words no noun lexicon knows
+        return _learn(_adopt(speakers, who, written, people), wanted)
+    names = [run for _, run in _name_runs(text, mention[0], people) if _agree(wanted, _features(run, people))]
+    if people.capitalised_nouns:  # capitals mark every noun: only runs that end in two words no noun lexicon knows
         names = [run for run in names if _person_like(run)]  # ("Heidemarie Wieczorek-Zeul", not "Monate Haft")
     if names:  # no one agrees by their words: the last name before the pronoun
-        return _learn(_adopt(speakers, names[-1], written, lang), wanted)
+        return _learn(_adopt(speakers, names[-1], written, people), wanted)
     return None
 
 
@@ -417,15 +431,15 @@ def _learn(speaker: _Speaker, wanted: str) -> _Speaker:
     return speaker
 
 
-def _before_comma(text: str, end: int, lang: str) -> Optional[str]:
+def _before_comma(text: str, end: int, people: PeopleWords) -> Optional[str]:
     """What a relative pronoun after a comma stands for: the name run, noun phrase or capitalised word that ends
     right before the comma."""
     before = text[:end].rstrip()[:-1].rstrip()
-    runs = _name_runs(text, len(before) + 1, lang)
+    runs = _name_runs(text, len(before) + 1, people)
     if runs and before.endswith(runs[-1][1].split()[-1]) and runs[-1][0] >= len(before) - 1:
         return runs[-1][1]
-    if lang == "de":
-        phrases = [p for pos, p in _noun_phrases(text, len(before) + 1) if pos == len(before)]
+    if people.german:
+        phrases = [p for pos, p in _noun_phrases(text, len(before) + 1, people) if pos == len(before)]
         last = list(_NOUN_PHRASE.finditer(before[-80:]))
         if last and last[-1].end() == len(before[-80:]):
             return last[-1].group(0)
@@ -435,19 +449,13 @@ def _before_comma(text: str, end: int, lang: str) -> Optional[str]:
     return words[-1] if words and words[-1][:1].isupper() else None
 
 
-def _adopt(speakers: List[_Speaker], name: str, written: str, lang: str) -> _Speaker:
+def _adopt(speakers: List[_Speaker], name: str, written: str, people: PeopleWords) -> _Speaker:
     """The speaker a name in the text belongs to (one already seen that holds it, or a new one), now also
     mentioned as ``written``."""
     known = next((s for s in speakers if any(m in name or name in m for m in s.mentions if len(m) > 3)), None)
-    speaker = known or _new(speakers, name, lang)
+    speaker = known or _new(speakers, name, people)
     speaker.mentions.extend([name, written] if known else [written])
     return speaker
-
-
-@functools.lru_cache(maxsize=None)
-def _relatives(lang: str) -> frozenset:
-    """Relative pronouns, from the patterns: a speaker written "der" in ", der sagte" is the phrase before."""
-    return _words_of(lang, "relative")
 
 
 @functools.lru_cache(maxsize=1)
@@ -471,19 +479,8 @@ def _person_like(run: str) -> bool:
     return len(tail) == 2 and all(cache.get(w.lower(), ((None,),))[0][0] != noun for w in tail)
 
 
-@functools.lru_cache(maxsize=None)
-def _capitalised_nouns(lang: str) -> bool:
-    """Whether the language capitalises its nouns (its patterns' language setting), so capitals mark no name."""
-    patterns = _patterns(lang)
-    return bool(patterns and patterns.language.get("capitalised_nouns"))
-
-
-@functools.lru_cache(maxsize=None)
-def _function_words(lang: str) -> frozenset:
-    """Words a name never starts with (articles, prepositions, adverbs, conjunctions), from the patterns."""
-    return _words_of(lang, "determiner", "preposition", "skip", "conjunction")
-
-
-def speaker_records(task: Task, lang: str = "de") -> Dict[Tuple[int, int], Resolution]:
+def speaker_records(
+    task: Task, lang: str = "de", people: Optional[PeopleWords] = None
+) -> Dict[Tuple[int, int], Resolution]:
     """Resolutions by quote offsets, for the export."""
-    return {r.quote: r for r in resolve_task(task, lang)}
+    return {r.quote: r for r in resolve_task(task, lang, people)}

@@ -157,3 +157,32 @@ def test_plural_sie_resolves_to_a_plural_subject_and_singular_sie_to_a_woman() -
     pairs = [("„Die Straße bleibt gesperrt.“", "Die Behörden"), ("„Wir prüfen das“", "sie")]
     assert names(task(text.format("sagten sie"), pairs), "de")[1] == ("Die Behörden", True)
     assert names(task(text.format("sagte sie"), pairs), "de")[1] == ("Ministerin Anna Berger", True)
+
+
+def test_a_users_people_words_reach_the_resolver_the_report_and_the_page(tmp_path) -> None:
+    """A word added to a copy of the pattern folder's people.jsonl tells a speaker's gender to the resolver, in
+    ``quotes report --patterns`` and in the annotation page's hook, as it does to the rules."""
+    import shutil
+
+    from prodigy_quotes.finder import default_patterns_dir, load_patterns
+    from prodigy_quotes.page_hooks import event_hooks
+    from prodigy_quotes.report import report_figures
+    from prodigy_quotes.resolve import people_words
+
+    text = "“Yes,” said Granny Lind. “No,” said Sheriff Weber. “Fine,” she said."
+    t = task(text, [("“Yes,”", "Granny Lind"), ("“No,”", "Sheriff Weber"), ("“Fine,”", "she")])
+    assert names(t, "en")[2] == ("Sheriff Weber", True)  # nothing says the sheriff is a man
+    folder = tmp_path / "en"
+    shutil.copytree(default_patterns_dir("en"), folder)
+    with (folder / "people.jsonl").open("a", encoding="utf8") as f:
+        f.write('{"kind": "masculine", "text": ["sheriff"]}\n')
+    people = people_words("en", folder)
+    assert [r.name for r in resolve_task(t, "en", people)][2] == "Granny Lind"
+    assert ("Granny Lind", 2, 1) in report_figures([t], "en", people)["speakers"]
+
+    class Controller:
+        config = {"lang": "en"}
+
+    hook = event_hooks(load_patterns(folder))["resolve-speakers"]
+    assert hook(Controller(), task=t)["speakers"][2]["name"] == "Granny Lind"
+    assert event_hooks()["resolve-speakers"](Controller(), task=t)["speakers"][2]["name"] == "Sheriff Weber"

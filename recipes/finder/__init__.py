@@ -11,7 +11,7 @@ from spacy.language import Language
 
 from ..syntax import add_syntax
 from .component import QuoteFinder, make_quote_finder
-from .patterns import PatternError, default_patterns_dir, load_patterns
+from .patterns import PatternError, Patterns, default_patterns_dir, load_patterns
 
 __all__ = [
     "add_quote_finder",
@@ -20,6 +20,7 @@ __all__ = [
     "PatternError",
     "default_patterns_dir",
     "load_patterns",
+    "finder_patterns",
 ]
 
 
@@ -41,3 +42,12 @@ def add_quote_finder(
         finder = nlp.add_pipe("quote_finder", name=name, last=True)
     finder.set_patterns(patterns)
     return nlp
+
+
+def finder_patterns(nlp: Language) -> Optional[Patterns]:
+    """The patterns of the pipeline's (last) quote finder, a user's ``--patterns`` included; None without one."""
+    patterns = None
+    for name in nlp.pipe_names:
+        if nlp.get_pipe_meta(name).factory == "quote_finder":
+            patterns = nlp.get_pipe(name).rules.patterns
+    return patterns
