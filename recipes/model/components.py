@@ -15,6 +15,7 @@ from spacy.training import Example
 from spacy.vocab import Vocab
 from thinc.api import Model, Optimizer
 
+from ..finder import finder_patterns
 from ..finder.marks import MarkScanner
 from ..finder.patterns import builtin_patterns
 from ..schema import CUE, LINKS_ATTR, QUOTE, SPANS_KEY, SPEAKER, SUBJECTS_ATTR, Link
@@ -45,11 +46,7 @@ def rule_links(doc: Doc) -> List[Link]:
 def pipeline_profile(nlp: Optional[Language], lang: str) -> Dict[str, Any]:
     """The language knowledge the trainable components read, from the pipeline's quote finder (so a user's
     ``--patterns`` reach the model too), else from the built-in patterns: quote-mark pairs and pronouns."""
-    patterns = None
-    if nlp is not None:
-        for name in nlp.pipe_names:
-            if nlp.get_pipe_meta(name).factory == "quote_finder":
-                patterns = nlp.get_pipe(name).rules.patterns
+    patterns = finder_patterns(nlp) if nlp is not None else None
     if patterns is None:
         patterns = builtin_patterns(lang)
     return {
