@@ -85,3 +85,14 @@ def test_the_server_is_generic():
     allowed = server | generic | {"prodigy_quotes"}
     for name in server:
         assert graph[name] <= allowed, f"{name} imports {sorted(graph[name] - allowed)}"
+
+
+def test_the_page_view_only_reads_the_state():
+    """render.js draws the page state and never changes it: every change goes through state.js's functions."""
+    import re
+
+    source = (PACKAGE / "server" / "static" / "render.js").read_text(encoding="utf8")
+    writes = re.findall(r"\bS\.[\w.\[\]]+\s*(?:=(?!=)|\+=|-=|\+\+|--)|\bS\.\w+\.(?:push|pop|shift|unshift|splice)\(", source)
+    assert not writes, f"render.js changes the page state: {writes}"
+    app = (PACKAGE / "server" / "static" / "app.js").read_text(encoding="utf8")
+    assert not re.findall(r"\bS\.\w+\s*=(?!=)", app), "app.js sets the state's fields itself, not through state.js"

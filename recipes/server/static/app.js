@@ -1,80 +1,49 @@
-/* prodigy-quotes annotation page (relations UI for QUOTE / SPEAKER / CUE): the page state, the task flow
- * (fetch, answer, undo, save) and the events. ES modules, no build step: api.js talks to the server, edit.js
- * edits a task (pure, tested with node), render.js draws the state. */
+/* prodigy-quotes annotation page (relations UI for QUOTE / SPEAKER / CUE): the task flow (fetch, answer, undo,
+ * save) and the events. ES modules, no build step: api.js talks to the server, edit.js edits a task, state.js
+ * holds the page state and the functions that change it (both pure, tested with node), render.js draws the
+ * state and never changes it. */
 import { api, beaconAnswers, endSession } from './api.js';
-import { addSpan, clone, deleteSpan, findSpan, prepare, relabel, removeLink, short, spanAt, spanKey, textOf, toggleLink } from './edit.js';
+import { addSpan, clone, deleteSpan, findSpan, relabel, removeLink, short, spanAt, spanKey, textOf, toggleLink } from './edit.js';
 import { $, createView } from './render.js';
+import * as state from './state.js';
 
 var AUTOSAVE_MS = 20000;
 var ALIVE_MS = 30000; // the server releases the tasks of a page that stops saying it is alive (release_after)
-var EDIT_HISTORY = 50;
 
 var params = new URLSearchParams(window.location.search);
-var S = {
-  project: null,
-  session: params.get('session') || null, // name from the URL, then the full id from the server
-  spanLabels: ['QUOTE', 'SPEAKER', 'CUE'],
-  relLabels: ['SPEAKER', 'CUE'],
-  colors: {},
-  linkColors: {},
-  historySize: 10,
-  queue: [],
-  current: null,
-  outbox: [],       // answered, not yet saved (undo works on these)
-  sending: null,    // the answers of the request in flight
-  fetching: false,
-  exhausted: false,
-  activeLabel: 'QUOTE',
-  armed: false,     // a label was picked for this task: a single click on a word then adds a one-word span
-  hover: null,      // key of the span under the mouse: its links are drawn emphasised
-  edits: [],        // earlier versions of the current task, for undoing edits (z)
-  speakerNames: {}, // quote key -> {name, resolved, id}: who the server says each quote's speaker is
-  selected: null,   // key "start:end" of the selected span
-  drag: null,
-  validating: false, // an answer is being checked by the server
-  tokEls: [],
-  gapEls: [],   // the whitespace after each token (null when none)
-  tags: [],
-  stats: { total: 0, session_total: 0, progress: null, remaining: null, held_by_others: 0 },
-  autosaveTimer: null,
-  pollTimer: null,
-  aliveTimer: null,
-  showArrows: false // all arrows; those of the selected or hovered span are always drawn
-};
-
+var S = state.createState(params.get('session'));
+var timers = { autosave: null, poll: null, alive: null, resolve: null };
 // ---------------------------------------------------------------- editing (edit.js on the current task)
 
-function remember() {
-  S.edits.push(clone(S.current));
-  if (S.edits.length > EDIT_HISTORY) S.edits.shift();
-}
-
 function undoEdit() {
-  if (!S.current || !S.edits.length) { view.flash('No edit to undo on this task.'); return; }
-  S.current = S.edits.pop();
-  S.selected = null;
+  if (!state.undoEdit(S)) { view.flash('No edit to undo on this task.'); return; }
   view.refresh();
   view.flash('Edit undone.');
 }
 
 var actions = {
-  setActiveLabel: function (label) { S.activeLabel = label; S.armed = true; view.renderLabels(); },
-  relabel: function (span, label) { remember(); relabel(S.current, span, label, S.relLabels); view.refresh(); },
+  setActiveLabel: function (label) { state.pickLabel(S, label); view.renderLabels(); },
+  relabel: function (span, label) { state.rememberEdit(S); relabel(S.current, span, label, S.relLabels); view.refresh(); },
   deleteSpan: function (span) {
-    remember();
+    state.rememberEdit(S);
     var gone = deleteSpan(S.current, span, S.relLabels);
-    if (S.selected === spanKey(span)) S.selected = null;
+    if (S.selected === spanKey(span)) state.select(S, null);
     view.refresh();
     var also = gone.slice(1).map(function (s) { return s.label + ' “' + short(textOf(S.current, s) || s.text || '', 20) + '”'; });
     view.flash('Deleted ' + span.label + (also.length ? ' with ' + also.join(', ') + ' (used by no other quote)' : '') + '. Press z to undo.');
   },
-  removeLink: function (rel) { remember(); removeLink(S.current, rel); view.refresh(); resolveSpeakers(); },
-  hover: function (key) { if (S.hover !== key) { S.hover = key; view.drawArrows(); } }
+  removeLink: function (rel) { state.rememberEdit(S); removeLink(S.current, rel); view.refresh(); resolveSpeakers(); },
+  hover: function (key) { if (state.setHover(S, key)) view.drawArrows(); },
+  selectQuote: function (quote) {
+    state.toggleSelect(S, spanKey(quote));
+    view.refresh();
+    if (S.selected) view.reveal(quote);
+  }
 };
 var view = createView(S, actions);
 
 function link(head, child, inSameEdit, label) {
-  if (!inSameEdit) remember();
+  if (!inSameEdit) state.rememberEdit(S);
   var added = toggleLink(S.current, head, child, label);
   view.flash((added ? 'Linked ' : 'Removed link ') + (label ? head.label + ' → ' + label + ' ' : head.label + ' → ') +
     child.label + ' “' + short(child.text || textOf(S.current, child), 30) + '”.');
@@ -82,17 +51,13 @@ function link(head, child, inSameEdit, label) {
 }
 
 /* Ask the server who each quote's speaker is (pronouns and short forms resolved), for the side list. */
-var resolveTimer = null;
 function resolveSpeakers() {
-  clearTimeout(resolveTimer);
-  resolveTimer = setTimeout(function () {
+  clearTimeout(timers.resolve);
+  timers.resolve = setTimeout(function () {
     var task = S.current;
     if (!task) return;
     api('event/resolve-speakers', { task: { text: task.text, spans: task.spans, relations: task.relations } }).then(function (data) {
-      if (S.current !== task) return;
-      S.speakerNames = {};
-      (data.speakers || []).forEach(function (r) { S.speakerNames[r.start + ':' + r.end] = r; });
-      view.refresh();
+      if (state.setSpeakerNames(S, task, data.speakers)) view.refresh();
     }, function () { /* names are a help, not needed to annotate */ });
   }, 150);
 }
@@ -100,14 +65,14 @@ function resolveSpeakers() {
 function onSpanClick(span) {
   var sel = findSpan(S.current, S.selected);
   if (sel && sel !== span) {
-    var selHead = !view.isChildLabel(sel.label), spanHead = !view.isChildLabel(span.label);
+    var selHead = !state.isChildLabel(S, sel.label), spanHead = !state.isChildLabel(S, span.label);
     if (selHead && !spanHead) { link(sel, span); view.refresh(); return; }
     if (!selHead && spanHead) { link(span, sel); view.refresh(); return; }
     if (sel.label === 'SPEAKER' && span.label === 'SPEAKER') { // "er" → "Kim Jong Un": who the mention means
-      link(sel, span, false, 'COREF'); S.selected = null; view.refresh(); return;
+      link(sel, span, false, 'COREF'); state.select(S, null); view.refresh(); return;
     }
   }
-  S.selected = sel === span ? null : spanKey(span);
+  state.select(S, sel === span ? null : spanKey(span));
   view.refresh();
 }
 
@@ -116,47 +81,35 @@ function onCreate(a, b) {
   var before = clone(S.current);
   var added = addSpan(S.current, a, b, S.activeLabel);
   if (!added) return;
-  S.edits.push(before);
+  state.rememberEdit(S, before);
   var span = added.span, removed = added.removed;
   if (removed.length) view.flash('Replaced ' + removed.length + ' overlapping span' + (removed.length > 1 ? 's' : '') + '.');
-  if (sel && findSpan(S.current, spanKey(sel)) && !view.isChildLabel(sel.label) && view.isChildLabel(span.label)) {
+  if (sel && findSpan(S.current, spanKey(sel)) && !state.isChildLabel(S, sel.label) && state.isChildLabel(S, span.label)) {
     link(sel, span, true); // a speaker/cue drawn while a quote is selected belongs to that quote
   } else {
-    S.selected = spanKey(span);
+    state.select(S, spanKey(span));
   }
   view.refresh();
 }
 
 // ---------------------------------------------------------------- server calls and task flow
 
-function heldHashes() {
-  var held = S.queue.map(function (t) { return t._task_hash; });
-  if (S.current) held.push(S.current._task_hash);
-  S.outbox.forEach(function (a) { held.push(a._task_hash); });
-  return held;
-}
-
 function fetchMore() {
   if (S.fetching) return Promise.resolve();
-  S.fetching = true;
-  return api('get_session_questions', { session_id: S.session, held: heldHashes() }).then(function (data) {
-    S.fetching = false;
-    S.session = data.session_id || S.session;
-    var have = {};
-    heldHashes().forEach(function (h) { have[h] = true; });
-    var fresh = (data.tasks || []).filter(function (t) { return !have[t._task_hash]; });
-    S.queue = S.queue.concat(fresh);
-    S.exhausted = fresh.length === 0;
+  state.setFetching(S, true);
+  return api('get_session_questions', { session_id: S.session, held: state.heldHashes(S) }).then(function (data) {
+    state.setFetching(S, false);
+    state.addTasks(S, data);
     updateStats(data);
     dropStale(data.stale);
     if (!S.current) next();
     // Out of work: look again now and then (another annotator may end their session).
-    if (S.exhausted && !S.current && !S.pollTimer) {
-      S.pollTimer = setTimeout(function () { S.pollTimer = null; if (!S.current) fetchMore(); }, 15000);
+    if (S.exhausted && !S.current && !timers.poll) {
+      timers.poll = setTimeout(function () { timers.poll = null; if (!S.current) fetchMore(); }, 15000);
     }
   }, function (err) {
-    S.fetching = false;
-    if (err.status === 403) { view.fatal(err.message); return; }
+    state.setFetching(S, false);
+    if (err.status === 403) { fatal(err.message); return; }
     view.banner('Could not load tasks: ' + err.message + '. Retrying…');
     setTimeout(fetchMore, 3000);
   });
@@ -166,48 +119,43 @@ function fetchMore() {
  * queue before anyone spends time on them; the open one stays, with a warning. */
 function dropStale(stale) {
   if (!stale || !stale.length) return;
-  var gone = {};
-  stale.forEach(function (h) { gone[h] = true; });
-  var before = S.queue.length;
-  S.queue = S.queue.filter(function (t) { return !gone[t._task_hash]; });
-  if (S.current && gone[S.current._task_hash]) {
+  var gone = state.dropStale(S, stale);
+  if (gone.current) {
     view.banner('Another annotator now has this task (this page was away or idle). Your answer is kept in your ' +
       'session, but the dataset keeps theirs if they answer first. Skip it with space if you like.');
-  } else if (before !== S.queue.length) {
-    view.flash((before - S.queue.length) + ' queued task(s) went to another annotator and were dropped here.');
+  } else if (gone.dropped) {
+    view.flash(gone.dropped + ' queued task(s) went to another annotator and were dropped here.');
   }
   if (S.queue.length < 2 && !S.exhausted) fetchMore();
 }
 
 /* Tell the server the page is open (so its tasks stay its own) and learn which went stale. */
 function keepAlive() {
-  clearTimeout(S.aliveTimer);
-  S.aliveTimer = null;
+  clearTimeout(timers.alive);
+  timers.alive = null;
   if (document.visibilityState === 'hidden' || !S.project) return;
-  api('keep_alive', { session_id: S.session, held: heldHashes() }).then(function (data) {
+  api('keep_alive', { session_id: S.session, held: state.heldHashes(S) }).then(function (data) {
     updateStats(data);
     dropStale(data.stale);
   }, function () { /* the next call tries again */ }).then(function () {
-    if (document.visibilityState !== 'hidden') S.aliveTimer = setTimeout(keepAlive, ALIVE_MS);
+    if (document.visibilityState !== 'hidden') timers.alive = setTimeout(keepAlive, ALIVE_MS);
   });
 }
 
 function updateStats(data) {
-  ['total', 'session_total', 'progress', 'remaining', 'held_by_others'].forEach(function (k) {
-    if (data && data[k] !== undefined) S.stats[k] = data[k];
-  });
+  state.setStats(S, data);
   view.renderCounter();
+}
+
+function fatal(msg) {
+  state.stop(S);
+  view.fatal(msg);
 }
 
 // ---------------------------------------------------------------- task flow
 
 function next() {
-  S.current = S.queue.length ? prepare(S.queue.shift()) : null;
-  S.selected = null;
-  S.hover = null;
-  S.edits = [];
-  S.armed = false;
-  S.speakerNames = {};
+  state.openNext(S);
   view.renderLabels();
   view.renderTask();
   resolveSpeakers();
@@ -219,8 +167,7 @@ function answer(kind) {
   var eg = clone(S.current);
   eg.answer = kind;
   var go = function () {
-    S.outbox.push(eg);
-    S.current = null;
+    state.answerTask(S, eg);
     view.hideBanner();
     next();
     view.renderSaveState();
@@ -228,46 +175,36 @@ function answer(kind) {
     armAutosave();
   };
   if (S.project && S.project.validate_answer) {
-    S.validating = true;
+    state.setValidating(S, true);
     api('validate_answer', { answer: eg }).then(function (res) {
-      S.validating = false;
+      state.setValidating(S, false);
       if (res && res.valid === false) { view.banner('This answer was not accepted: ' + res.error); return; }
       go();
-    }, function (err) { S.validating = false; view.banner('Could not check the answer: ' + err.message); });
+    }, function (err) { state.setValidating(S, false); view.banner('Could not check the answer: ' + err.message); });
   } else {
     go();
   }
 }
 
 function undo() {
-  if (!S.outbox.length) { view.flash('Nothing to undo: saved answers cannot be undone.'); return; }
-  var last = S.outbox[S.outbox.length - 1];
-  if (S.sending && S.sending.indexOf(last) >= 0) { view.flash('That answer is being saved and cannot be undone.'); return; }
-  S.outbox.pop();
-  if (S.current) S.queue.unshift(S.current);
-  delete last.answer;
-  S.current = last;
-  S.selected = null;
-  S.edits = [];
+  var refused = state.takeBackAnswer(S);
+  if (refused) { view.flash(refused); return; }
   view.renderTask();
   view.renderSaveState();
 }
 
 function armAutosave() {
-  if (S.autosaveTimer || !S.outbox.length) return;
-  S.autosaveTimer = setTimeout(function () { S.autosaveTimer = null; save(); }, AUTOSAVE_MS);
+  if (timers.autosave || !S.outbox.length) return;
+  timers.autosave = setTimeout(function () { timers.autosave = null; save(); }, AUTOSAVE_MS);
 }
 
 function save(count) {
   if (S.sending) return Promise.resolve();
-  var n = count === undefined ? S.outbox.length : Math.min(count, S.outbox.length);
-  if (!n) { view.renderSaveState(); return Promise.resolve(); }
-  var batch = S.outbox.slice(0, n);
-  S.sending = batch;
+  var batch = state.startSending(S, count);
+  if (!batch) { view.renderSaveState(); return Promise.resolve(); }
   view.renderSaveState('saving…');
   return api('give_answers', { answers: batch, session_id: S.session }).then(function (data) {
-    S.sending = null;
-    S.outbox = S.outbox.filter(function (a) { return batch.indexOf(a) < 0; });
+    state.sent(S, batch);
     updateStats(data);
     view.renderSaveState('saved ✓');
     if (data && data.kept_in_session) {
@@ -279,19 +216,16 @@ function save(count) {
     dropStale(data && data.stale);
     if (!S.current && !S.queue.length) fetchMore();
   }, function (err) {
-    S.sending = null;
     if (err.status === 400 && err.data && err.data.errors) {
       var bad = {};
       err.data.errors.forEach(function (e) { bad[e._task_hash] = e.error; });
-      var back = batch.filter(function (a) { return a._task_hash in bad; });
-      S.outbox = S.outbox.filter(function (a) { return back.indexOf(a) < 0; });
-      if (S.current) S.queue.unshift(S.current);
-      back.reverse().forEach(function (a) { delete a.answer; S.queue.unshift(a); });
+      state.returnRefused(S, batch, bad);
       next();
       view.banner('Not saved, please fix: ' + err.data.errors.map(function (e) { return e.error; }).join('; '));
       if (S.outbox.length) save();
       return;
     }
+    state.sendFailed(S);
     view.renderSaveState('not saved – retrying', true);
     setTimeout(function () { save(); }, 3000);
   });
@@ -311,27 +245,25 @@ function bindText() {
     var i = tokIndex(ev.target);
     if (i < 0) return;
     ev.preventDefault();
-    S.drag = { start: i, end: i };
+    state.startDrag(S, i);
   });
   text.addEventListener('mouseover', function (ev) {
     if (!S.drag) return;
     var i = tokIndex(ev.target);
-    if (i < 0 || i === S.drag.end) return;
-    view.setPreview(Math.min(S.drag.start, S.drag.end), Math.max(S.drag.start, S.drag.end), false);
-    S.drag.end = i;
+    if (i < 0) return;
+    var before = state.moveDrag(S, i);
+    if (!before) return;
+    view.setPreview(before[0], before[1], false);
     view.setPreview(Math.min(S.drag.start, i), Math.max(S.drag.start, i), true);
   });
   document.addEventListener('mouseup', function (ev) {
-    var d = S.drag;
-    if (!d) return;
-    S.drag = null;
-    view.setPreview(Math.min(d.start, d.end), Math.max(d.start, d.end), false);
-    var i = tokIndex(ev.target);
-    if (i >= 0) d.end = i;
+    if (!S.drag) return;
+    view.setPreview(Math.min(S.drag.start, S.drag.end), Math.max(S.drag.start, S.drag.end), false);
+    var d = state.endDrag(S, tokIndex(ev.target));
     if (d.start === d.end) {
       var owner = spanAt(S.current, d.start);
       if (owner) { onSpanClick(owner); return; }
-      if (S.selected) { S.selected = null; view.refresh(); return; }
+      if (S.selected) { state.select(S, null); view.refresh(); return; }
       if (!S.armed) { // a stray click adds nothing: drag over words, or pick a label first for a one-word span
         view.flash('To add a span, drag over the words – or pick a label (1–' + S.spanLabels.length + ') and click one word.');
         return;
@@ -362,7 +294,7 @@ function bindKeys() {
     else if (key === ' ' || key === 'Spacebar') { ev.preventDefault(); answer('ignore'); }
     else if (key === 'Backspace') { ev.preventDefault(); undo(); }
     else if (key === 'z' || key === 'Z') { ev.preventDefault(); undoEdit(); }
-    else if (key === 'Escape') { S.selected = null; S.armed = false; view.refresh(); view.renderLabels(); }
+    else if (key === 'Escape') { state.clearSelection(S); view.refresh(); view.renderLabels(); }
     else if (key === 'Delete' || key === 'd') {
       var span = findSpan(S.current, S.selected);
       if (span) { ev.preventDefault(); actions.deleteSpan(span); }
@@ -390,7 +322,7 @@ function bindButtons() {
     var b = ev.target && ev.target.closest ? ev.target.closest('button') : null;
     if (b) b.blur();
   });
-  $('show-arrows').addEventListener('change', function (ev) { S.showArrows = ev.target.checked; view.drawArrows(); });
+  $('show-arrows').addEventListener('change', function (ev) { state.setShowArrows(S, ev.target.checked); view.drawArrows(); });
   window.addEventListener('beforeunload', function (ev) {
     if (!S.outbox.length) return;
     try { beaconAnswers(S.outbox, S.session); } catch (e) { /* the prompt below still warns */ }
@@ -404,7 +336,7 @@ function bindButtons() {
   });
   window.addEventListener('pageshow', function (ev) { if (ev.persisted && S.project) { fetchMore(); keepAlive(); } });
   document.addEventListener('visibilitychange', function () {
-    if (document.visibilityState === 'visible') keepAlive(); else { clearTimeout(S.aliveTimer); S.aliveTimer = null; }
+    if (document.visibilityState === 'visible') keepAlive(); else { clearTimeout(timers.alive); timers.alive = null; }
   });
 }
 
@@ -419,11 +351,7 @@ function start() {
   view.renderSaveState();
   var path = S.session ? 'project/' + encodeURIComponent(S.session) : 'project';
   api(path).then(function (p) {
-    S.project = p;
-    if (Array.isArray(p.relations_span_labels) && p.relations_span_labels.length) S.spanLabels = p.relations_span_labels.slice();
-    if (Array.isArray(p.labels) && p.labels.length) S.relLabels = p.labels.slice();
-    if (p.history_size !== undefined) S.historySize = Math.max(0, parseInt(p.history_size, 10) || 0);
-    if (p.instant_submit) S.historySize = 0; // every answer is sent at once (no undo)
+    state.applyProject(S, p);
     if (Array.isArray(p.buttons)) {
       var shown = p.buttons;
       document.querySelectorAll('.answer[data-answer], #undo').forEach(function (b) {
@@ -431,19 +359,13 @@ function start() {
         if (shown.indexOf(name) < 0) b.style.display = 'none';
       });
     }
-    var theme = (p.custom_theme && p.custom_theme.labels) || {};
-    Object.keys(theme).forEach(function (k) { S.colors[k] = theme[k]; });
-    S.linkColors = p.link_colours || {};
-    S.spanLabels.forEach(view.colorOf);
-    S.activeLabel = S.spanLabels[0];
-    if (p.session_id) S.session = p.session_id;
     if (p.lang) $('text').setAttribute('lang', p.lang);
     $('where').textContent = 'dataset ' + p.dataset + (S.session ? ' · session ' + S.session : '');
     view.renderLabels();
-    S.aliveTimer = setTimeout(keepAlive, ALIVE_MS);
+    timers.alive = setTimeout(keepAlive, ALIVE_MS);
     return fetchMore();
   }, function (err) {
-    view.fatal(err.status === 403 ? err.message : 'Could not reach the annotation server: ' + err.message);
+    fatal(err.status === 403 ? err.message : 'Could not reach the annotation server: ' + err.message);
   });
 }
 

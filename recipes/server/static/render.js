@@ -1,12 +1,9 @@
 /* Rendering of the page from the state: the task's tokens once per task, then classes, tags, the side list and
  * the arrow layer on every edit. Task text is only ever written with textContent: HTML in a task is shown, never run.
- * createView(S, actions) binds the functions to the page state and to the actions its buttons call. */
+ * createView(S, actions) binds the functions to the page state (state.js), which they only read, and to the
+ * actions its buttons and lists call. */
 import { findSpan, short, spanKey, textOf } from './edit.js';
-
-// the labels' own colours come from the recipe's config (custom_theme.labels, link_colours: prodigy_quotes.schema);
-// a label it does not colour takes the next colour of these
-var PALETTE = ['#ffc9de', '#d4c4ff', '#c2f0e4', '#ffe3b3', '#cfe3ff', '#e6f5b0'];
-var LINK_PALETTE = ['#c62828', '#6d4c41', '#00838f', '#ef6c00'];
+import { colourOf, isChildLabel as childLabel, linkColourOf } from './state.js';
 
 export var $ = function (id) { return document.getElementById(id); };
 export function el(tag, cls, text) {
@@ -17,19 +14,10 @@ export function el(tag, cls, text) {
 }
 
 export function createView(S, actions) {
-  function colorOf(label) {
-    if (!(label in S.colors)) {
-      var n = Object.keys(S.colors).length;
-      S.colors[label] = PALETTE[n % PALETTE.length];
-    }
-    return S.colors[label];
-  }
-  function isChildLabel(label) { return S.relLabels.indexOf(label) >= 0; }
-  function linkColorOf(label) {
-    if (S.linkColors[label]) return S.linkColors[label];
-    var i = S.relLabels.indexOf(label);
-    return LINK_PALETTE[(i < 0 ? 0 : i) % LINK_PALETTE.length];
-  }
+  // what the view draws into, per task: the element of each token, of the white space after it, and the tags
+  var tokEls = [], gapEls = [], tags = [];
+  function colorOf(label) { return colourOf(S, label); }
+  function isChildLabel(label) { return childLabel(S, label); }
 
   function renderLabels() {
     var box = $('labels');
@@ -49,7 +37,7 @@ export function createView(S, actions) {
     var text = $('text'), meta = $('meta'), empty = $('empty');
     text.textContent = '';
     meta.textContent = '';
-    S.tokEls = []; S.gapEls = []; S.tags = [];
+    tokEls = []; gapEls = []; tags = [];
     var t = S.current;
     var buttons = document.querySelectorAll('.answer[data-answer]');
     for (var b = 0; b < buttons.length; b++) buttons[b].disabled = !t;
@@ -80,13 +68,13 @@ export function createView(S, actions) {
       var tok = el('span', 'tok', toks[i].text);
       tok.dataset.i = i;
       frag.appendChild(tok);
-      S.tokEls.push(tok);
+      tokEls.push(tok);
       var gapEnd = i + 1 < toks.length ? toks[i + 1].start : full.length;
       var gap = full.slice(toks[i].end, gapEnd);
       if (!gap && toks[i].ws && i + 1 < toks.length) gap = ' ';
       var gapEl = null;
       if (gap) { gapEl = el('span', 'gap', gap); frag.appendChild(gapEl); }
-      S.gapEls.push(gapEl);
+      gapEls.push(gapEl);
     }
     text.appendChild(frag);
     refresh();
@@ -102,7 +90,7 @@ export function createView(S, actions) {
   }
 
   function paint() {
-    var t = S.current, n = S.tokEls.length, owner = new Array(n);
+    var t = S.current, n = tokEls.length, owner = new Array(n);
     var spans = t.spans.slice().sort(function (x, y) { return (y.token_end - y.token_start) - (x.token_end - x.token_start); });
     spans.forEach(function (s) { for (var i = s.token_start; i <= s.token_end && i < n; i++) owner[i] = s; });
     var linked = {};
@@ -115,7 +103,7 @@ export function createView(S, actions) {
       });
     }
     for (var i = 0; i < n; i++) {
-      var s = owner[i], node = S.tokEls[i], cls = 'tok';
+      var s = owner[i], node = tokEls[i], cls = 'tok';
       if (s) {
         var key = spanKey(s);
         cls += ' s';
@@ -130,7 +118,7 @@ export function createView(S, actions) {
         node.title = '';
       }
       if (node.className !== cls) node.className = cls;
-      var gapEl = S.gapEls[i];
+      var gapEl = gapEls[i];
       if (gapEl) {
         var inside = s && owner[i + 1] === s;
         var gcls = inside ? 'gap s' : 'gap';
@@ -142,22 +130,22 @@ export function createView(S, actions) {
         }
       }
     }
-    S.tags.forEach(function (tag) { tag.remove(); });
-    S.tags = [];
+    tags.forEach(function (tag) { tag.remove(); });
+    tags = [];
     var number = quoteNumbers(), heads = {};
     t.relations.forEach(function (r) {
       var n = number[spanKey(r.head_span)];
       if (n) (heads[spanKey(r.child_span)] = heads[spanKey(r.child_span)] || []).push(n);
     });
     t.spans.forEach(function (s) {
-      var end = S.tokEls[s.token_end];
+      var end = tokEls[s.token_end];
       if (!end) return;
       var key = spanKey(s), n = number[key];
       // numbers tie a speaker or cue to its quote without following an arrow: "QUOTE 2", "SPEAKER → 2"
       var label = n ? s.label + ' ' + n : heads[key] ? s.label + ' → ' + heads[key].join(',') : s.label;
       var tag = el('span', 'tag' + (isChildLabel(s.label) && !heads[key] ? ' unlinked' : ''), label);
       end.appendChild(tag);
-      S.tags.push(tag);
+      tags.push(tag);
     });
   }
 
@@ -208,12 +196,7 @@ export function createView(S, actions) {
           li.appendChild(row);
         });
       });
-      li.addEventListener('click', function () {
-        S.selected = S.selected === key ? null : key;
-        refresh();
-        var tok = S.tokEls[q.token_start];
-        if (tok && S.selected) tok.scrollIntoView({ block: 'center', behavior: 'smooth' });
-      });
+      li.addEventListener('click', function () { actions.selectQuote(q); });
       list.appendChild(li);
     });
     var orphans = t.spans.filter(function (s) { return isChildLabel(s.label) && !usedChildren[spanKey(s)]; });
@@ -272,9 +255,9 @@ export function createView(S, actions) {
     var box = $('textwrap').getBoundingClientRect();
     var lineHeight = parseFloat(getComputedStyle($('text')).lineHeight) || 40;
     rels.forEach(function (r) {
-      var a = S.tokEls[r.head_span.token_end], b = S.tokEls[r.child_span.token_start];
+      var a = tokEls[r.head_span.token_end], b = tokEls[r.child_span.token_start];
       if (!a || !b) return;
-      var color = linkColorOf(r.label);
+      var color = linkColourOf(S, r.label);
       if (!markers[color]) {
         var id = 'arrow-' + Object.keys(markers).length;
         var marker = document.createElementNS(NS, 'marker');
@@ -347,21 +330,26 @@ export function createView(S, actions) {
     $('banner').hidden = false;
   }
   function hideBanner() { $('banner').hidden = true; }
+  /* The page after the state has stopped (state.stop): the message, and no task. */
   function fatal(msg) {
     banner(msg);
-    S.exhausted = true;
-    S.current = null;
     renderTask();
     $('empty').textContent = msg;
   }
 
   function setPreview(lo, hi, on) {
-    for (var i = lo; i <= hi; i++) if (S.tokEls[i]) S.tokEls[i].classList.toggle('pre', on);
+    for (var i = lo; i <= hi; i++) if (tokEls[i]) tokEls[i].classList.toggle('pre', on);
+  }
+
+  /* Scroll a span of the open task into view. */
+  function reveal(span) {
+    var tok = tokEls[span.token_start];
+    if (tok) tok.scrollIntoView({ block: 'center', behavior: 'smooth' });
   }
 
   return {
-    colorOf: colorOf, isChildLabel: isChildLabel, renderLabels: renderLabels, renderTask: renderTask, refresh: refresh,
-    drawArrows: drawArrows, renderCounter: renderCounter, renderSaveState: renderSaveState, flash: flash, banner: banner,
-    hideBanner: hideBanner, fatal: fatal, setPreview: setPreview
+    renderLabels: renderLabels, renderTask: renderTask, refresh: refresh, drawArrows: drawArrows,
+    renderCounter: renderCounter, renderSaveState: renderSaveState, flash: flash, banner: banner,
+    hideBanner: hideBanner, fatal: fatal, setPreview: setPreview, reveal: reveal
   };
 }
