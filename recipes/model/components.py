@@ -20,7 +20,7 @@ from ..finder.marks import MarkScanner
 from ..finder.patterns import builtin_patterns
 from ..schema import CUE, LINKS_ATTR, QUOTE, SPANS_KEY, SPEAKER, SUBJECTS_ATTR, Link
 from ..scoring import Scorer, cue_scores, quote_scores, speaker_scores
-from .features import SENT_END, candidate_features, hashed, null_features, quote_features
+from .features import SENT_END, candidate_features, hashed, null_features, quote_features, sentence_ends
 from .lexicon import Lexicon, lexicons
 from .thinc_model import ARCHITECTURE
 
@@ -64,6 +64,7 @@ class _DocRules(NamedTuple):
     quotes: Set[Tuple[int, int]]
     parsed: bool  # the pipeline's parse is there to use
     subjects: List[Tuple[int, int, int, int]]  # the subject of the clause each rule quote ends
+    sent_ends: numpy.ndarray  # sentence-final marks before each token (features.sentence_ends)
 
     @classmethod
     def of(cls, doc: Doc) -> "_DocRules":
@@ -76,6 +77,7 @@ class _DocRules(NamedTuple):
             {(s.start, s.end) for s in rules if s.label_ == QUOTE},
             doc.has_annotation("DEP"),
             [tuple(t) for t in doc.user_data.get(SUBJECTS_ATTR, [])],
+            sentence_ends(doc),
         )
 
 
@@ -310,7 +312,11 @@ class QuoteLinker(_Scored):
             }
             idx.append(i)
             feats.append(
-                hashed(candidate_features(doc, quote, i, marks, quoted, self.pronouns, ctx.parsed, self.lexicons))
+                hashed(
+                    candidate_features(
+                        doc, quote, i, marks, quoted, self.pronouns, ctx.parsed, self.lexicons, ctx.sent_ends
+                    )
+                )
             )
         if self.null:
             rule_quote = (quote.start, quote.end) in ctx.quotes

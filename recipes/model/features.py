@@ -17,6 +17,13 @@ def hashed(feats: Sequence[str]) -> numpy.ndarray:
     return numpy.asarray([hash_string(f) for f in feats], dtype="uint64")
 
 
+def sentence_ends(doc: Doc) -> numpy.ndarray:
+    """How many sentence-final marks (``SENT_END``) stand before each token index (``len(doc) + 1`` counts), so the
+    marks between two tokens are one subtraction."""
+    marks = numpy.fromiter((t.text in SENT_END for t in doc), dtype="int32", count=len(doc))
+    return numpy.concatenate([numpy.zeros(1, dtype="int32"), numpy.cumsum(marks, dtype="int32")])
+
+
 def _norm(doc: Doc, i: int) -> str:
     return doc[i].norm_ if 0 <= i < len(doc) else ("<s>" if i < 0 else "</s>")
 
@@ -76,15 +83,17 @@ def candidate_features(
     pronouns: AbstractSet[str] = frozenset(),
     parsed: bool = False,
     lexicons: Optional[Tuple[Lexicon, Lexicon]] = None,
+    sent_ends: Optional[numpy.ndarray] = None,
 ) -> List[str]:
     """Features of token ``i`` as the speaker or cue of ``quote``; ``pronouns``: the language's (from its patterns);
-    ``parsed``: add the pipeline's tags and parse; ``lexicons``: Brown clusters and noun forms, when trained with them."""
+    ``parsed``: add the pipeline's tags and parse; ``lexicons``: Brown clusters and noun forms, when trained with them;
+    ``sent_ends``: :func:`sentence_ends` of the doc, when the caller has it (one count a doc, not one a candidate)."""
     tok = doc[i]
     side = "L" if i < quote.start else "R"
     dist = quote.start - i if side == "L" else i - quote.end + 1
     lo, hi = (i + 1, quote.start) if side == "L" else (quote.end, i)
-    between = doc[lo:hi]
-    n_sent = sum(1 for t in between if t.text in SENT_END)
+    ends = sentence_ends(doc) if sent_ends is None else sent_ends
+    n_sent = int(ends[hi] - ends[lo]) if hi > lo else 0
     n_quote = int(quoted[lo:hi].sum()) if hi > lo else 0
     d = f"{side}{_bucket(dist)}"
     f = [
