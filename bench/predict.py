@@ -31,12 +31,11 @@ def load_texts() -> List[str]:
 
 def untrained_pipeline() -> spacy.language.Language:
     """The rules plus the three components, set up (not trained) on a few train articles or the seeds."""
-    from thinc.api import fix_random_seed
-
     import prodigy_quotes.model  # noqa: F401  (registers the factories)
     from prodigy_quotes.finder import add_quote_finder
     from prodigy_quotes.selection import rule_examples
     from prodigy_quotes.training import tasks_to_docbin
+    from thinc.api import fix_random_seed
 
     fix_random_seed(0)
     nlp = add_quote_finder(spacy.blank("de"))
