@@ -23,6 +23,7 @@ from spacy.tokens import DocBin
 from .compat import Arg, connect, recipe
 from .dbcommands import db_out, require_dataset
 from .errors import QuotesError
+from .people import PersonIndex, SpeakerRecord, article_records, read_aliases
 from .resolve import PeopleWords, people_words, speaker_records
 from .schema import CUE, SPEAKER
 from .tasks import task_to_doc
@@ -38,6 +39,12 @@ CSV_COLUMNS = (
     "speaker_name",
     "speaker_resolved",
     "speaker_id",
+    "speaker_role",
+    "speaker_organisation",
+    "speaker_kind",
+    "speaker_gender",
+    "speaker_gender_from",
+    "person_id",
     "cue",
     "session",
 )
@@ -65,18 +72,26 @@ def _linked(task: Dict[str, Any], quote: Dict[str, Any], label: str) -> List[Dic
 
 
 def quote_records(
-    task: Dict[str, Any], lang: str = "de", people: Optional[PeopleWords] = None
+    task: Dict[str, Any],
+    lang: str = "de",
+    people: Optional[PeopleWords] = None,
+    persons: Optional[PersonIndex] = None,
 ) -> Iterator[Dict[str, Any]]:
     """One export record per quote-type span of an annotated task, with its speaker resolved (by ``people``'s
-    words, else the built-in ones of ``lang``)."""
+    words, else the built-in ones of ``lang``) and described (:mod:`.people`); ``persons`` numbers the people
+    across the tasks of one export."""
     meta = task.get("meta") or {}
+    people = people or people_words(lang)
+    persons = persons if persons is not None else PersonIndex()
     who = speaker_records(task, lang, people)
+    described = article_records(task, list(who.values()), people)
     spans = sorted(task.get("spans") or [], key=lambda s: (s["start"], -s["end"]))
     for span in spans:
         if span.get("label") in NON_QUOTE_LABELS:
             continue
         speakers, cues = _linked(task, span, SPEAKER), _linked(task, span, CUE)
         resolution = who.get((span["start"], span["end"]))
+        record = described.get((span["start"], span["end"]))
         yield {
             "id": meta.get("id", task.get("id", task.get("_input_hash"))),
             "meta": meta,
@@ -90,10 +105,28 @@ def quote_records(
             "speaker_name": resolution.name if resolution else None,
             "speaker_resolved": bool(resolution and resolution.resolved),
             "speaker_id": resolution.speaker_id if resolution else None,
+            **_record_fields(record, persons),
             "session": task.get("_session_id") or task.get("_annotator_id"),
             "_input_hash": task.get("_input_hash"),
             "_task_hash": task.get("_task_hash"),
         }
+
+
+def _record_fields(record: Optional[SpeakerRecord], persons: PersonIndex) -> Dict[str, Any]:
+    """The speaker record's fields of an export record (all None for a quote without a speaker)."""
+    if record is None:
+        return {f"speaker_{name}": None for name in RECORD_FIELDS} | {"person_id": None}
+    return {
+        "speaker_role": record.role,
+        "speaker_organisation": record.organisation,
+        "speaker_kind": record.kind,
+        "speaker_gender": record.gender,
+        "speaker_gender_from": record.gender_from,
+        "person_id": persons.person_id(record),
+    }
+
+
+RECORD_FIELDS = ("role", "organisation", "kind", "gender", "gender_from")
 
 
 def _accepted(db: Any, dataset: str) -> Iterable[Dict[str, Any]]:
@@ -102,30 +135,40 @@ def _accepted(db: Any, dataset: str) -> Iterable[Dict[str, Any]]:
 
 
 def export_quotes(
-    examples: Iterable[Dict[str, Any]], output: Path, lang: str = "de", people: Optional[PeopleWords] = None
+    examples: Iterable[Dict[str, Any]],
+    output: Path,
+    lang: str = "de",
+    people: Optional[PeopleWords] = None,
+    persons: Optional[PersonIndex] = None,
 ) -> Tuple[int, int]:
     """Write quote records as JSONL; (answers read, quotes written)."""
     answers = quotes = 0
+    persons = persons if persons is not None else PersonIndex()
     with output.open("w", encoding="utf8") as f:
         for eg in examples:
             answers += 1
-            for record in quote_records(eg, lang, people):
+            for record in quote_records(eg, lang, people, persons):
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
                 quotes += 1
     return answers, quotes
 
 
 def export_csv(
-    examples: Iterable[Dict[str, Any]], output: Path, lang: str = "de", people: Optional[PeopleWords] = None
+    examples: Iterable[Dict[str, Any]],
+    output: Path,
+    lang: str = "de",
+    people: Optional[PeopleWords] = None,
+    persons: Optional[PersonIndex] = None,
 ) -> Tuple[int, int]:
     """Write quote records as CSV (UTF-8 with a BOM, so spreadsheets read the umlauts); (answers, quotes)."""
     answers = quotes = 0
+    persons = persons if persons is not None else PersonIndex()
     with output.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(CSV_COLUMNS)
         for eg in examples:
             answers += 1
-            for record in quote_records(eg, lang, people):
+            for record in quote_records(eg, lang, people, persons):
                 flat = dict(
                     record, speaker=(record["speaker"] or {}).get("text"), cue=(record["cue"] or {}).get("text")
                 )
@@ -151,7 +194,12 @@ def export_docbin(examples: Iterable[Dict[str, Any]], output: Path, lang: str) -
 
 
 def export_dataset(
-    dataset: str, output: str, format: str = "quotes", lang: str = "de", patterns: Optional[str] = None
+    dataset: str,
+    output: str,
+    format: str = "quotes",
+    lang: str = "de",
+    patterns: Optional[str] = None,
+    aliases: Optional[str] = None,
 ) -> Dict[str, Any]:
     """Export a dataset in one of :data:`FORMATS` and return what was written (counts, path); ``patterns``: a
     folder whose people words resolve the speakers (default: the built-in ones of ``lang``)."""
@@ -166,7 +214,8 @@ def export_dataset(
     path.parent.mkdir(parents=True, exist_ok=True)
     if format in ("quotes", "csv"):
         write = export_quotes if format == "quotes" else export_csv
-        answers, quotes = write(_accepted(db, dataset), path, lang, people_words(lang, patterns))
+        persons = PersonIndex(read_aliases(aliases) if aliases else None)
+        answers, quotes = write(_accepted(db, dataset), path, lang, people_words(lang, patterns), persons)
         typer.echo(f"✔ Exported {quotes} quote(s) from {answers} accepted answer(s) in '{dataset}' to {path}")
         return {"format": format, "output": str(path), "answers": answers, "quotes": quotes}
     try:
@@ -191,10 +240,16 @@ def export_dataset(
     ),
     lang=Arg("--lang", "-L", help="Language of the texts: pronouns for who is quoted; the tokenizer for spacy"),
     patterns=Arg("--patterns", "-pt", help="Folder of pattern files whose people.jsonl words resolve the speakers"),
+    aliases=Arg("--aliases", "-a", help='JSONL file of {"name": ..., "aliases": [...]}: one person_id for each'),
 )
 def quotes_export(
-    dataset: str, output: str, format: str = "quotes", lang: str = "de", patterns: Optional[str] = None
+    dataset: str,
+    output: str,
+    format: str = "quotes",
+    lang: str = "de",
+    patterns: Optional[str] = None,
+    aliases: Optional[str] = None,
 ) -> None:
     """Export the accepted quotes of a dataset with speakers and cues, as JSONL or a spaCy DocBin."""
     # Returns None: under Prodigy a recipe that returns components would start the web server.
-    export_dataset(dataset, output, format=format, lang=lang, patterns=patterns)
+    export_dataset(dataset, output, format=format, lang=lang, patterns=patterns, aliases=aliases)

@@ -1,9 +1,11 @@
 """``quotes report SOURCE -o report.html``: who gets a voice, as one self-contained HTML page.
 
 SOURCE is a dataset (its accepted answers), a JSONL file of tasks, or an ``extract`` output. The
-page shows who is quoted most (speakers resolved within each article, see :mod:`.resolve`, and
-counted across articles by name; a pronoun that names nobody is left out), the number of quotes per
-article, and the share of quotes without a speaker, each as a table and an inline SVG chart: no script, no CDN, readable offline.
+page shows the people quoted most (speakers resolved within each article, see :mod:`.resolve`, described
+and counted across articles by person, see :mod:`.people`), the organisations and roles apart, the share
+of people's quotes by women, men and unknown (per source or month where the tasks' meta has them), what
+was left out as no person (documents, anonymous sources, unknown), the number of quotes per article, and
+the share of quotes without a speaker, as tables and inline SVG charts: no script, no CDN, readable offline.
 """
 
 import html
@@ -16,48 +18,115 @@ import typer
 
 from .compat import Arg, command
 from .loaders import read_tasks
+from .people import ANONYMOUS, DOCUMENT, ORGANISATION, PERSON, UNKNOWN, PersonIndex, article_records, read_aliases
 from .resolve import PeopleWords, people_words, resolve_task
 
 Task = Dict[str, Any]
-TOP = 25
+TOP = 50
 
 
-def report_figures(tasks: Iterable[Task], lang: str = "de", people: Optional[PeopleWords] = None) -> Dict[str, Any]:
-    """The report's numbers: speakers by quotes, quotes per article, quotes without a speaker; ``people``: the
-    resolver's words (a user's patterns), else the built-in ones of ``lang``."""
+class _Tally:
+    """Quotes and articles per name, for one ranking (people, organisations, roles)."""
+
+    def __init__(self) -> None:
+        self.quotes: Counter = Counter()
+        self.articles: Counter = Counter()
+        self.labels: Dict[Any, str] = {}
+
+    def add(self, key: Any, label: str, article: int) -> None:
+        self.quotes[key] += 1
+        self.labels.setdefault(key, label)
+        self.articles[(key, article)] += 1
+
+    def top(self, n: int = TOP) -> List[Tuple[str, int, int]]:
+        per_article = Counter(key for key, _ in self.articles)
+        return [(self.labels[key], q, per_article[key]) for key, q in self.quotes.most_common(n)]
+
+
+def _group(meta: Dict[str, Any]) -> Optional[str]:
+    """What a task's quotes are broken down by: its source, else the month of its date, where the meta has them."""
+    if meta.get("source"):
+        return str(meta["source"])
+    date = meta.get("date") or meta.get("published")
+    return str(date)[:7] if date else None
+
+
+def report_figures(
+    tasks: Iterable[Task],
+    lang: str = "de",
+    people: Optional[PeopleWords] = None,
+    persons: Optional[PersonIndex] = None,
+) -> Dict[str, Any]:
+    """The report's numbers: people, organisations and roles by quotes, the share of quotes by women, men and
+    unknown, what was left out as not a person, quotes per article and quotes without a speaker; ``people``: the
+    resolver's words (a user's patterns), else the built-in ones of ``lang``; ``persons``: with a user's aliases."""
     people = people or people_words(lang)
-    speakers: Counter = Counter()
-    articles: Counter = Counter()
+    persons = persons if persons is not None else PersonIndex()
+    rank = {"people": _Tally(), "organisations": _Tally(), "roles": _Tally()}
+    gender: Counter = Counter()
+    by_group: Dict[str, Counter] = {}
+    left_out: Dict[str, Counter] = {kind: Counter() for kind in (DOCUMENT, ANONYMOUS, UNKNOWN)}
     per_article: List[Tuple[str, int]] = []
+    person_quotes: List[Tuple[Optional[int], str, Optional[str]]] = []  # (person id, gender, source) per quote
+    known: Dict[int, str] = {}  # the gender a person's words or pronouns told in some article
     unresolved = without = total = docs = 0
     for task in tasks:
         if task.get("answer", "accept") != "accept":
             continue
         docs += 1
         found = resolve_task(task, lang, people)
+        records = article_records(task, found, people)
         meta = task.get("meta") or {}
         title = str(meta.get("title") or meta.get("id") or meta.get("file") or (task.get("text") or "")[:60])
         per_article.append((title, len(found)))
-        seen = set()
+        group = _group(meta)
         for r in found:
             total += 1
             if r.name is None:
                 without += 1
                 continue
-            if not r.resolved:  # a pronoun with no antecedent names nobody: not counted as a speaker
-                unresolved += 1
+            if not r.resolved and r.name.lower() in people.pronouns:
+                unresolved += 1  # a pronoun with no antecedent names nobody: not counted as a speaker
+            record = records.get(r.quote)
+            if record is None:
                 continue
-            speakers[r.name] += 1
-            if r.name not in seen:
-                articles[r.name] += 1
-                seen.add(r.name)
+            text = task["text"][r.mention[0] : r.mention[1]] if r.mention else r.name
+            if record.kind == PERSON:
+                pid = persons.person_id(record)
+                person_quotes.append((pid, record.gender, group))
+                if pid is not None and record.gender != "unknown":
+                    known.setdefault(pid, record.gender)
+                if pid is not None:
+                    rank["people"].add(pid, persons.labels[pid], docs)
+                if record.role:
+                    rank["roles"].add(record.role.lower(), record.role, docs)
+            elif record.kind == ORGANISATION:
+                name = record.organisation or text
+                rank["organisations"].add(name.lower(), name, docs)
+            else:
+                left_out[record.kind][text] += 1
+    for pid, said, group in person_quotes:  # a person's gender told in one article holds in the others
+        g = said if said != "unknown" else known.get(pid, "unknown") if pid is not None else "unknown"
+        gender[g] += 1
+        if group is not None:
+            by_group.setdefault(group, Counter())[g] += 1
     histogram = Counter(min(n, 10) for _, n in per_article)
     return {
         "articles": docs,
         "quotes": total,
         "without_speaker": without,
         "unresolved": unresolved,
-        "speakers": [(name, n, articles[name]) for name, n in speakers.most_common(TOP)],
+        "speakers": rank["people"].top(),
+        "organisations": rank["organisations"].top(),
+        "roles": rank["roles"].top(),
+        "gender": {g: gender.get(g, 0) for g in ("female", "male", "unknown")},
+        "gender_by": [
+            (g, c.get("female", 0), c.get("male", 0), c.get("unknown", 0)) for g, c in sorted(by_group.items())
+        ],
+        "left_out": [
+            (kind, sum(c.values()), ", ".join(f"{m} ({n})" for m, n in c.most_common(5)))
+            for kind, c in left_out.items()
+        ],
         "per_article": sorted(per_article, key=lambda x: -x[1])[:TOP],
         "histogram": [(("10+" if k == 10 else str(k)), histogram.get(k, 0)) for k in range(0, 11)],
     }
@@ -92,6 +161,25 @@ def _table(head: Tuple[str, ...], rows: Iterable[Tuple[Any, ...]], cls: str) -> 
     return f"<table class='{cls}'><thead><tr>{header}</tr></thead><tbody>{cells}</tbody></table>"
 
 
+def _gender_section(figures: Dict[str, Any]) -> str:
+    """The share of people's quotes by women, men and unknown, as bars and a table, and per source or month."""
+    counts = figures["gender"]
+    people = sum(counts.values())
+    rows = [(g, n, f"{n / people:.1%}" if people else "–") for g, n in counts.items()]
+    out = (
+        "<p class='muted'>Of the quotes whose speaker is a person. The gender comes from the mention's words (a "
+        "feminine or masculine noun, title or form of address) or a pronoun that refers to the person, in that "
+        "article or another quoting the same person; no first-name list is read, so a bare name stays unknown.</p>"
+        + _bars([(g, n) for g, n, _ in rows], "quotes")
+        + _table(("gender", "quotes", "share"), rows, "gender")
+    )
+    if figures["gender_by"]:
+        out += "<p class='muted'>By the articles' source (or month):</p>" + _table(
+            ("source", "female", "male", "unknown"), figures["gender_by"], "gender-by"
+        )
+    return out
+
+
 def render_report(figures: Dict[str, Any], source: str) -> str:
     """The report page (HTML with its own CSS and SVG charts)."""
     share = figures["without_speaker"] / figures["quotes"] if figures["quotes"] else 0.0
@@ -114,9 +202,21 @@ def render_report(figures: Dict[str, Any], source: str) -> str:
         f"<span><b id='share-without'>{share:.1%}</b> without a speaker</span>"
         f"<span><b id='n-unresolved'>{figures['unresolved']}</b> speakers not resolved (a pronoun with no "
         "antecedent: left out of the ranking)</span></p>"
-        "<h2>Quoted most</h2>"
+        "<h2>People quoted most</h2>"
+        '<p class=\'muted\'>One row per person across articles ("Angela Merkel", "Bundeskanzlerin Angela Merkel" and an '
+        'article\'s "Merkel" resolved to her); a bare surname no full name explains is a row of its own.</p>'
         + _bars([(name, n) for name, n, _ in figures["speakers"]], "quotes")
-        + _table(("speaker", "quotes", "articles"), figures["speakers"], "speakers")
+        + _table(("person", "quotes", "articles"), figures["speakers"], "speakers")
+        + "<h2>Women and men quoted</h2>"
+        + _gender_section(figures)
+        + "<h2>Organisations quoted most</h2>"
+        + _table(("organisation", "quotes", "articles"), figures["organisations"], "organisations")
+        + "<h2>Roles quoted most</h2>"
+        + _table(("role", "quotes", "articles"), figures["roles"], "roles")
+        + "<h2>Left out: not a person or an organisation</h2>"
+        + "<p class='muted'>Quotes whose speaker is a document, an anonymous source or nothing the text tells "
+        '(an unresolved pronoun, "demnach"): not counted above.</p>'
+        + _table(("kind", "quotes", "most often written"), figures["left_out"], "left-out")
         + "<h2>Quotes per article</h2>"
         + _bars(figures["histogram"], "articles")
         + "<p class='muted'>Articles with 0, 1, 2, … quotes. The articles with the most quotes:</p>"
@@ -133,13 +233,20 @@ def render_report(figures: Dict[str, Any], source: str) -> str:
     output=Arg("--output", "-o", help="HTML file to write"),
     lang=Arg("--lang", "-l", help="Language of the articles (pronouns, for who is quoted)"),
     patterns=Arg("--patterns", "-pt", help="Folder of pattern files whose people.jsonl words resolve the speakers"),
+    aliases=Arg("--aliases", "-a", help='JSONL file of {"name": ..., "aliases": [...]}: one row for each person'),
 )
 def quotes_report(
-    source: str, output: str = "report.html", lang: str = "de", patterns: Optional[str] = None
+    source: str,
+    output: str = "report.html",
+    lang: str = "de",
+    patterns: Optional[str] = None,
+    aliases: Optional[str] = None,
 ) -> Dict[str, Any]:
-    """Who is quoted most, quotes per article and quotes without a speaker, as one HTML page with charts."""
+    """Who is quoted: people, organisations and roles, women and men, what was left out, quotes per article and
+    quotes without a speaker, as one HTML page with charts."""
     started = time.perf_counter()
-    figures = report_figures(read_tasks(source), lang, people_words(lang, patterns))
+    persons = PersonIndex(read_aliases(aliases) if aliases else None)
+    figures = report_figures(read_tasks(source), lang, people_words(lang, patterns), persons)
     path = Path(output)
     path.write_text(render_report(figures, source), encoding="utf8")
     typer.echo(

@@ -38,6 +38,9 @@ class Resolution(NamedTuple):
     name: Optional[str]
     resolved: bool
     speaker_id: Optional[int]
+    features: str = ""  # what the speaker's words or a pronoun for it say: "m", "f", "p", "f|p" or ""
+    features_from: str = ""  # "words" (a noun, title or form of address) or "pronoun" (one that refers to it)
+    mentions: Tuple[str, ...] = ()  # every mention of the speaker in the article, as the resolver read them
 
 
 class PeopleWords:
@@ -61,6 +64,13 @@ class PeopleWords:
         self.not_feminine = of("not_feminine")
         self.function_words = of("determiner", "preposition", "skip", "conjunction")
         self.capitalised_nouns = bool(patterns and patterns.language.get("capitalised_nouns"))
+        # what the speaker record reads (recipes/people.py): roles, bodies, documents, unnamed sources
+        self.roles = of("role")
+        self.role_suffixes = tuple(sorted(of("role_suffix"), key=len, reverse=True))
+        self.organisations = of("organisation")
+        self.organisation_suffixes = tuple(sorted(of("organisation_suffix"), key=len, reverse=True))
+        self.documents = of("document")
+        self.anonymous_words = of("anonymous")
 
     @staticmethod
     @functools.lru_cache(maxsize=None)
@@ -175,6 +185,7 @@ class _Speaker:
         self.id = sid
         self.mentions = [mention]
         self.features = features
+        self.features_from = "words" if features else ""
         self.people = people
 
     @property
@@ -239,7 +250,11 @@ def resolve_task(task: Task, lang: str = "de", people: Optional[PeopleWords] = N
             continue
         who = final[id(speaker)]
         resolved = written.lower() not in pronouns or who.name != written
-        out.append(Resolution(quote, mention, who.name, resolved, ids[who.id]))
+        out.append(
+            Resolution(
+                quote, mention, who.name, resolved, ids[who.id], who.features, who.features_from, tuple(who.mentions)
+            )
+        )
     return out
 
 
@@ -428,6 +443,7 @@ def _learn(speaker: _Speaker, wanted: str) -> _Speaker:
     """A pronoun tells a speaker's gender or number where the words did not ("she" for "Mary Collins")."""
     if not speaker.features and wanted and "|" not in wanted:
         speaker.features = wanted
+        speaker.features_from = "pronoun"
     return speaker
 
 

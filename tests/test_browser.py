@@ -447,6 +447,6 @@ def test_the_report_opens_offline_with_the_datas_numbers(browser: object, tmp_pa
     assert page.locator("#n-quotes").inner_text() == str(figures["quotes"])
     top = page.locator("table.speakers tbody tr").first.inner_text().split("\t")
     assert top[0] == figures["speakers"][0][0] and int(top[1]) == figures["speakers"][0][1]
-    assert page.locator("svg.chart").count() == 3
+    assert page.locator("svg.chart").count() == 4
     assert not errors, errors
     page.close()

@@ -76,6 +76,16 @@ feminine       ``text``: words that show a woman (``Frau``, ``Mutter``, ``Mrs``:
                German nouns in ``-in`` are feminine too, except the ``not_feminine`` ones (``Berlin``).
 anaphoric      ``text``: adverbs pointing back at an earlier source (``demnach``): a speaker left unresolved.
 plural_word    ``text``: words that make a mention plural (``beide``, ``zwei``, ``both``).
+role           ``text``: what a speaker is, said before or beside the name (``Innenminister``, ``Sprecherin``,
+               ``spokesman``); ``role_suffix``: endings of such words (``-minister``, ``-sprecherin``). The
+               speaker record keeps them apart from the name ("Innenminister Heribert Rech").
+organisation   ``text``: words naming a body, not a person (``Regierung``, ``Polizei``, ``CDU``, ``police``);
+               ``organisation_suffix``: their endings (``-ministerium``, ``-amt``). A speaker so named, with no
+               person's name, is an organisation.
+document       ``text``: words naming a text that "says" something (``Pressemitteilung``, ``Bericht``,
+               ``statement``): such a speaker is a document, not a person.
+anonymous      ``text``: words for unnamed sources (``Insider``, ``Augenzeugen``, ``sources``); a speaker so named,
+               or an unnamed role after an indefinite article ("ein Sprecher"), is anonymous.
 language       no ``text``; one line of settings for the language, each optional:
                ``capitalised_nouns`` (true: nouns are found by their capital letter, as in
                German), ``number_noun`` (a regular expression for nouns written with a number,
@@ -152,6 +162,12 @@ WORD_KINDS = (
     "not_feminine",
     "anaphoric",
     "plural_word",
+    "role",
+    "role_suffix",
+    "organisation",
+    "organisation_suffix",
+    "document",
+    "anonymous",
 )
 KINDS = ("quote", "cue", "source", "frame", "language", "pronoun_features") + WORD_KINDS
 PRONOUN_FEATURES = ("m", "f", "p", "f|p")
