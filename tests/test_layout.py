@@ -92,7 +92,9 @@ def test_the_page_view_only_reads_the_state():
     import re
 
     source = (PACKAGE / "server" / "static" / "render.js").read_text(encoding="utf8")
-    writes = re.findall(r"\bS\.[\w.\[\]]+\s*(?:=(?!=)|\+=|-=|\+\+|--)|\bS\.\w+\.(?:push|pop|shift|unshift|splice)\(", source)
+    writes = re.findall(
+        r"\bS\.[\w.\[\]]+\s*(?:=(?!=)|\+=|-=|\+\+|--)|\bS\.\w+\.(?:push|pop|shift|unshift|splice)\(", source
+    )
     assert not writes, f"render.js changes the page state: {writes}"
     app = (PACKAGE / "server" / "static" / "app.js").read_text(encoding="utf8")
     assert not re.findall(r"\bS\.\w+\s*=(?!=)", app), "app.js sets the state's fields itself, not through state.js"
