@@ -186,3 +186,21 @@ def test_a_users_people_words_reach_the_resolver_the_report_and_the_page(tmp_pat
     hook = event_hooks(load_patterns(folder))["resolve-speakers"]
     assert hook(Controller(), task=t)["speakers"][2]["name"] == "Granny Lind"
     assert event_hooks()["resolve-speakers"](Controller(), task=t)["speakers"][2]["name"] == "Sheriff Weber"
+
+
+def test_the_noun_lexicon_is_read_once_then_from_its_cache_in_prodigy_home(tmp_path) -> None:
+    """german-nouns' 100,000 rows are parsed once; later runs (a report) read the saved lexicon, the same values,
+    and a damaged cache file is read again from the package."""
+    import os
+    from pathlib import Path
+
+    pytest.importorskip("german_nouns", reason="german-nouns gives the noun forms (in the test extra)")
+    from prodigy_quotes.model.lexicon import german_nouns
+
+    first = german_nouns()
+    (cached,) = (Path(os.environ["PRODIGY_HOME"]) / "cache").glob("german-nouns-*.npz")
+    again = german_nouns()
+    assert (again.keys == first.keys).all() and (again.values == first.values).all()
+    assert again.get("Agentur") == first.get("Agentur") != 0
+    cached.write_bytes(b"not a lexicon")
+    assert german_nouns().get("Agentur") == first.get("Agentur")

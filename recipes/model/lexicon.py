@@ -113,10 +113,42 @@ def german_nouns() -> Lexicon:
             "Training a German linker needs the package german-nouns (noun gender, number and case)",
             'Install it with: pip install "prodigy-quotes[model]"',
         ) from err
+    cached = _cache_file(Path(CSV_FILE_PATH))
+    if cached is not None and cached.exists():
+        try:
+            return Lexicon.from_disk(cached)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache is read again from the package
     with open(CSV_FILE_PATH, encoding="utf8", newline="") as f:
         rows = csv.reader(f)
         header = next(rows)
-        return Lexicon.from_items(item for row in rows if "Substantiv" in row[1] for item in _noun_value(header, row))
+        lexicon = Lexicon.from_items(
+            item for row in rows if "Substantiv" in row[1] for item in _noun_value(header, row)
+        )
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_name(cached.name + ".part.npz")
+            lexicon.to_disk(partial)
+            partial.replace(cached)
+        except OSError:
+            pass  # no cache where the folder can't be written: read from the package each time
+    return lexicon
+
+
+def _cache_file(source: Path) -> Optional[Path]:
+    """Where the noun lexicon read from ``source`` is kept, so later runs skip parsing its 100,000 rows: a file in
+    ``$PRODIGY_HOME/cache`` named for the source's size and time (a new package version is read anew)."""
+    from ..config import prodigy_home
+
+    try:
+        stat = source.stat()
+    except OSError:
+        return None
+    return prodigy_home() / "cache" / f"german-nouns-{stat.st_size}-{int(stat.st_mtime)}-v{LEXICON_VERSION}.npz"
+
+
+LEXICON_VERSION = 1  # of the values _noun_value writes: a change reads the package again
 
 
 @functools.lru_cache(maxsize=1)
