@@ -23,7 +23,7 @@ from spacy.tokens import DocBin
 from .compat import Arg, connect, recipe
 from .dbcommands import db_out, require_dataset
 from .errors import QuotesError
-from .people import PersonIndex, SpeakerRecord, article_records, read_aliases
+from .people import PersonIndex, SpeakerRecord, article_records, entities_in, load_ner, read_aliases
 from .resolve import PeopleWords, people_words, speaker_records
 from .schema import CUE, SPEAKER
 from .tasks import task_to_doc
@@ -76,15 +76,17 @@ def quote_records(
     lang: str = "de",
     people: Optional[PeopleWords] = None,
     persons: Optional[PersonIndex] = None,
+    ner: Any = None,
 ) -> Iterator[Dict[str, Any]]:
     """One export record per quote-type span of an annotated task, with its speaker resolved (by ``people``'s
     words, else the built-in ones of ``lang``) and described (:mod:`.people`); ``persons`` numbers the people
-    across the tasks of one export."""
+    across the tasks of one export; ``ner``: a pipeline whose entities tell people from bodies."""
     meta = task.get("meta") or {}
     people = people or people_words(lang)
     persons = persons if persons is not None else PersonIndex()
     who = speaker_records(task, lang, people)
-    described = article_records(task, list(who.values()), people)
+    entities = entities_in(ner, task.get("text") or "") if ner is not None and who else ()
+    described = article_records(task, list(who.values()), people, entities)
     spans = sorted(task.get("spans") or [], key=lambda s: (s["start"], -s["end"]))
     for span in spans:
         if span.get("label") in NON_QUOTE_LABELS:
@@ -140,6 +142,7 @@ def export_quotes(
     lang: str = "de",
     people: Optional[PeopleWords] = None,
     persons: Optional[PersonIndex] = None,
+    ner: Any = None,
 ) -> Tuple[int, int]:
     """Write quote records as JSONL; (answers read, quotes written)."""
     answers = quotes = 0
@@ -147,7 +150,7 @@ def export_quotes(
     with output.open("w", encoding="utf8") as f:
         for eg in examples:
             answers += 1
-            for record in quote_records(eg, lang, people, persons):
+            for record in quote_records(eg, lang, people, persons, ner):
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
                 quotes += 1
     return answers, quotes
@@ -159,6 +162,7 @@ def export_csv(
     lang: str = "de",
     people: Optional[PeopleWords] = None,
     persons: Optional[PersonIndex] = None,
+    ner: Any = None,
 ) -> Tuple[int, int]:
     """Write quote records as CSV (UTF-8 with a BOM, so spreadsheets read the umlauts); (answers, quotes)."""
     answers = quotes = 0
@@ -168,7 +172,7 @@ def export_csv(
         writer.writerow(CSV_COLUMNS)
         for eg in examples:
             answers += 1
-            for record in quote_records(eg, lang, people, persons):
+            for record in quote_records(eg, lang, people, persons, ner):
                 flat = dict(
                     record, speaker=(record["speaker"] or {}).get("text"), cue=(record["cue"] or {}).get("text")
                 )
@@ -200,6 +204,7 @@ def export_dataset(
     lang: str = "de",
     patterns: Optional[str] = None,
     aliases: Optional[str] = None,
+    ner: Optional[str] = None,
 ) -> Dict[str, Any]:
     """Export a dataset in one of :data:`FORMATS` and return what was written (counts, path); ``patterns``: a
     folder whose people words resolve the speakers (default: the built-in ones of ``lang``)."""
@@ -215,7 +220,8 @@ def export_dataset(
     if format in ("quotes", "csv"):
         write = export_quotes if format == "quotes" else export_csv
         persons = PersonIndex(read_aliases(aliases) if aliases else None)
-        answers, quotes = write(_accepted(db, dataset), path, lang, people_words(lang, patterns), persons)
+        people = people_words(lang, patterns)
+        answers, quotes = write(_accepted(db, dataset), path, lang, people, persons, load_ner(ner))
         typer.echo(f"✔ Exported {quotes} quote(s) from {answers} accepted answer(s) in '{dataset}' to {path}")
         return {"format": format, "output": str(path), "answers": answers, "quotes": quotes}
     try:
@@ -241,6 +247,7 @@ def export_dataset(
     lang=Arg("--lang", "-L", help="Language of the texts: pronouns for who is quoted; the tokenizer for spacy"),
     patterns=Arg("--patterns", "-pt", help="Folder of pattern files whose people.jsonl words resolve the speakers"),
     aliases=Arg("--aliases", "-a", help='JSONL file of {"name": ..., "aliases": [...]}: one person_id for each'),
+    ner=Arg("--ner", help="A spaCy pipeline with an NER (package or folder) to tell people from organisations"),
 )
 def quotes_export(
     dataset: str,
@@ -249,7 +256,8 @@ def quotes_export(
     lang: str = "de",
     patterns: Optional[str] = None,
     aliases: Optional[str] = None,
+    ner: Optional[str] = None,
 ) -> None:
     """Export the accepted quotes of a dataset with speakers and cues, as JSONL or a spaCy DocBin."""
     # Returns None: under Prodigy a recipe that returns components would start the web server.
-    export_dataset(dataset, output, format=format, lang=lang, patterns=patterns, aliases=aliases)
+    export_dataset(dataset, output, format=format, lang=lang, patterns=patterns, aliases=aliases, ner=ner)

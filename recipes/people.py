@@ -25,7 +25,7 @@ what the text can't tell.
 import json
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .errors import InputError
 from .resolve import PeopleWords, Resolution, _core
@@ -236,9 +236,17 @@ def _head(words: List[str], reader: _Reader) -> Optional[str]:
     return rest[0] if rest else None
 
 
-def speaker_record(written: str, resolution: Resolution, raw: Iterable[str], people: PeopleWords) -> SpeakerRecord:
+def speaker_record(
+    written: str,
+    resolution: Resolution,
+    raw: Iterable[str],
+    people: PeopleWords,
+    entities: Sequence[Tuple[str, str]] = (),
+) -> SpeakerRecord:
     """The record of one quote's speaker: ``written`` is its mention as annotated, ``resolution`` what the
-    resolver made of it, ``raw`` every mention of the same speaker in the article, as written."""
+    resolver made of it, ``raw`` every mention of the same speaker in the article, as written; ``entities``: the
+    (text, label) of the named entities a pipeline's NER found in those mentions, which decide person and body
+    over the words (see :func:`_by_entities`)."""
     reader = _reader(people)
     raw = [written, *[r for r in raw if r != written]]
     if not resolution.resolved and written.lower() in people.pronouns | people.anaphoric:
@@ -250,14 +258,39 @@ def speaker_record(written: str, resolution: Resolution, raw: Iterable[str], peo
         lead, name_words = words, []
     name = " ".join(name_words) or None
     kind = _kind(words, lead, name, reader)
+    if entities:
+        kind, name = _by_entities(kind, name, lead, entities, reader)
     organisation = _organisation(raw)
     role = _role_of(lead, raw, name, reader) if kind in (PERSON, ANONYMOUS) else None
     if kind == ORGANISATION:
-        organisation = organisation or " ".join(_strip_leading(words, reader)) or None  # "das Ministerium"
+        body = next((text for text, label in entities if label in BODY_LABELS), None)
+        organisation = organisation or body or " ".join(_strip_leading(words, reader)) or None  # "das Ministerium"
         name = None
     texts = [shown, *raw, *resolution.mentions]
     gender, source = _gender(texts, resolution, reader) if kind == PERSON else ("unknown", None)
     return SpeakerRecord(name, role, organisation, kind, gender, source)
+
+
+PERSON_LABELS = frozenset({"PER", "PERSON"})  # spaCy's German (WikiNER) and English (OntoNotes) labels
+BODY_LABELS = frozenset({"ORG", "NORP", "GPE"})  # bodies, groups, and states (a state speaks by its government)
+
+
+def _by_entities(
+    kind: str, name: Optional[str], lead: List[str], entities: Sequence[Tuple[str, str]], reader: _Reader
+) -> Tuple[str, Optional[str]]:
+    """The kind and name, where the NER tells them: a person entity is a person, named by it when the words found
+    no name or one that holds it ("Gouverneur von Massachusetts Mitt Romney" → "Mitt Romney"); a body's entity and
+    no role is an organisation ("Deutsche Welle"); anything else as the words said."""
+    persons = [text for text, label in entities if label in PERSON_LABELS]
+    if persons:
+        best = max(persons, key=len)
+        if name is None or best in name:
+            name = best
+        return PERSON, name
+    bodies = [text for text, label in entities if label in BODY_LABELS]
+    if bodies and kind in (PERSON, UNKNOWN) and not any(reader.is_role(w) for w in lead):
+        return ORGANISATION, None
+    return kind, name
 
 
 def _no_name(lead: List[str], name_words: List[str], reader: _Reader) -> bool:
@@ -343,22 +376,55 @@ def _role_gender(word: str, article: str, reader: _Reader) -> Optional[str]:
 
 
 def article_records(
-    task: Dict, resolutions: List[Resolution], people: PeopleWords
+    task: Dict,
+    resolutions: List[Resolution],
+    people: PeopleWords,
+    entities: Sequence[Tuple[int, int, str]] = (),
 ) -> Dict[Tuple[int, int], SpeakerRecord]:
     """The record of each quote's speaker in one task (by quote offsets); a speaker's mentions in all its quotes
-    are read together, so "(SPD)" after one of them gives the organisation of all."""
+    are read together, so "(SPD)" after one of them gives the organisation of all. ``entities``: (start, end,
+    label) character offsets of a pipeline's named entities in the task's text (:func:`entities_of`)."""
     text = task.get("text") or ""
-    raw: Dict[Optional[int], List[str]] = {}
+    raw: Dict[Optional[int], List[Tuple[int, int]]] = {}
     for r in resolutions:
         if r.mention is not None and r.speaker_id is not None:
-            raw.setdefault(r.speaker_id, []).append(text[r.mention[0] : r.mention[1]])
+            raw.setdefault(r.speaker_id, []).append(r.mention)
     out = {}
     for r in resolutions:
         if r.mention is None:
             continue
+        spans = raw.get(r.speaker_id, [r.mention])
+        found = [(text[a:b], label) for a, b, label in entities if any(a < e and s < b for s, e in spans)]
         written = text[r.mention[0] : r.mention[1]]
-        out[r.quote] = speaker_record(written, r, raw.get(r.speaker_id, []), people)
+        out[r.quote] = speaker_record(written, r, [text[s:e] for s, e in spans], people, found)
     return out
+
+
+def entities_in(nlp: Any, text: str) -> List[Tuple[int, int, str]]:
+    """The named entities (character offsets and label) a pipeline finds in ``text``; none for a pipeline that sets
+    no entities."""
+    return [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
+
+
+def load_ner(model: Optional[str]) -> Any:
+    """A pipeline whose NER the records read (``--ner``), or None; a pipeline without one is refused."""
+    if not model:
+        return None
+    import spacy
+
+    from .errors import QuotesError
+
+    try:
+        nlp = spacy.load(model)
+    except OSError as err:
+        raise QuotesError(
+            f"Can't load the pipeline '{model}' for --ner", "Give an installed package or a folder."
+        ) from err
+    if not any("doc.ents" in nlp.get_pipe_meta(n).assigns for n in nlp.pipe_names):
+        raise QuotesError(
+            f"The pipeline '{model}' sets no named entities", "Give one with an NER (or an entity ruler)."
+        )
+    return nlp  # run whole: an NER may listen to a tok2vec or transformer before it
 
 
 def read_aliases(path: Union[str, Path]) -> Dict[str, str]:

@@ -18,7 +18,18 @@ import typer
 
 from .compat import Arg, command
 from .loaders import read_tasks
-from .people import ANONYMOUS, DOCUMENT, ORGANISATION, PERSON, UNKNOWN, PersonIndex, article_records, read_aliases
+from .people import (
+    ANONYMOUS,
+    DOCUMENT,
+    ORGANISATION,
+    PERSON,
+    UNKNOWN,
+    PersonIndex,
+    article_records,
+    entities_in,
+    load_ner,
+    read_aliases,
+)
 from .resolve import PeopleWords, people_words, resolve_task
 
 Task = Dict[str, Any]
@@ -56,10 +67,12 @@ def report_figures(
     lang: str = "de",
     people: Optional[PeopleWords] = None,
     persons: Optional[PersonIndex] = None,
+    ner: Any = None,
 ) -> Dict[str, Any]:
     """The report's numbers: people, organisations and roles by quotes, the share of quotes by women, men and
     unknown, what was left out as not a person, quotes per article and quotes without a speaker; ``people``: the
-    resolver's words (a user's patterns), else the built-in ones of ``lang``; ``persons``: with a user's aliases."""
+    resolver's words (a user's patterns), else the built-in ones of ``lang``; ``persons``: with a user's aliases;
+    ``ner``: a pipeline whose named entities tell people from bodies (:func:`~.people.load_ner`)."""
     people = people or people_words(lang)
     persons = persons if persons is not None else PersonIndex()
     rank = {"people": _Tally(), "organisations": _Tally(), "roles": _Tally()}
@@ -75,7 +88,8 @@ def report_figures(
             continue
         docs += 1
         found = resolve_task(task, lang, people)
-        records = article_records(task, found, people)
+        entities = entities_in(ner, task.get("text") or "") if ner is not None and found else ()
+        records = article_records(task, found, people, entities)
         meta = task.get("meta") or {}
         title = str(meta.get("title") or meta.get("id") or meta.get("file") or (task.get("text") or "")[:60])
         per_article.append((title, len(found)))
@@ -234,6 +248,7 @@ def render_report(figures: Dict[str, Any], source: str) -> str:
     lang=Arg("--lang", "-l", help="Language of the articles (pronouns, for who is quoted)"),
     patterns=Arg("--patterns", "-pt", help="Folder of pattern files whose people.jsonl words resolve the speakers"),
     aliases=Arg("--aliases", "-a", help='JSONL file of {"name": ..., "aliases": [...]}: one row for each person'),
+    ner=Arg("--ner", help="A spaCy pipeline with an NER (package or folder) to tell people from organisations"),
 )
 def quotes_report(
     source: str,
@@ -241,12 +256,13 @@ def quotes_report(
     lang: str = "de",
     patterns: Optional[str] = None,
     aliases: Optional[str] = None,
+    ner: Optional[str] = None,
 ) -> Dict[str, Any]:
     """Who is quoted: people, organisations and roles, women and men, what was left out, quotes per article and
     quotes without a speaker, as one HTML page with charts."""
     started = time.perf_counter()
     persons = PersonIndex(read_aliases(aliases) if aliases else None)
-    figures = report_figures(read_tasks(source), lang, people_words(lang, patterns), persons)
+    figures = report_figures(read_tasks(source), lang, people_words(lang, patterns), persons, load_ner(ner))
     path = Path(output)
     path.write_text(render_report(figures, source), encoding="utf8")
     typer.echo(

@@ -192,3 +192,25 @@ def test_the_export_carries_the_speaker_record(tmp_path: Path) -> None:
         table = list(csv.DictReader(f))
     assert table[0]["speaker_kind"] == "person" and table[0]["speaker_gender_from"] == "word"
     assert table[0]["person_id"] == table[-1]["person_id"] == "1"
+
+
+def test_a_pipelines_ner_tells_people_from_bodies(tmp_path: Path) -> None:
+    """With ``--ner`` the entities of a pipeline decide where the words can't: a person's name inside a role's
+    place ("Gouverneur von Massachusetts Mitt Romney"), a body whose name has no body word ("Radio Bremen")."""
+    import spacy
+    from prodigy_quotes.people import load_ner
+
+    nlp = spacy.blank("de")
+    nlp.add_pipe("entity_ruler").add_patterns(
+        [{"label": "PER", "pattern": "Mitt Romney"}, {"label": "ORG", "pattern": "Radio Bremen"}]
+    )
+    nlp.to_disk(tmp_path / "ner")
+    text = "„Ja“, sagte der Gouverneur von Massachusetts Mitt Romney. „Nein“, meldete Radio Bremen."
+    t = task(text, [("„Ja“", "der Gouverneur von Massachusetts Mitt Romney"), ("„Nein“", "Radio Bremen")])
+    plain = report_figures([t])
+    ner = report_figures([t], ner=load_ner(str(tmp_path / "ner")))
+    assert ner["speakers"] == [("Mitt Romney", 1, 1)] and ner["organisations"] == [("Radio Bremen", 1, 1)]
+    assert plain["organisations"] == []  # without the NER the words take the broadcaster for a person
+    with pytest.raises(Exception, match="sets no named entities"):
+        spacy.blank("de").to_disk(tmp_path / "blank")
+        load_ner(str(tmp_path / "blank"))
