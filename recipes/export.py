@@ -5,7 +5,9 @@ dataset has them) of every accepted answer, its text and offsets, its linked spe
 cue(s), who the speaker is (``speaker_name``: the fullest mention of that speaker in the article,
 ``speaker_resolved``: whether a pronoun or short form was resolved or the mention is a name or
 phrase of its own, ``speaker_id``: the same number for every quote of one speaker in an article;
-see :mod:`.resolve`), the document's id and meta and the answer's session. ``csv`` writes the same
+see :mod:`.resolve`), the speaker's record (``speaker_role``, ``speaker_organisation``, ``speaker_kind``,
+``speaker_gender``, ``speaker_gender_from`` and ``person_id``, one number per person across the export; see
+:mod:`.people`), the document's id and meta and the answer's session. ``csv`` writes the same
 records as a spreadsheet (one row per quote, the main columns). ``tasks`` is ``db-out``.
 ``spacy`` writes the accepted answers as docs with ``doc.spans["quotes"]`` and
 ``doc._.quote_links`` (user data kept), ready for training.
@@ -23,8 +25,8 @@ from spacy.tokens import DocBin
 from .compat import Arg, connect, recipe
 from .dbcommands import db_out, require_dataset
 from .errors import QuotesError
-from .people import PersonIndex, SpeakerRecord, article_records, entities_in, load_ner, read_aliases
-from .resolve import PeopleWords, people_words, speaker_records
+from .people import Describing, PersonIndex, SpeakerRecord, article_records, entities_in
+from .resolve import people_words, speaker_records
 from .schema import CUE, SPEAKER
 from .tasks import task_to_doc
 
@@ -72,21 +74,15 @@ def _linked(task: Dict[str, Any], quote: Dict[str, Any], label: str) -> List[Dic
 
 
 def quote_records(
-    task: Dict[str, Any],
-    lang: str = "de",
-    people: Optional[PeopleWords] = None,
-    persons: Optional[PersonIndex] = None,
-    ner: Any = None,
+    task: Dict[str, Any], lang: str = "de", describing: Optional[Describing] = None
 ) -> Iterator[Dict[str, Any]]:
-    """One export record per quote-type span of an annotated task, with its speaker resolved (by ``people``'s
-    words, else the built-in ones of ``lang``) and described (:mod:`.people`); ``persons`` numbers the people
-    across the tasks of one export; ``ner``: a pipeline whose entities tell people from bodies."""
+    """One export record per quote-type span of an annotated task, with its speaker resolved and described
+    (:mod:`.people`) as ``describing`` says (default: the built-in words of ``lang``, a person index of its own)."""
     meta = task.get("meta") or {}
-    people = people or people_words(lang)
-    persons = persons if persons is not None else PersonIndex()
-    who = speaker_records(task, lang, people)
-    entities = entities_in(ner, task.get("text") or "") if ner is not None and who else ()
-    described = article_records(task, list(who.values()), people, entities)
+    describing = describing or Describing(people_words(lang))
+    who = speaker_records(task, lang, describing.people)
+    entities = entities_in(describing.ner, task.get("text") or "") if describing.ner is not None and who else ()
+    described = article_records(task, list(who.values()), describing.people, entities)
     spans = sorted(task.get("spans") or [], key=lambda s: (s["start"], -s["end"]))
     for span in spans:
         if span.get("label") in NON_QUOTE_LABELS:
@@ -107,7 +103,7 @@ def quote_records(
             "speaker_name": resolution.name if resolution else None,
             "speaker_resolved": bool(resolution and resolution.resolved),
             "speaker_id": resolution.speaker_id if resolution else None,
-            **_record_fields(record, persons),
+            **_record_fields(record, describing.persons),
             "session": task.get("_session_id") or task.get("_annotator_id"),
             "_input_hash": task.get("_input_hash"),
             "_task_hash": task.get("_task_hash"),
@@ -137,42 +133,32 @@ def _accepted(db: Any, dataset: str) -> Iterable[Dict[str, Any]]:
 
 
 def export_quotes(
-    examples: Iterable[Dict[str, Any]],
-    output: Path,
-    lang: str = "de",
-    people: Optional[PeopleWords] = None,
-    persons: Optional[PersonIndex] = None,
-    ner: Any = None,
+    examples: Iterable[Dict[str, Any]], output: Path, lang: str = "de", describing: Optional[Describing] = None
 ) -> Tuple[int, int]:
     """Write quote records as JSONL; (answers read, quotes written)."""
     answers = quotes = 0
-    persons = persons if persons is not None else PersonIndex()
+    describing = describing or Describing(people_words(lang))
     with output.open("w", encoding="utf8") as f:
         for eg in examples:
             answers += 1
-            for record in quote_records(eg, lang, people, persons, ner):
+            for record in quote_records(eg, lang, describing):
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
                 quotes += 1
     return answers, quotes
 
 
 def export_csv(
-    examples: Iterable[Dict[str, Any]],
-    output: Path,
-    lang: str = "de",
-    people: Optional[PeopleWords] = None,
-    persons: Optional[PersonIndex] = None,
-    ner: Any = None,
+    examples: Iterable[Dict[str, Any]], output: Path, lang: str = "de", describing: Optional[Describing] = None
 ) -> Tuple[int, int]:
     """Write quote records as CSV (UTF-8 with a BOM, so spreadsheets read the umlauts); (answers, quotes)."""
     answers = quotes = 0
-    persons = persons if persons is not None else PersonIndex()
+    describing = describing or Describing(people_words(lang))
     with output.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(CSV_COLUMNS)
         for eg in examples:
             answers += 1
-            for record in quote_records(eg, lang, people, persons, ner):
+            for record in quote_records(eg, lang, describing):
                 flat = dict(
                     record, speaker=(record["speaker"] or {}).get("text"), cue=(record["cue"] or {}).get("text")
                 )
@@ -219,9 +205,8 @@ def export_dataset(
     path.parent.mkdir(parents=True, exist_ok=True)
     if format in ("quotes", "csv"):
         write = export_quotes if format == "quotes" else export_csv
-        persons = PersonIndex(read_aliases(aliases) if aliases else None)
-        people = people_words(lang, patterns)
-        answers, quotes = write(_accepted(db, dataset), path, lang, people, persons, load_ner(ner))
+        describing = Describing.from_options(lang, patterns, aliases, ner)
+        answers, quotes = write(_accepted(db, dataset), path, lang, describing)
         typer.echo(f"✔ Exported {quotes} quote(s) from {answers} accepted answer(s) in '{dataset}' to {path}")
         return {"format": format, "output": str(path), "answers": answers, "quotes": quotes}
     try:

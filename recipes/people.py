@@ -24,6 +24,7 @@ what the text can't tell.
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -476,3 +477,22 @@ class PersonIndex:
             self.ids[key] = len(self.ids) + 1
             self.labels[self.ids[key]] = name
         return self.ids[key]
+
+
+@dataclass
+class Describing:
+    """How an export or a report describes the speakers: the resolver's words, one person index for all its tasks (so one
+    person keeps one ``person_id``), and a pipeline whose NER tells people from bodies, if given."""
+
+    people: PeopleWords
+    persons: PersonIndex = field(default_factory=PersonIndex)
+    ner: Any = None
+
+    @classmethod
+    def from_options(
+        cls, lang: str, patterns: Optional[str] = None, aliases: Optional[str] = None, ner: Optional[str] = None
+    ) -> "Describing":
+        """From the command line's ``--lang``, ``--patterns``, ``--aliases`` and ``--ner`` (each checked here)."""
+        from .resolve import people_words
+
+        return cls(people_words(lang, patterns), PersonIndex(read_aliases(aliases) if aliases else None), load_ner(ner))

@@ -24,11 +24,10 @@ from .people import (
     ORGANISATION,
     PERSON,
     UNKNOWN,
+    Describing,
     PersonIndex,
     article_records,
     entities_in,
-    load_ner,
-    read_aliases,
 )
 from .resolve import PeopleWords, people_words, resolve_task
 
@@ -261,8 +260,8 @@ def quotes_report(
     """Who is quoted: people, organisations and roles, women and men, what was left out, quotes per article and
     quotes without a speaker, as one HTML page with charts."""
     started = time.perf_counter()
-    persons = PersonIndex(read_aliases(aliases) if aliases else None)
-    figures = report_figures(read_tasks(source), lang, people_words(lang, patterns), persons, load_ner(ner))
+    how = Describing.from_options(lang, patterns, aliases, ner)
+    figures = report_figures(read_tasks(source), lang, how.people, how.persons, how.ner)
     path = Path(output)
     path.write_text(render_report(figures, source), encoding="utf8")
     typer.echo(
