@@ -234,8 +234,9 @@ def accepted(tasks: Iterable[Task]) -> List[Task]:
     return [t for t in tasks if t.get("answer", "accept") == "accept"]
 
 
-def _task_lines(path: Path) -> Iterator[Task]:
-    """The JSON objects of a tasks file, one a line; an InputError names the line and column of bad JSON."""
+def jsonl_objects(path: Path, what: str = "a task") -> Iterator[Tuple[int, Dict[str, Any]]]:
+    """(line number, object) of a JSONL file, one JSON object a line (blank lines skipped); an InputError names
+    the line, and the column of bad JSON. ``what``: what a line should hold, for the message."""
     with path.open("rb") as f:
         for number, raw in enumerate(f, start=1):
             try:
@@ -245,12 +246,18 @@ def _task_lines(path: Path) -> Iterator[Task]:
             if not line.strip():
                 continue
             try:
-                task = json.loads(line)
+                entry = json.loads(line)
             except json.JSONDecodeError as err:
                 raise InputError(str(path), number, f"not valid JSON ({err.msg} at column {err.colno})") from None
-            if not isinstance(task, dict):
-                raise InputError(str(path), number, f"expected a JSON object (a task), got {type(task).__name__}")
-            yield task
+            if not isinstance(entry, dict):
+                raise InputError(str(path), number, f"expected a JSON object ({what}), got {type(entry).__name__}")
+            yield number, entry
+
+
+def _task_lines(path: Path) -> Iterator[Task]:
+    """The JSON objects of a tasks file, one a line; an InputError names the line and column of bad JSON."""
+    for _, task in jsonl_objects(path):
+        yield task
 
 
 def read_tasks(source: str) -> List[Task]:

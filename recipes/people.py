@@ -22,13 +22,13 @@ surname are never merged. An aliases file (JSONL, ``{"name": "Angela Merkel", "a
 what the text can't tell.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .errors import InputError
+from .loaders import jsonl_objects
 from .resolve import PeopleWords, Resolution, _core
 
 PERSON, ORGANISATION, DOCUMENT, ANONYMOUS, UNKNOWN = "person", "organisation", "document", "anonymous", "unknown"
@@ -435,15 +435,8 @@ def read_aliases(path: Union[str, Path]) -> Dict[str, str]:
     if not path.is_file():
         raise InputError(str(path), None, 'no such file: give a JSONL file of {"name": ..., "aliases": [...]} lines')
     found: Dict[str, str] = {}
-    for n, line in enumerate(path.read_text(encoding="utf8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputError(str(path), n, f"not JSON ({err.msg})") from None
-        name = entry.get("name") if isinstance(entry, dict) else None
-        aliases = entry.get("aliases") if isinstance(entry, dict) else None
+    for n, entry in jsonl_objects(path, "a name and its aliases"):
+        name, aliases = entry.get("name"), entry.get("aliases")
         if not (isinstance(name, str) and name.strip() and isinstance(aliases, list)):
             raise InputError(str(path), n, 'expected {"name": "…", "aliases": ["…", …]}')
         if not all(isinstance(a, str) and a.strip() for a in aliases):
