@@ -53,6 +53,24 @@ class _Tally:
         return [(self.labels[key], q, per_article[key]) for key, q in self.quotes.most_common(n)]
 
 
+def _gender_shares(
+    person_quotes: List[Tuple[Optional[int], str, Optional[str]]], known: Dict[int, str]
+) -> Dict[str, Any]:
+    """Quotes of people by gender, in all and per source (``gender``, ``gender_by``): a person's gender told in one
+    article holds in the others."""
+    gender: Counter = Counter()
+    by_group: Dict[str, Counter] = {}
+    for pid, said, group in person_quotes:
+        g = said if said != "unknown" else known.get(pid, "unknown") if pid is not None else "unknown"
+        gender[g] += 1
+        if group is not None:
+            by_group.setdefault(group, Counter())[g] += 1
+    return {
+        "gender": {g: gender.get(g, 0) for g in ("female", "male", "unknown")},
+        "gender_by": [(g, c["female"], c["male"], c["unknown"]) for g, c in sorted(by_group.items())],
+    }
+
+
 def _group(meta: Dict[str, Any]) -> Optional[str]:
     """What a task's quotes are broken down by: its source, else the month of its date, where the meta has them."""
     if meta.get("source"):
@@ -75,8 +93,6 @@ def report_figures(
     people = people or people_words(lang)
     persons = persons if persons is not None else PersonIndex()
     rank = {"people": _Tally(), "organisations": _Tally(), "roles": _Tally()}
-    gender: Counter = Counter()
-    by_group: Dict[str, Counter] = {}
     left_out: Dict[str, Counter] = {kind: Counter() for kind in (DOCUMENT, ANONYMOUS, UNKNOWN)}
     per_article: List[Tuple[str, int]] = []
     person_quotes: List[Tuple[Optional[int], str, Optional[str]]] = []  # (person id, gender, source) per quote
@@ -118,11 +134,6 @@ def report_figures(
                 rank["organisations"].add(name.lower(), name, docs)
             else:
                 left_out[record.kind][text] += 1
-    for pid, said, group in person_quotes:  # a person's gender told in one article holds in the others
-        g = said if said != "unknown" else known.get(pid, "unknown") if pid is not None else "unknown"
-        gender[g] += 1
-        if group is not None:
-            by_group.setdefault(group, Counter())[g] += 1
     histogram = Counter(min(n, 10) for _, n in per_article)
     return {
         "articles": docs,
@@ -132,10 +143,7 @@ def report_figures(
         "speakers": rank["people"].top(),
         "organisations": rank["organisations"].top(),
         "roles": rank["roles"].top(),
-        "gender": {g: gender.get(g, 0) for g in ("female", "male", "unknown")},
-        "gender_by": [
-            (g, c.get("female", 0), c.get("male", 0), c.get("unknown", 0)) for g, c in sorted(by_group.items())
-        ],
+        **_gender_shares(person_quotes, known),
         "left_out": [
             (kind, sum(c.values()), ", ".join(f"{m} ({n})" for m, n in c.most_common(5)))
             for kind, c in left_out.items()
