@@ -153,3 +153,37 @@ def test_a_users_frame_reaches_manual_extract_and_a_trained_pipeline(tmp_path: P
     trained = spacy.load(tmp_path / "model" / "model-best")
     assert UMFELD in trained.get_pipe("quote_finder").rules.patterns.frames
     assert _speakers(trained, UMFELD_TEXT) == [["Kim Adler"]]
+
+
+def test_the_phrase_reader_is_a_registered_function_the_config_names(tmp_path) -> None:
+    """How the rules read noun phrases is chosen in the config, as spaCy chooses a language's syntax iterators: a
+    reader registered under a name of one's own (here one that takes no phrase left of a cue) replaces the
+    built-in one, and a saved pipeline keeps the choice."""
+    from prodigy_quotes.finder.attribution import Attributor
+    from spacy.util import registry
+
+    class NoSubjects(Attributor):  # reads no noun phrase left of a word
+        def _np_left(self, *args, **kwargs):
+            return None
+
+        def _first_np(self, *args, **kwargs):
+            return None
+
+    @registry.misc("test_no_subjects.v1")
+    def no_subjects():
+        return NoSubjects
+
+    text = "Die Ministerin Anna Berger sagte: „Wir kommen wieder.“"
+    default = spacy.blank("de")
+    default.add_pipe("quote_finder")
+    assert _linked_speakers(default, text) == ["Die Ministerin Anna Berger"]
+    custom = spacy.blank("de")
+    custom.add_pipe("quote_finder", config={"grammar": {"@misc": "test_no_subjects.v1"}})
+    assert _linked_speakers(custom, text) == []
+    custom.to_disk(tmp_path / "p")
+    assert _linked_speakers(spacy.load(tmp_path / "p"), text) == []
+
+
+def _linked_speakers(nlp, text):
+    doc = nlp(text)
+    return [s.text for q in doc.spans[SPANS_KEY] if q.label_ == QUOTE for s in linked(doc, q, SPEAKER)]

@@ -6,10 +6,13 @@ prepositional phrase, looked for on the subject side first. The layers under it,
 limits, subjects, agreement). Every word list and language setting comes from the pattern files.
 """
 
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple
+
+from spacy.util import registry
 
 from .clauses import CLAUSE_STOPS, Clauses
 from .nounphrases import ATTACHED_WORDS
+from .patterns import Patterns
 from .sentences import Item
 from .words import Span
 
@@ -247,3 +250,15 @@ class Attributor(Clauses):
             first = (i, min(j, n))
         second = self._np_right(items, self._skip_right_plain(items, first[1]), n) if first[1] < n else None
         return second or (first if items[first[1] - 1].kind == "W" and self._nounish(items[first[1] - 1]) else None)
+
+
+Grammar = Callable[[Patterns, str], Attributor]  # builds the phrase and cue reader of one language's patterns
+
+
+@registry.misc("prodigy_quotes.grammar.v1")
+def make_grammar() -> Grammar:
+    """The finder's phrase and cue reader (noun phrases, clauses, which phrase a cue makes the speaker), named in
+    the ``quote_finder`` config as spaCy names a language's syntax iterators: register a subclass of
+    :class:`Attributor` that reads noun phrases otherwise (``_np_left``, ``_np_right``, ``_phrase``, …) under a
+    name of your own, and give that name to the config's ``grammar``."""
+    return Attributor

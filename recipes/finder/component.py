@@ -15,6 +15,7 @@ from spacy.training import Example
 
 from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, SUBJECTS_ATTR, Link, add_link, set_links
 from ..scoring import Scorer, attribution_scores
+from .attribution import Grammar
 from .frames import FrameMatcher
 from .patterns import Patterns, build_patterns, default_patterns_dir, load_patterns
 from .rules import QuoteRules
@@ -36,9 +37,11 @@ class QuoteFinder:
         use_parser: bool = True,
         scorer: Scorer = attribution_scores,
         spans_key: str = SPANS_KEY,
+        grammar: Optional[Grammar] = None,
     ) -> None:
         self.name = name
         self.spans_key = spans_key
+        self.grammar = grammar
         self.scorer = scorer
         self.lang = nlp.lang
         self.vocab = nlp.vocab
@@ -53,7 +56,7 @@ class QuoteFinder:
 
     def set_patterns(self, patterns: Patterns) -> None:
         """Use ``patterns`` from now on."""
-        self._rules = QuoteRules(patterns, self.lang)
+        self._rules = QuoteRules(patterns, self.lang, self.grammar)
         self._frames = FrameMatcher(self.vocab, patterns.frames)
 
     @property
@@ -197,6 +200,7 @@ def _snap(chars: Tuple[int, int], ents: List[Span]) -> Tuple[int, int]:
         "use_entities": True,
         "use_parser": True,
         "spans_key": SPANS_KEY,
+        "grammar": {"@misc": "prodigy_quotes.grammar.v1"},
         "scorer": {"@scorers": "prodigy_quotes.attribution_scorer.v1"},
     },
 )
@@ -207,6 +211,7 @@ def make_quote_finder(
     use_entities: bool,
     use_parser: bool,
     spans_key: str,
+    grammar: Grammar,
     scorer: Scorer,
 ) -> QuoteFinder:
     """Create the rule-based quote finder; patterns default to the built-in ones for ``nlp.lang``.
@@ -214,6 +219,7 @@ def make_quote_finder(
     ``use_entities``/``use_parser``: when earlier components set entities or dependencies, a
     speaker is narrowed to the named entity inside it, or taken from the cue verb's subject.
     ``spans_key``: the ``doc.spans`` group it writes (the model components after it read and write the same).
+    ``grammar``: the registered phrase and cue reader (``prodigy_quotes.grammar.v1``, see :func:`make_grammar`).
     """
     return QuoteFinder(
         nlp,
@@ -223,4 +229,5 @@ def make_quote_finder(
         use_parser=use_parser,
         scorer=scorer,
         spans_key=spans_key,
+        grammar=grammar,
     )

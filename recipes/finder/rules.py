@@ -10,7 +10,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc
 
-from .attribution import Attribution, Attributor, Span
+from .attribution import Attribution, Attributor, Grammar, Span
 from .frames import FrameHit
 from .marks import MarkScanner, Quoted
 from .patterns import Patterns
@@ -48,11 +48,11 @@ class _SentenceWords:
 class QuoteRules:
     """Rule-based finder for one language's patterns; call :meth:`find` on each text."""
 
-    def __init__(self, patterns: Patterns, lang: str) -> None:
+    def __init__(self, patterns: Patterns, lang: str, grammar: Optional[Grammar] = None) -> None:
         self.patterns = patterns
         self.lang = lang
         self.scanner = MarkScanner(patterns.pairs)
-        self.attributor = Attributor(patterns, lang)
+        self.attributor = (grammar or Attributor)(patterns, lang)
         self.abbreviations = patterns.of("abbreviation")
         self.starters = patterns.of("determiner") | patterns.of("pronoun")
         self.reported = patterns.of("reported")
