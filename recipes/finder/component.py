@@ -1,8 +1,8 @@
 """The ``quote_finder`` spaCy component: rule-based quotes, speakers and cues.
 
-Writes QUOTE, SPEAKER and CUE spans to ``doc.spans[spans_key]`` (``"quotes"`` unless configured) and links each quote to its
-speaker and cue with :func:`prodigy_quotes.schema.add_link`. Its patterns are saved with the
-pipeline, so a saved pipeline loads without this repository.
+Writes QUOTE, SPEAKER and CUE spans to ``doc.spans[spans_key]`` (``"quotes"`` unless configured)
+and links each quote to its speaker and cue with :func:`prodigy_quotes.schema.add_link`. Its
+patterns are saved with the pipeline, so a saved pipeline loads without this repository.
 """
 
 from pathlib import Path
