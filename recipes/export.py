@@ -25,8 +25,8 @@ from spacy.tokens import DocBin
 from .compat import Arg, connect, recipe
 from .dbcommands import db_out, require_dataset
 from .errors import QuotesError
-from .people import Describing, PersonIndex, SpeakerRecord, article_records, entities_in
-from .resolve import people_words, speaker_records
+from .people import Describing, PersonIndex, SpeakerRecord
+from .resolve import people_words
 from .schema import CUE, SPEAKER
 from .tasks import task_to_doc
 
@@ -80,9 +80,8 @@ def quote_records(
     (:mod:`.people`) as ``describing`` says (default: the built-in words of ``lang``, a person index of its own)."""
     meta = task.get("meta") or {}
     describing = describing or Describing(people_words(lang))
-    who = speaker_records(task, lang, describing.people)
-    entities = entities_in(describing.ner, task.get("text") or "") if describing.ner is not None and who else ()
-    described = article_records(task, list(who.values()), describing.people, entities)
+    found, described = describing.describe(task, lang)
+    who = {r.quote: r for r in found}
     spans = sorted(task.get("spans") or [], key=lambda s: (s["start"], -s["end"]))
     for span in spans:
         if span.get("label") in NON_QUOTE_LABELS:

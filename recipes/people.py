@@ -23,13 +23,14 @@ what the text can't tell.
 """
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from .errors import InputError
+from .errors import InputError, QuotesError
 from .loaders import jsonl_objects
-from .resolve import PeopleWords, Resolution, _core
+from .resolve import PeopleWords, Resolution, mention_core, noun_lexicon, resolve_task
 
 PERSON, ORGANISATION, DOCUMENT, ANONYMOUS, UNKNOWN = "person", "organisation", "document", "anonymous", "unknown"
 KINDS = (PERSON, ORGANISATION, DOCUMENT, ANONYMOUS, UNKNOWN)
@@ -134,23 +135,22 @@ class _Reader:
 NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "sion", "ismus", "logie", "tät", "ität", "nis")
 
 
+_READERS: "weakref.WeakKeyDictionary[PeopleWords, _Reader]" = weakref.WeakKeyDictionary()
+
+
 def _reader(people: PeopleWords) -> _Reader:
-    """The reader of a word list, made once."""
-    reader = getattr(people, "_reader", None)
-    if reader is None:
-        reader = _Reader(people)
-        people._reader = reader  # type: ignore[attr-defined]
-    return reader
+    """The reader of a word list, made once (it keeps what it has read of each word)."""
+    if people not in _READERS:
+        _READERS[people] = _Reader(people)
+    return _READERS[people]
 
 
 def _common_noun(word: str) -> bool:
     """Whether a German word is a common noun: HanTa's lexicon has it so ("Bericht", not "Merkel"), or it ends
     as only nouns do ("Stadtsoziologie", "Regierungserklärung")."""
-    from .resolve import _noun_lexicon
-
     if word.lower().endswith(NOUN_ENDINGS):
         return True
-    lexicon = _noun_lexicon()
+    lexicon = noun_lexicon()
     if lexicon is None:
         return False
     cache, noun = lexicon
@@ -199,19 +199,16 @@ def _organisation(raw: Iterable[str]) -> Optional[str]:
 def _role_of(lead: List[str], raw: Iterable[str], name: Optional[str], reader: _Reader) -> Optional[str]:
     """The role: the words before the name (articles and leading prepositions dropped), else an apposition of a
     mention that holds a role word ("Ute Kamper, die Leiterin der Beratungsstelle")."""
-    while lead and lead[0].lower() in reader.people.function_words | INDEFINITE:
-        lead = lead[1:]
-    if lead and any(reader.is_role(w) for w in lead):
+    lead = _strip_leading(lead, reader)
+    if any(reader.is_role(w) for w in lead):
         return " ".join(lead)
     for text in raw:
         for part in _BRACKET.sub("", text).split(","):
             words = _WORD.findall(part)
             if name and name in part or not any(reader.is_role(w) for w in words):
                 continue
-            while words and words[0].lower() in reader.people.function_words | INDEFINITE:
-                words = words[1:]
-            return " ".join(words) or None
-    return " ".join(lead) if lead and name is None and any(reader.is_role(w) for w in lead) else None
+            return " ".join(_strip_leading(words, reader)) or None
+    return None
 
 
 def _strip_leading(words: List[str], reader: _Reader) -> List[str]:
@@ -252,7 +249,7 @@ def speaker_record(
     raw = [written, *[r for r in raw if r != written]]
     if not resolution.resolved and written.lower() in people.pronouns | people.anaphoric:
         return SpeakerRecord(None, None, None, UNKNOWN, "unknown", None)  # a pronoun that names nobody
-    shown = re.sub(r"\s+", " ", _core(resolution.name or written)).strip()
+    shown = re.sub(r"\s+", " ", mention_core(resolution.name or written)).strip()
     words = _WORD.findall(_AFFILIATION.sub("", shown).strip())
     lead, name_words = _split_name(words, reader)
     if _no_name(lead, name_words, reader):
@@ -332,13 +329,13 @@ def _gender(texts: List[str], resolution: Resolution, reader: _Reader) -> Tuple[
     pronoun that refers to it; a first name alone tells nothing."""
     people = reader.people
     for text in texts:
-        words = _WORD.findall(_BRACKET.sub("", text))
-        lows = [w.lower().rstrip(".") for w in words]
+        bare = _BRACKET.sub("", text)
+        lows = [w.lower().rstrip(".") for w in _WORD.findall(bare)]
         if not people.feminine.isdisjoint(lows):
             return "female", "word"
         if not people.masculine.isdisjoint(lows):
             return "male", "word"
-        for part in _BRACKET.sub("", text).split(","):
+        for part in bare.split(","):
             lead, _ = _split_name(_WORD.findall(part), reader)
             article = next((w.lower() for w in lead if w.lower() in ARTICLES), "")
             for word in lead:
@@ -384,7 +381,7 @@ def article_records(
 ) -> Dict[Tuple[int, int], SpeakerRecord]:
     """The record of each quote's speaker in one task (by quote offsets); a speaker's mentions in all its quotes
     are read together, so "(SPD)" after one of them gives the organisation of all. ``entities``: (start, end,
-    label) character offsets of a pipeline's named entities in the task's text (:func:`entities_of`)."""
+    label) character offsets of a pipeline's named entities in the task's text (:func:`entities_in`)."""
     text = task.get("text") or ""
     raw: Dict[Optional[int], List[Tuple[int, int]]] = {}
     for r in resolutions:
@@ -412,8 +409,6 @@ def load_ner(model: Optional[str]) -> Any:
     if not model:
         return None
     import spacy
-
-    from .errors import QuotesError
 
     try:
         nlp = spacy.load(model)
@@ -474,8 +469,8 @@ class PersonIndex:
 
 @dataclass
 class Describing:
-    """How an export or a report describes the speakers: the resolver's words, one person index for all its tasks (so one
-    person keeps one ``person_id``), and a pipeline whose NER tells people from bodies, if given."""
+    """How an export or a report describes the speakers: the resolver's words, one person index for all its tasks
+    (so one person keeps one ``person_id``), and a pipeline whose NER tells people from bodies, if given."""
 
     people: PeopleWords
     persons: PersonIndex = field(default_factory=PersonIndex)
@@ -489,3 +484,9 @@ class Describing:
         from .resolve import people_words
 
         return cls(people_words(lang, patterns), PersonIndex(read_aliases(aliases) if aliases else None), load_ner(ner))
+
+    def describe(self, task: Dict, lang: str) -> Tuple[List[Resolution], Dict[Tuple[int, int], SpeakerRecord]]:
+        """A task's speakers resolved (in text order) and the record of each quote's speaker, by quote offsets."""
+        found = resolve_task(task, lang, self.people)
+        entities = entities_in(self.ner, task.get("text") or "") if self.ner is not None and found else ()
+        return found, article_records(task, found, self.people, entities)

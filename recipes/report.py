@@ -26,10 +26,8 @@ from .people import (
     UNKNOWN,
     Describing,
     PersonIndex,
-    article_records,
-    entities_in,
 )
-from .resolve import PeopleWords, people_words, resolve_task
+from .resolve import PeopleWords, people_words
 
 Task = Dict[str, Any]
 TOP = 50
@@ -90,8 +88,8 @@ def report_figures(
     unknown, what was left out as not a person, quotes per article and quotes without a speaker; ``people``: the
     resolver's words (a user's patterns), else the built-in ones of ``lang``; ``persons``: with a user's aliases;
     ``ner``: a pipeline whose named entities tell people from bodies (:func:`~.people.load_ner`)."""
-    people = people or people_words(lang)
-    persons = persons if persons is not None else PersonIndex()
+    how = Describing(people or people_words(lang), persons if persons is not None else PersonIndex(), ner)
+    people, persons = how.people, how.persons
     rank = {"people": _Tally(), "organisations": _Tally(), "roles": _Tally()}
     left_out: Dict[str, Counter] = {kind: Counter() for kind in (DOCUMENT, ANONYMOUS, UNKNOWN)}
     per_article: List[Tuple[str, int]] = []
@@ -102,9 +100,7 @@ def report_figures(
         if task.get("answer", "accept") != "accept":
             continue
         docs += 1
-        found = resolve_task(task, lang, people)
-        entities = entities_in(ner, task.get("text") or "") if ner is not None and found else ()
-        records = article_records(task, found, people, entities)
+        found, records = how.describe(task, lang)
         meta = task.get("meta") or {}
         title = str(meta.get("title") or meta.get("id") or meta.get("file") or (task.get("text") or "")[:60])
         per_article.append((title, len(found)))

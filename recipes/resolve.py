@@ -155,7 +155,7 @@ def _is_name(text: str) -> bool:
     )
 
 
-def _core(mention: str) -> str:
+def mention_core(mention: str) -> str:
     """The part of a speaker mention that names who speaks, without what the finder marks around it as annotators
     do: a bracket ("Renate Schmidt (SPD)"), an affiliation with "vom" ("Theo Korn vom Bankhaus Lindner") and an
     apposition: of the parts between commas, the first written as a name ("Ute Kamper, die Leiterin der
@@ -233,7 +233,9 @@ def resolve_task(task: Task, lang: str = "de", people: Optional[PeopleWords] = N
         mention = speaker_of.get(quote)
         speaker = None
         if mention is not None:
-            speaker = _resolve(mention, _core(text[mention[0] : mention[1]]), text, people, coref, speakers, by_mention)
+            speaker = _resolve(
+                mention, mention_core(text[mention[0] : mention[1]]), text, people, coref, speakers, by_mention
+            )
             if speaker is not None:
                 by_mention[mention] = speaker
         found.append((quote, mention, speaker))
@@ -475,7 +477,7 @@ def _adopt(speakers: List[_Speaker], name: str, written: str, people: PeopleWord
 
 
 @functools.lru_cache(maxsize=1)
-def _noun_lexicon() -> Any:
+def noun_lexicon() -> Any:
     """HanTa's word list (German) and its noun tag, to tell a name from a capitalised noun; None without it."""
     try:
         from HanTa import HanoverTagger
@@ -487,16 +489,9 @@ def _noun_lexicon() -> Any:
 
 def _person_like(run: str) -> bool:
     """Whether the last two words of a run are no common nouns HanTa knows (a first name and surname, mostly)."""
-    lexicon = _noun_lexicon()
+    lexicon = noun_lexicon()
     if lexicon is None:
         return False
     cache, noun = lexicon
     tail = run.split()[-2:]
     return len(tail) == 2 and all(cache.get(w.lower(), ((None,),))[0][0] != noun for w in tail)
-
-
-def speaker_records(
-    task: Task, lang: str = "de", people: Optional[PeopleWords] = None
-) -> Dict[Tuple[int, int], Resolution]:
-    """Resolutions by quote offsets, for the export."""
-    return {r.quote: r for r in resolve_task(task, lang, people)}
