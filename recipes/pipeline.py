@@ -5,6 +5,7 @@ from typing import Union
 
 import spacy
 from spacy.language import Language
+from spacy.util import get_model_meta, load_config, load_model_from_config
 
 from . import model as _model  # noqa: F401  (registers our factories, also where entry points are not installed)
 from .errors import QuotesError
@@ -26,13 +27,34 @@ def load_nlp(model: Union[str, Path, Language]) -> Language:
                 f"Unknown language '{lang}' in '{name}'", "Use a spaCy language code such as blank:de or blank:en."
             ) from err
     try:
-        return spacy.load(name)
+        return _load_saved(Path(name)) if Path(name, "config.cfg").exists() else spacy.load(name)
     except OSError as err:
         raise QuotesError(
             f"Can't load the pipeline '{name}'",
             "Give blank:de, blank:en, the name of an installed spaCy pipeline or the folder of a "
             "trained one (e.g. output/model-best).",
         ) from err
+
+
+RETIRED_SETTINGS = {"quote_finder": ("patterns_dir",)}  # config keys of earlier versions' factories
+
+
+def _load_saved(path: Path) -> Language:
+    """A pipeline folder, also one saved by an earlier version whose config still holds a setting since retired
+    (the finder's ``patterns_dir``, now given to ``initialize``): the key is dropped in memory, the folder left as
+    it is."""
+    config = load_config(path / "config.cfg")
+    retired = [
+        (block, key)
+        for block in config.get("components", {}).values()
+        for key in RETIRED_SETTINGS.get(block.get("factory", ""), ())
+        if key in block
+    ]
+    if not retired:
+        return spacy.load(path)
+    for block, key in retired:
+        del block[key]
+    return load_model_from_config(config, meta=get_model_meta(path)).from_disk(path)
 
 
 PATTERNS_PREFIX = "patterns:"

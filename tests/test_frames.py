@@ -97,7 +97,9 @@ def test_source_lines_are_frames(tmp_path: Path):
 def test_a_frame_reading_tags_is_skipped_with_a_warning_where_nothing_tags(tmp_path: Path):
     frame = {"kind": "frame", "pattern": [{"TAG": "VVFIN", "ROLE": "cue"}, {"ROLE": "speaker", "IS_TITLE": True}]}
     nlp = spacy.blank("de")
-    nlp.add_pipe("quote_finder", config={"patterns_dir": str(_folder(tmp_path, frame))})
+    nlp.add_pipe("quote_finder")
+    nlp.config["initialize"]["components"]["quote_finder"] = {"patterns": str(_folder(tmp_path, frame))}
+    nlp.initialize()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         nlp(UMFELD_TEXT)
@@ -187,3 +189,17 @@ def test_the_phrase_reader_is_a_registered_function_the_config_names(tmp_path) -
 def _linked_speakers(nlp, text):
     doc = nlp(text)
     return [s.text for q in doc.spans[SPANS_KEY] if q.label_ == QUOTE for s in linked(doc, q, SPEAKER)]
+
+
+def test_the_patterns_folder_is_no_setting_and_old_pipelines_naming_one_still_load(tmp_path: Path):
+    from prodigy_quotes.pipeline import load_nlp
+
+    nlp = add_quote_finder(spacy.blank("de"), patterns_dir=_folder(tmp_path / "p", ANTWORT))
+    assert "patterns_dir" not in nlp.config["components"]["quote_finder"]
+    nlp.to_disk(tmp_path / "saved")
+    config = (tmp_path / "saved" / "config.cfg").read_text(encoding="utf8")
+    old = config.replace("[components.quote_finder]\n", "[components.quote_finder]\npatterns_dir = null\n")
+    assert old != config
+    (tmp_path / "saved" / "config.cfg").write_text(old, encoding="utf8")
+    loaded = load_nlp(tmp_path / "saved")
+    assert _speakers(loaded, ANTWORT_TEXT) == _speakers(nlp, ANTWORT_TEXT) == [["Karl Wendt"]]

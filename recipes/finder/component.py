@@ -32,7 +32,6 @@ class QuoteFinder:
         self,
         nlp: Language,
         name: str = "quote_finder",
-        patterns_dir: Optional[Union[str, Path]] = None,
         use_entities: bool = True,
         use_parser: bool = True,
         scorer: Scorer = attribution_scores,
@@ -45,14 +44,11 @@ class QuoteFinder:
         self.scorer = scorer
         self.lang = nlp.lang
         self.vocab = nlp.vocab
-        self.patterns_dir = patterns_dir
         self.use_entities = use_entities
         self.use_parser = use_parser
         self._rules: Optional[QuoteRules] = None
         self._frames: Optional[FrameMatcher] = None
-        if patterns_dir is not None and Path(patterns_dir).exists():
-            self.set_patterns(load_patterns(patterns_dir))
-        # else: a saved pipeline's from_disk supplies them, or first use loads (and reports) them
+        # the patterns come from initialize(), a saved pipeline's from_disk or set_patterns; else the built-in ones
 
     def set_patterns(self, patterns: Patterns) -> None:
         """Use ``patterns`` from now on."""
@@ -63,8 +59,7 @@ class QuoteFinder:
     def rules(self) -> QuoteRules:
         """The rules, loading the built-in patterns of the language on first use."""
         if self._rules is None:
-            source = self.patterns_dir if self.patterns_dir is not None else default_patterns_dir(self.lang)
-            self.set_patterns(load_patterns(source))
+            self.set_patterns(load_patterns(default_patterns_dir(self.lang)))
         assert self._rules is not None
         return self._rules
 
@@ -196,7 +191,6 @@ def _snap(chars: Tuple[int, int], ents: List[Span]) -> Tuple[int, int]:
 @Language.factory(
     "quote_finder",
     default_config={
-        "patterns_dir": None,
         "use_entities": True,
         "use_parser": True,
         "spans_key": SPANS_KEY,
@@ -207,14 +201,15 @@ def _snap(chars: Tuple[int, int], ents: List[Span]) -> Tuple[int, int]:
 def make_quote_finder(
     nlp: Language,
     name: str,
-    patterns_dir: Optional[str],
     use_entities: bool,
     use_parser: bool,
     spans_key: str,
     grammar: Grammar,
     scorer: Scorer,
 ) -> QuoteFinder:
-    """Create the rule-based quote finder; patterns default to the built-in ones for ``nlp.lang``.
+    """Create the rule-based quote finder. Its patterns are no setting: they come from ``initialize`` (a folder
+    given as ``patterns`` in ``[initialize.components.quote_finder]``), from a saved pipeline, or else are the
+    built-in ones for ``nlp.lang``.
 
     ``use_entities``/``use_parser``: when earlier components set entities or dependencies, a
     speaker is narrowed to the named entity inside it, or taken from the cue verb's subject.
@@ -224,7 +219,6 @@ def make_quote_finder(
     return QuoteFinder(
         nlp,
         name,
-        patterns_dir=patterns_dir,
         use_entities=use_entities,
         use_parser=use_parser,
         scorer=scorer,
