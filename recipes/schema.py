@@ -29,9 +29,11 @@ SPANS_KEY = "quotes"  # the default of the quote components' ``spans_key`` setti
 # The factories that write QUOTE spans and links to doc.spans[spans_key] (rules or a trained model).
 QUOTE_FACTORIES = frozenset({"quote_finder", "quote_detector", "quote_speaker_linker", "quote_cue_linker"})
 LINKS_ATTR = "quote_links"
-# What the rules read as the subject of the clause each quote ends (doc.user_data, a list of (quote start, quote
-# end, subject start, subject end) token offsets): a candidate feature for the speaker linker, whatever the rules chose.
-SUBJECTS_ATTR = "quote_clause_subjects"
+# How the rules read each quoted stretch (doc.user_data; token offsets), for the speaker linker whatever the rules
+# chose: CONTEXT_ATTR a list of (quote start, quote end, shape, speech check, how the speaker was taken),
+# PLACES_ATTR a list of (quote start, quote end, role, phrase start, phrase end); see finder.context.
+CONTEXT_ATTR = "quote_context"
+PLACES_ATTR = "quote_speaker_places"
 
 
 class Link(NamedTuple):

@@ -168,7 +168,7 @@ def test_the_phrase_reader_is_a_registered_function_the_config_names(tmp_path) -
         def _np_left(self, *args, **kwargs):
             return None
 
-        def _first_np(self, *args, **kwargs):
+        def first_np(self, *args, **kwargs):
             return None
 
     @registry.misc("test_no_subjects.v1")

@@ -165,12 +165,12 @@ def test_the_rules_tell_the_linker_the_subject_of_a_partial_quotes_clause():
     from prodigy_quotes.model.components import QuoteLinker, _DocRules, stash_rules
     from prodigy_quotes.model.features import hashed
     from prodigy_quotes.pipeline import load_quote_pipeline
-    from prodigy_quotes.schema import SUBJECTS_ATTR
+    from prodigy_quotes.schema import PLACES_ATTR
 
     nlp = load_quote_pipeline("patterns:de")
     doc = nlp("Ministerin Jana Winter kritisierte den Plan des Landrats am Montag als „völlig verfehlt“.")
     quote = next(s for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE)
-    ((qs, qe, ss, se),) = doc.user_data[SUBJECTS_ATTR]
+    ((qs, qe, role, ss, se),) = [p for p in doc.user_data[PLACES_ATTR] if p[2] == "clause"]
     assert (qs, qe) == (quote.start, quote.end) and doc[ss:se].text == "Ministerin Jana Winter"
     stash_rules(doc)
     linker = QuoteLinker(nlp.vocab, None, "quote_speaker_linker", "de", SPEAKER, 80)  # no network: features only

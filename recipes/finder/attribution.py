@@ -103,7 +103,7 @@ class Attributor(Clauses):
         if role == "phrase":
             np = self._phrase(items, i + size, len(items)) or self._phrase(items, self._clause_floor(items, i), i)
         elif role == "clause":  # "…, he said, adding that …": never the noun phrase after the participle
-            np = self._first_np(items, 0, i)
+            np = self.first_np(items, 0, i)
         elif role == "object":
             np = self._object_speaker(items, i + size) or self._np_left(items, i, self._clause_floor(items, i))
         else:
@@ -148,7 +148,7 @@ class Attributor(Clauses):
                 return np
         floor = self._subordinate_floor(items, self._clause_floor(items, i), i)
         if prev is not None and prev.kind == "W" and prev.low in self.conjunctions:
-            np = self._first_np(items, floor, i - 1)  # "Die Firma bestätigte X nicht und nannte sie …"
+            np = self.first_np(items, floor, i - 1)  # "Die Firma bestätigte X nicht und nannte sie …"
             if np is not None:
                 return np
         agent = self._passive_agent(items, floor, i)
@@ -179,7 +179,7 @@ class Attributor(Clauses):
             )
         ):
             return (nxt, nxt + 1)  # "So bezeichnete er", "sagte sie"
-        np = self._first_np(items, floor, i)
+        np = self.first_np(items, floor, i)
         if np is None or self.caps and self._oblique(items, np[0]) or self._object_first(items, np, i):
             np = self._speaker_right(items, after) or np  # "Den Unmut … brachte die Sprecherin zum Ausdruck"
         return np

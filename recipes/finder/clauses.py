@@ -67,9 +67,9 @@ class Clauses(NounPhrases):
 
     def clause_subject(self, items: Sequence[Item], end: int) -> Optional[Span]:
         """The first noun phrase outside a prepositional phrase in the clause ending at ``end``."""
-        np = self._first_np(items, self._clause_floor(items, end), end)
+        np = self.first_np(items, self._clause_floor(items, end), end)
         while np is not None and self.caps and self._oblique(items, np[0]):  # "Den Ärger … brachte die Chefin …:"
-            np = self._first_np(items, np[1], end)
+            np = self.first_np(items, np[1], end)
         verb = self._finite_verb(items, np[1], end) if np is not None else None
         if verb is not None and self._object_first(items, np, verb):
             np = self._speaker_right(items, verb + 1)  # "Jegliche Schuld an der Affäre weist Hartmann von sich:"

@@ -6,16 +6,17 @@ patterns are saved with the pipeline, so a saved pipeline loads without this rep
 """
 
 from pathlib import Path
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
 import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.training import Example
 
-from ..schema import CUE, QUOTE, SPANS_KEY, SPEAKER, SUBJECTS_ATTR, Link, add_link, set_links
+from ..schema import CONTEXT_ATTR, CUE, PLACES_ATTR, QUOTE, SPANS_KEY, SPEAKER, Link, add_link, set_links
 from ..scoring import Scorer, attribution_scores
 from .attribution import Grammar
+from .context import QuoteContext
 from .frames import FrameMatcher
 from .patterns import Patterns, build_patterns, default_patterns_dir, load_patterns
 from .rules import QuoteRules
@@ -73,11 +74,11 @@ class QuoteFinder:
         parsed = self.use_parser and doc.has_annotation("DEP")
         spans: Dict[Tuple[int, int, str], Span] = {}
         links: List[Tuple[Span, Span, str]] = []
-        subjects: List[Tuple[int, int, int, int]] = []
         rules = self.rules
         frames = self._frames(doc) if self._frames else []
         framed = {hit.cue[0] for hit in frames if hit.cue}  # a frame's speaker stands, whatever the parse says
-        for found in rules.find(doc, frames):
+        found_quotes, contexts = rules.find(doc, frames)
+        for found in found_quotes:
             quote = self._span(doc, found.quote, QUOTE, spans)
             if quote is None:
                 continue
@@ -92,16 +93,12 @@ class QuoteFinder:
                 speaker = self._span(doc, speaker_chars, SPEAKER, spans)
                 if speaker is not None:
                     links.append((quote, speaker, SPEAKER))
-            if found.subject is not None:
-                subject = doc.char_span(*found.subject, alignment_mode="expand")
-                if subject is not None and len(subject):
-                    subjects.append((quote.start, quote.end, subject.start, subject.end))
             for cue_chars in found.cue:
                 cue = self._span(doc, cue_chars, CUE, spans)
                 if cue is not None:
                     links.append((quote, cue, CUE))
         doc.spans[self.spans_key] = list(spans.values())
-        doc.user_data[SUBJECTS_ATTR] = subjects
+        _keep_context(doc, contexts)
         if len(links) < 8:
             for head, child, label in links:
                 add_link(doc, head, child, label)
@@ -162,6 +159,22 @@ class QuoteFinder:
         """Load the pattern entries saved by :meth:`to_disk`."""
         self.set_patterns(load_patterns(Path(path) / PATTERNS_FILE))
         return self
+
+
+def _keep_context(doc: Doc, contexts: Sequence[QuoteContext]) -> None:
+    """Write how the rules read each quoted stretch to ``doc.user_data`` in token offsets (see ``schema``)."""
+    read, places = [], []
+    for c in contexts:
+        quote = doc.char_span(*c.quote, alignment_mode="expand")
+        if quote is None or not len(quote):
+            continue
+        read.append((quote.start, quote.end, c.shape, c.check, c.how))
+        for role, chars in c.phrases.items():
+            phrase = doc.char_span(*chars, alignment_mode="expand")
+            if phrase is not None and len(phrase):
+                places.append((quote.start, quote.end, role, phrase.start, phrase.end))
+    doc.user_data[CONTEXT_ATTR] = read
+    doc.user_data[PLACES_ATTR] = places
 
 
 def _parsed_subject(doc: Doc, cues: List[Tuple[int, int]], impersonal: FrozenSet[str]) -> Optional[Tuple[int, int]]:

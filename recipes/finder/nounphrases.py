@@ -267,7 +267,7 @@ class NounPhrases(Words):
                 return k
         return len(items) if len(items) - i <= APPOSITION_WORDS else None
 
-    def _first_np(self, items: Sequence[Item], i: int, end: int) -> Optional[Tuple[int, int]]:
+    def first_np(self, items: Sequence[Item], i: int, end: int) -> Optional[Tuple[int, int]]:
         """The first noun phrase in ``items[i:end]`` that is not inside a prepositional phrase."""
         while i < end:
             i = self._skip_right(items, i, end)

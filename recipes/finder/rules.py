@@ -6,11 +6,12 @@ a cue word are looked at word by word, so the work stays linear in the text.
 """
 
 import bisect
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc
 
 from .attribution import Attribution, Attributor, Grammar, Span
+from .context import QuoteContext, quote_shape, speaker_places
 from .frames import FrameHit
 from .marks import MarkScanner, Quoted
 from .patterns import Patterns
@@ -27,7 +28,29 @@ class Found(NamedTuple):
     quote: Span
     speaker: Optional[Span]
     cue: List[Span]
-    subject: Optional[Span] = None  # the subject of the clause the quote ends (a feature for the model)
+    how: str = "cue_before"  # how the rules took the speaker (see :class:`.context.QuoteContext`)
+
+
+class _SentenceItems:
+    """The items of each sentence, read the first time they are asked for (the linker's context reads a quote's
+    neighbour sentences too)."""
+
+    def __init__(
+        self, index: TokenIndex, sents: Sequence[Span], quotes: Sequence[Quoted], abbreviations: FrozenSet[str]
+    ) -> None:
+        self.index = index
+        self.sents = sents
+        self.quotes = quotes
+        self.starts = [q.start for q in quotes]
+        self.abbreviations = abbreviations
+        self.read: Dict[int, List[Item]] = {}
+
+    def __call__(self, si: int) -> List[Item]:
+        if si not in self.read:
+            s, e = self.sents[si]
+            first = bisect.bisect_left(self.starts, s)
+            self.read[si] = sentence_items(self.index, s, e, self.quotes, first, self.abbreviations)
+        return self.read[si]
 
 
 class _SentenceWords:
@@ -67,15 +90,15 @@ class QuoteRules:
         return any(it.kind == "W" and it.low in self.coordinators for it in items[quote + 1 : cue])
 
     # -- the whole text ---------------------------------------------------------------------
-    def find(self, doc: Doc, frames: Sequence[FrameHit] = ()) -> List[Found]:
+    def find(self, doc: Doc, frames: Sequence[FrameHit] = ()) -> Tuple[List[Found], List[QuoteContext]]:
         """Direct quotes of ``doc`` with speakers and cues. Where the pipeline tagged a token, the rules never take
         a word whose tag says it is no noun, such as an adverb, as a speaker, and prefer the subject.
         ``frames``: where the pattern files' frames matched (in text order); each replaces what the other
-        patterns found inside it."""
+        patterns found inside it. Also returns how the rules read every quoted stretch, for the linker."""
         text = doc.text
         quotes = self.scanner.scan(text)
         if not quotes:
-            return []
+            return [], []
         index = TokenIndex(doc, text)
         sents = doc_sentences(index, quotes, self.abbreviations, self.starters)
         seen: Dict[str, int] = {}
@@ -84,10 +107,11 @@ class QuoteRules:
             seen[key] = seen.get(key, 0) + 1
         repeated = frozenset(k for k, v in seen.items() if v > 1)
         found: List[Found] = []
-        subjects: Dict[Span, Optional[Span]] = {}
+        read: Dict[Span, Tuple[int, int, str]] = {}  # each quote's sentence, item and deciding speech check
         last: Optional[Tuple[int, Attribution]] = None  # (sentence index, attribution with a speaker)
         pending: List[Tuple[int, Span]] = []  # quotes waiting for a speaker in the next sentence
         words = _SentenceWords(index, sents)
+        items_of = _SentenceItems(index, sents, quotes, self.abbreviations)
         wanted = self._wanted(sents, quotes, words)
         qi = 0
         frame_starts = [h.start for h in frames]
@@ -105,7 +129,7 @@ class QuoteRules:
                 if last is not None and si - last[0] <= CARRY_SENTENCES and not self.reported.isdisjoint(words[si]):
                     last = (si, last[1])  # reported speech goes on ("Das Risiko sei hoch."): so does its speaker
                 continue
-            items = sentence_items(index, s, e, quotes, qi, self.abbreviations)
+            items = items_of(si)
             atts = self.attributor.attributions(items)
             if framed:
                 atts = with_frames(self.attributor, items, atts, framed)
@@ -113,28 +137,32 @@ class QuoteRules:
             if pending:
                 found.extend(self._resolve_pending(pending, spoken, last, si))
                 pending = []
-            context = bool(atts) or any(it.kind == "W" and it.low in self.reported for it in items)
+            in_speech = bool(atts) or any(it.kind == "W" and it.low in self.reported for it in items)
             qs = [k for k, it in enumerate(items) if it.kind == "Q"]
             alone = len([it for it in items if it.kind != "P"]) == len(qs)
             for k in qs:
                 q = quotes[items[k].quote]
                 named = self.speech.quoted_name(index, q)
-                if not self.speech(text, q, items, k, context, bool(atts), repeated, named):
-                    continue
+                check, speech = self.speech.decide(
+                    self.speech.read(text, q, items, k, in_speech, bool(atts), repeated, named)
+                )
                 span = (q.start, q.end)
-                subjects[span] = self.attributor.clause_subject(items, k)
+                read[span] = (si, k, check)
+                if not speech:
+                    continue
                 att = (
                     min(spoken, key=lambda a: (self._separated(items, a.anchor, k), abs(a.anchor - k), a.anchor > k))
                     if spoken
                     else None
                 )
                 framing = k > 0 and items[k - 1].text == ":"
+                side = "cue_after" if att is not None and att.anchor > k else "cue_before"
                 if att is not None and not (framing and att.anchor < self.attributor.clause_start(items, k - 1)):
-                    found.append(Found(span, att.speaker, att.cue))
+                    found.append(Found(span, att.speaker, att.cue, side))
                 elif framing and (subject := self.attributor.clause_subject(items, k - 1)):
-                    found.append(Found(span, subject, []))
+                    found.append(Found(span, subject, [], "colon_subject"))
                 elif att is not None:
-                    found.append(Found(span, att.speaker, att.cue))
+                    found.append(Found(span, att.speaker, att.cue, "cue_far"))
                 elif alone:
                     pending.append((si, span))
                 else:
@@ -145,7 +173,23 @@ class QuoteRules:
                 qi += 1
         if pending:
             found.extend(self._carry(pending, last, len(sents)))
-        return [f._replace(subject=subjects.get(f.quote)) for f in found]
+        return found, self._contexts(found, read, items_of, len(sents))
+
+    def _contexts(
+        self, found: Sequence[Found], read: Dict[Span, Tuple[int, int, str]], items_of: _SentenceItems, n_sents: int
+    ) -> List[QuoteContext]:
+        """How the rules read each quoted stretch they looked at (:class:`.context.QuoteContext`)."""
+        how = {f.quote: f.how for f in found}
+        return [
+            QuoteContext(
+                span,
+                quote_shape(items_of(si), k),
+                check,
+                how.get(span, ""),
+                speaker_places(self.attributor, items_of, si, k, n_sents),
+            )
+            for span, (si, k, check) in read.items()
+        ]
 
     def _wanted(self, sents: Sequence[Span], quotes: Sequence[Quoted], words: "_SentenceWords") -> bytearray:
         """Which sentences matter: a quote's own, the next one (a speaker named after a stand-alone quote) and the
@@ -176,7 +220,7 @@ class QuoteRules:
         out: List[Found] = []
         for qsi, span in pending:
             if spoken and spoken[0].anchor <= 4 and (last is None or qsi - last[0] > 1):
-                out.append(Found(span, spoken[0].speaker, spoken[0].cue))
+                out.append(Found(span, spoken[0].speaker, spoken[0].cue, "next_sentence"))
             else:
                 out.extend(self._carry([(qsi, span)], last, si))
         return out
@@ -187,9 +231,9 @@ class QuoteRules:
         out = []
         for qsi, span in pending:
             if last is not None and qsi - last[0] <= CARRY_SENTENCES:
-                out.append(Found(span, last[1].speaker, last[1].cue))
+                out.append(Found(span, last[1].speaker, last[1].cue, f"carried{qsi - last[0]}"))
             else:
-                out.append(Found(span, None, []))
+                out.append(Found(span, None, [], "none"))
         return out
 
 

@@ -18,13 +18,23 @@ from thinc.api import Model, Optimizer
 from ..finder import finder_patterns
 from ..finder.marks import MarkScanner
 from ..finder.patterns import builtin_patterns
-from ..schema import CUE, LINKS_ATTR, QUOTE, SPANS_KEY, SPEAKER, SUBJECTS_ATTR, Link
+from ..schema import CONTEXT_ATTR, CUE, LINKS_ATTR, PLACES_ATTR, QUOTE, SPANS_KEY, SPEAKER, Link
 from ..scoring import Scorer, cue_scores, quote_scores, speaker_scores
-from .features import SENT_END, candidate_features, hashed, null_features, quote_features, sentence_ends
+from .features import (
+    SENT_END,
+    candidate_features,
+    context_features,
+    hashed,
+    null_context_features,
+    null_features,
+    quote_features,
+    sentence_ends,
+)
 from .lexicon import Lexicon, lexicons
 from .thinc_model import ARCHITECTURE
 
 RULES_KEY = "quotes_rules"
+NOT_READ = ("none", "none", "none")  # the rules' reading (shape, check, how) of a stretch they did not look at
 RULE_LINKS = "quote_rules_links"
 LEXICON_FILES = ("clusters.npz", "nouns.npz")  # saved beside the model, in this order
 
@@ -63,8 +73,9 @@ class _DocRules(NamedTuple):
     speaker_norms: Set[str]  # capitalised words of those speakers (names said again elsewhere)
     quotes: Set[Tuple[int, int]]
     parsed: bool  # the pipeline's parse is there to use
-    subjects: List[Tuple[int, int, int, int]]  # the subject of the clause each rule quote ends
     sent_ends: numpy.ndarray  # sentence-final marks before each token (features.sentence_ends)
+    context: List[Tuple[int, int, str, str, str]]  # how the rules read each quoted stretch (schema.CONTEXT_ATTR)
+    places: List[Tuple[int, int, str, int, int]]  # phrases in a speaker's place around each (schema.PLACES_ATTR)
 
     @classmethod
     def of(cls, doc: Doc) -> "_DocRules":
@@ -76,9 +87,30 @@ class _DocRules(NamedTuple):
             {doc[i].norm_ for i in speakers if doc[i].is_title},
             {(s.start, s.end) for s in rules if s.label_ == QUOTE},
             doc.has_annotation("DEP"),
-            [tuple(t) for t in doc.user_data.get(SUBJECTS_ATTR, [])],
             sentence_ends(doc),
+            [tuple(c) for c in doc.user_data.get(CONTEXT_ATTR, [])],
+            [tuple(p) for p in doc.user_data.get(PLACES_ATTR, [])],
         )
+
+    def read(self, quote: Span) -> Tuple[str, str, str]:
+        """(shape, speech check, how the speaker was taken) of the rules' reading of ``quote`` (or of the stretch
+        it overlaps); "none" for what the rules did not read."""
+        shape, check, how = NOT_READ
+        for qs, qe, *reading in self.context:
+            if qs < quote.end and quote.start < qe:
+                shape, check, how = reading
+                if (qs, qe) == (quote.start, quote.end):
+                    break
+        return shape, check, how or "none"
+
+    def roles(self, quote: Span) -> Dict[int, List[str]]:
+        """The tokens of the phrases in a speaker's place around ``quote``, with their roles."""
+        roles: Dict[int, List[str]] = {}
+        for qs, qe, role, ps, pe in self.places:
+            if qs < quote.end and quote.start < qe:
+                for k in range(ps, pe):
+                    roles.setdefault(k, []).append(role)
+        return roles
 
 
 class _Ranked(NamedTuple):
@@ -209,7 +241,14 @@ class QuoteDetector(_Scored):
         prior = numpy.asarray(
             [self.rule_prior if (c.start, c.end) in rule_quotes else -self.rule_prior for c in cands], dtype="f"
         )
-        return cands, [hashed(quote_features(doc, s, rule_quotes, rule_tokens, counts)) for s in cands], prior
+        read = {
+            (qs, qe): (shape, check, how or "none") for qs, qe, shape, check, how in doc.user_data.get(CONTEXT_ATTR, [])
+        }
+        feats = [
+            hashed(quote_features(doc, s, rule_quotes, rule_tokens, counts, read.get((s.start, s.end), NOT_READ)))
+            for s in cands
+        ]
+        return cands, feats, prior
 
     def _gradient(self, examples: List[Example]) -> Tuple[List[numpy.ndarray], Callable]:
         feats, truth, priors = [], [], []
@@ -292,7 +331,8 @@ class QuoteLinker(_Scored):
         if before:
             last = max(before, key=lambda l: l.head_end)
             prev_spk = set(range(last.child_start, last.child_end))
-        subject = {k for qs, qe, ss, se in ctx.subjects if qs < quote.end and quote.start < qe for k in range(ss, se)}
+        reading = ctx.read(quote)
+        roles = ctx.roles(quote)
         idx, feats = [], []
         for i in range(lo, hi):
             if quote.start <= i < quote.end:
@@ -308,20 +348,19 @@ class QuoteLinker(_Scored):
                 "in_quote": bool(quoted[i]),
                 "rule_prev_spk": i in prev_spk,
                 "named_spk": tok.norm_ in ctx.speaker_norms and i not in ctx.speakers,
-                "clause_subj": i in subject,
+                "clause_subj": "clause" in roles.get(i, ()),
             }
             idx.append(i)
-            feats.append(
-                hashed(
-                    candidate_features(
-                        doc, quote, i, marks, quoted, self.pronouns, ctx.parsed, self.lexicons, ctx.sent_ends
-                    )
-                )
+            f = candidate_features(
+                doc, quote, i, marks, quoted, self.pronouns, ctx.parsed, self.lexicons, ctx.sent_ends
             )
+            f += context_features(reading, roles.get(i, ()), i < quote.start, bool(linked_here), i in linked_here)
+            feats.append(hashed(f))
         if self.null:
             rule_quote = (quote.start, quote.end) in ctx.quotes
             idx.append(-1)
-            feats.append(hashed(null_features(doc, quote, bool(linked_here), bool(cue_here), rule_quote)))
+            f = null_features(doc, quote, bool(linked_here), bool(cue_here), rule_quote)
+            feats.append(hashed(f + null_context_features(reading, bool(linked_here))))
         return idx, feats
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None) -> None:

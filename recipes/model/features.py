@@ -40,12 +40,20 @@ def _bucket(n: int) -> str:
 
 
 def quote_features(
-    doc: Doc, span: Span, rule_quotes: Set[Tuple[int, int]], rule_overlap: Set[int], text_counts: Dict[str, int]
+    doc: Doc,
+    span: Span,
+    rule_quotes: Set[Tuple[int, int]],
+    rule_overlap: Set[int],
+    text_counts: Dict[str, int],
+    reading: Tuple[str, str, str] = ("none", "none", "none"),
 ) -> List[str]:
-    """Features deciding whether a quoted stretch is a direct quote (vs title, name, scare quote)."""
+    """Features deciding whether a quoted stretch is a direct quote (vs title, name, scare quote); ``reading``: how
+    the rules read it (shape, speech check, how they took its speaker; see ``finder.context``)."""
     s, e = span.start, span.end
     inner = [t for t in span if not t.is_punct]
+    shape, check, how = reading
     f = ["bias", f"len={_bucket(len(inner))}", f"open={span.text[:1]}", f"close={span.text[-1:]}"]
+    f += [f"check={check}", f"check={check}|{_bucket(len(inner))}", f"shape={shape}|{check}", f"how={how}"]
     f.append(f"rule={(s, e) in rule_quotes}")
     f.append(f"rule_overlap={any(i in rule_overlap for i in range(s, e))}")
     f.append(f"rule&len={(s, e) in rule_quotes}|{_bucket(len(inner))}")
@@ -169,6 +177,38 @@ def syntax_features(doc: Doc, i: int, d: str, clusters: Optional[Lexicon] = None
                 break
             k += step
     return f
+
+
+def context_features(
+    reading: Tuple[str, str, str], roles: Sequence[str], left: bool, rules_linked: bool, rules_chose: bool
+) -> List[str]:
+    """Features of a candidate from how the rules read its quote (``reading``: shape, speech check, how they took
+    the speaker; see ``finder.context``) and the places it stands in (``roles``): "the subject of the sentence
+    holding an embedded quote" speaks more often than what the rules carried over two sentences."""
+    shape, check, how = reading
+    joined = "+".join(sorted(roles))
+    f = [
+        f"shape={shape}|{left}",
+        f"roles={joined}|{shape}",
+        f"how={how}|{rules_chose}",
+        f"how={how}|{rules_chose}|{joined}",
+        f"check={check}|{rules_chose}",
+    ]
+    for role in roles:
+        f += [f"role={role}", f"role={role}|{shape}", f"role={role}|{shape}|{rules_linked}|{rules_chose}"]
+    return f
+
+
+def null_context_features(reading: Tuple[str, str, str], rules_linked: bool) -> List[str]:
+    """Features of the 'no speaker' choice from how the rules read the quote (see :func:`context_features`)."""
+    shape, check, how = reading
+    return [
+        f"null|shape={shape}|{rules_linked}",
+        f"null|how={how}",
+        f"null|how={how}|{shape}",
+        f"null|check={check}",
+        f"null|check={check}|{how}",
+    ]
 
 
 def null_features(doc: Doc, quote: Span, rule_speaker: bool, rule_cue: bool, rule_quote: bool) -> List[str]:
