@@ -186,6 +186,38 @@ def test_the_phrase_reader_is_a_registered_function_the_config_names(tmp_path) -
     assert _linked_speakers(spacy.load(tmp_path / "p"), text) == []
 
 
+def test_the_noun_phrase_reader_alone_is_a_registered_function_the_grammar_names(tmp_path) -> None:
+    """Only how noun phrases are read can be replaced too, as spaCy replaces a language's noun-chunk iterator:
+    the grammar builds on the noun-phrase reader its config names; anything else is refused with a message."""
+    from prodigy_quotes.finder.attribution import make_grammar
+    from prodigy_quotes.finder.nounphrases import NounPhrases
+    from spacy.util import registry
+
+    class NoPhrasesLeft(NounPhrases):  # reads no noun phrase left of a word
+        def _np_left(self, *args, **kwargs):
+            return None
+
+        def first_np(self, *args, **kwargs):
+            return None
+
+    @registry.misc("test_no_phrases_left.v1")
+    def no_phrases_left():
+        return NoPhrasesLeft
+
+    text = "Die Ministerin Anna Berger sagte: „Wir kommen wieder.“"
+    custom = spacy.blank("de")
+    grammar = {"@misc": "prodigy_quotes.grammar.v1", "noun_phrases": {"@misc": "test_no_phrases_left.v1"}}
+    custom.add_pipe("quote_finder", config={"grammar": grammar})
+    assert _linked_speakers(custom, text) == []
+    assert _linked_speakers(custom, "„Wir kommen wieder“, sagte die Ministerin Anna Berger.") == [
+        "die Ministerin Anna Berger"
+    ]  # phrases right of the cue are still read
+    custom.to_disk(tmp_path / "p")
+    assert _linked_speakers(spacy.load(tmp_path / "p"), text) == []
+    with pytest.raises(TypeError, match="subclass of NounPhrases"):
+        make_grammar(str)
+
+
 def _linked_speakers(nlp, text):
     doc = nlp(text)
     return [s.text for q in doc.spans[SPANS_KEY] if q.label_ == QUOTE for s in linked(doc, q, SPEAKER)]

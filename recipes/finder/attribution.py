@@ -6,12 +6,12 @@ prepositional phrase, looked for on the subject side first. The layers under it,
 limits, subjects, agreement). Every word list and language setting comes from the pattern files.
 """
 
-from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple, Type
 
 from spacy.util import registry
 
 from .clauses import CLAUSE_STOPS, Clauses
-from .nounphrases import ATTACHED_WORDS
+from .nounphrases import ATTACHED_WORDS, NounPhrases
 from .patterns import Patterns
 from .sentences import Item
 from .words import Span
@@ -256,9 +256,17 @@ Grammar = Callable[[Patterns, str], Attributor]  # builds the phrase and cue rea
 
 
 @registry.misc("prodigy_quotes.grammar.v1")
-def make_grammar() -> Grammar:
+def make_grammar(noun_phrases: Optional[Type[NounPhrases]] = None) -> Grammar:
     """The finder's phrase and cue reader (noun phrases, clauses, which phrase a cue makes the speaker), named in
-    the ``quote_finder`` config as spaCy names a language's syntax iterators: register a subclass of
-    :class:`Attributor` that reads noun phrases otherwise (``_np_left``, ``_np_right``, ``_phrase``, …) under a
-    name of your own, and give that name to the config's ``grammar``."""
-    return Attributor
+    the ``quote_finder`` config as spaCy names a language's syntax iterators. ``noun_phrases``: the registered
+    noun-phrase reader it builds on (``prodigy_quotes.noun_phrases.v1``, the built-in one, by default). To change
+    more than noun phrases, register a subclass of :class:`Attributor` under a name of your own and give that name
+    to the config's ``grammar``."""
+    if noun_phrases is None or noun_phrases is NounPhrases:
+        return Attributor
+    if not (isinstance(noun_phrases, type) and issubclass(noun_phrases, NounPhrases)):
+        raise TypeError(
+            f"The quote finder's noun_phrases must be a subclass of NounPhrases, not {noun_phrases!r}: register a "
+            "function that returns one (see prodigy_quotes.noun_phrases.v1)."
+        )
+    return type(f"Attributor_{noun_phrases.__name__}", (Attributor, noun_phrases), {})

@@ -207,7 +207,7 @@ def _snap(chars: Tuple[int, int], ents: List[Span]) -> Tuple[int, int]:
         "use_entities": True,
         "use_parser": True,
         "spans_key": SPANS_KEY,
-        "grammar": {"@misc": "prodigy_quotes.grammar.v1"},
+        "grammar": {"@misc": "prodigy_quotes.grammar.v1", "noun_phrases": {"@misc": "prodigy_quotes.noun_phrases.v1"}},
         "scorer": {"@scorers": "prodigy_quotes.attribution_scorer.v1"},
     },
 )

@@ -5,7 +5,9 @@ elsewhere (English) by stopping at function words; a tagger's tags, where the pi
 verbs and conjunctions out. Every word list and language setting comes from the pattern files.
 """
 
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Type
+
+from spacy.util import registry
 
 from .sentences import Item
 from .words import Words
@@ -297,3 +299,12 @@ class NounPhrases(Words):
                     continue
             k += 1
         return None
+
+
+@registry.misc("prodigy_quotes.noun_phrases.v1")
+def make_noun_phrases() -> Type[NounPhrases]:
+    """The finder's noun-phrase reader, named in the ``quote_finder`` config (``[components.quote_finder.grammar.
+    noun_phrases]``) as spaCy names a language's noun-chunk iterator; it reads each language's settings from its
+    pattern files. Register a subclass of :class:`NounPhrases` that reads phrases otherwise (``_np_left``,
+    ``_np_right``, ``first_np``, …) under a name of your own and give that name there instead."""
+    return NounPhrases
