@@ -157,56 +157,39 @@ def test_a_users_frame_reaches_manual_extract_and_a_trained_pipeline(tmp_path: P
     assert _speakers(trained, UMFELD_TEXT) == [["Kim Adler"]]
 
 
-def test_the_phrase_reader_is_a_registered_function_the_config_names(tmp_path) -> None:
-    """How the rules read noun phrases is chosen in the config, as spaCy chooses a language's syntax iterators: a
-    reader registered under a name of one's own (here one that takes no phrase left of a cue) replaces the
-    built-in one, and a saved pipeline keeps the choice."""
-    from prodigy_quotes.finder.attribution import Attributor
-    from spacy.util import registry
+def _no_phrases_left(base: type) -> type:
+    """A reader (of the ``base`` layer) that takes no noun phrase left of a word."""
 
-    class NoSubjects(Attributor):  # reads no noun phrase left of a word
+    class NoPhrasesLeft(base):
         def _np_left(self, *args, **kwargs):
             return None
 
         def first_np(self, *args, **kwargs):
             return None
 
-    @registry.misc("test_no_subjects.v1")
-    def no_subjects():
-        return NoSubjects
+    return NoPhrasesLeft
 
+
+@pytest.mark.parametrize("level", ["grammar", "noun_phrases"])
+def test_the_phrase_reader_is_a_registered_function_the_config_names(tmp_path, level: str) -> None:
+    """How the rules read noun phrases is chosen in the config, as spaCy chooses a language's syntax iterators: a
+    reader registered under a name of one's own replaces the built-in one, the whole grammar (an ``Attributor``)
+    or only its noun phrases (a ``NounPhrases``), and a saved pipeline keeps the choice."""
+    from prodigy_quotes.finder.attribution import Attributor
+    from prodigy_quotes.finder.nounphrases import NounPhrases
+    from spacy.util import registry
+
+    name = f"test_no_phrases_left_{level}.v1"
+    reader = _no_phrases_left(Attributor if level == "grammar" else NounPhrases)
+    registry.misc(name)(lambda: reader)
+    grammar = {"@misc": name}
+    if level == "noun_phrases":
+        grammar = {"@misc": "prodigy_quotes.grammar.v1", "noun_phrases": {"@misc": name}}
     text = "Die Ministerin Anna Berger sagte: „Wir kommen wieder.“"
     default = spacy.blank("de")
     default.add_pipe("quote_finder")
     assert _linked_speakers(default, text) == ["Die Ministerin Anna Berger"]
     custom = spacy.blank("de")
-    custom.add_pipe("quote_finder", config={"grammar": {"@misc": "test_no_subjects.v1"}})
-    assert _linked_speakers(custom, text) == []
-    custom.to_disk(tmp_path / "p")
-    assert _linked_speakers(spacy.load(tmp_path / "p"), text) == []
-
-
-def test_the_noun_phrase_reader_alone_is_a_registered_function_the_grammar_names(tmp_path) -> None:
-    """Only how noun phrases are read can be replaced too, as spaCy replaces a language's noun-chunk iterator:
-    the grammar builds on the noun-phrase reader its config names; anything else is refused with a message."""
-    from prodigy_quotes.finder.attribution import make_grammar
-    from prodigy_quotes.finder.nounphrases import NounPhrases
-    from spacy.util import registry
-
-    class NoPhrasesLeft(NounPhrases):  # reads no noun phrase left of a word
-        def _np_left(self, *args, **kwargs):
-            return None
-
-        def first_np(self, *args, **kwargs):
-            return None
-
-    @registry.misc("test_no_phrases_left.v1")
-    def no_phrases_left():
-        return NoPhrasesLeft
-
-    text = "Die Ministerin Anna Berger sagte: „Wir kommen wieder.“"
-    custom = spacy.blank("de")
-    grammar = {"@misc": "prodigy_quotes.grammar.v1", "noun_phrases": {"@misc": "test_no_phrases_left.v1"}}
     custom.add_pipe("quote_finder", config={"grammar": grammar})
     assert _linked_speakers(custom, text) == []
     assert _linked_speakers(custom, "„Wir kommen wieder“, sagte die Ministerin Anna Berger.") == [
@@ -214,6 +197,11 @@ def test_the_noun_phrase_reader_alone_is_a_registered_function_the_grammar_names
     ]  # phrases right of the cue are still read
     custom.to_disk(tmp_path / "p")
     assert _linked_speakers(spacy.load(tmp_path / "p"), text) == []
+
+
+def test_a_noun_phrase_reader_that_is_none_is_refused_with_a_message() -> None:
+    from prodigy_quotes.finder.attribution import make_grammar
+
     with pytest.raises(TypeError, match="subclass of NounPhrases"):
         make_grammar(str)
 
