@@ -101,11 +101,7 @@ class QuoteRules:
             return [], []
         index = TokenIndex(doc, text)
         sents = doc_sentences(index, quotes, self.abbreviations, self.starters)
-        seen: Dict[str, int] = {}
-        for q in quotes:
-            key = text[q.start + 1 : q.end - 1].strip()
-            seen[key] = seen.get(key, 0) + 1
-        repeated = frozenset(k for k, v in seen.items() if v > 1)
+        repeated = _repeated(text, quotes)
         found: List[Found] = []
         read: Dict[Span, Tuple[int, int, str]] = {}  # each quote's sentence, item and deciding speech check
         last: Optional[Tuple[int, Attribution]] = None  # (sentence index, attribution with a speaker)
@@ -150,19 +146,9 @@ class QuoteRules:
                 read[span] = (si, k, check)
                 if not speech:
                     continue
-                att = (
-                    min(spoken, key=lambda a: (self._separated(items, a.anchor, k), abs(a.anchor - k), a.anchor > k))
-                    if spoken
-                    else None
-                )
-                framing = k > 0 and items[k - 1].text == ":"
-                side = "cue_after" if att is not None and att.anchor > k else "cue_before"
-                if att is not None and not (framing and att.anchor < self.attributor.clause_start(items, k - 1)):
-                    found.append(Found(span, att.speaker, att.cue, side))
-                elif framing and (subject := self.attributor.clause_subject(items, k - 1)):
-                    found.append(Found(span, subject, [], "colon_subject"))
-                elif att is not None:
-                    found.append(Found(span, att.speaker, att.cue, "cue_far"))
+                own = self._own_attribution(items, k, span, spoken)
+                if own is not None:
+                    found.append(own)
                 elif alone:
                     pending.append((si, span))
                 else:
@@ -174,6 +160,23 @@ class QuoteRules:
         if pending:
             found.extend(self._carry(pending, last, len(sents)))
         return found, self._contexts(found, read, items_of, len(sents))
+
+    def _own_attribution(self, items: Sequence[Item], k: int, span: Span, spoken: List[Attribution]) -> Optional[Found]:
+        """The quote at item ``k`` attributed within its sentence: to the cue nearest it (one beyond a coordinated
+        clause counts as farther), or to the subject of the clause before its colon; None if neither."""
+        att = (
+            min(spoken, key=lambda a: (self._separated(items, a.anchor, k), abs(a.anchor - k), a.anchor > k))
+            if spoken
+            else None
+        )
+        framing = k > 0 and items[k - 1].text == ":"
+        if att is not None and not (framing and att.anchor < self.attributor.clause_start(items, k - 1)):
+            return Found(span, att.speaker, att.cue, "cue_after" if att.anchor > k else "cue_before")
+        if framing and (subject := self.attributor.clause_subject(items, k - 1)):
+            return Found(span, subject, [], "colon_subject")
+        if att is not None:
+            return Found(span, att.speaker, att.cue, "cue_far")
+        return None
 
     def _contexts(
         self, found: Sequence[Found], read: Dict[Span, Tuple[int, int, str]], items_of: _SentenceItems, n_sents: int
@@ -235,6 +238,15 @@ class QuoteRules:
             else:
                 out.append(Found(span, None, [], "none"))
         return out
+
+
+def _repeated(text: str, quotes: Sequence[Quoted]) -> FrozenSet[str]:
+    """The quoted words that stand in quotation marks more than once in the text (a term, not speech)."""
+    seen: Dict[str, int] = {}
+    for q in quotes:
+        key = text[q.start + 1 : q.end - 1].strip()
+        seen[key] = seen.get(key, 0) + 1
+    return frozenset(k for k, v in seen.items() if v > 1)
 
 
 def with_frames(
