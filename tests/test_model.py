@@ -140,6 +140,27 @@ def test_speaker_linker_overrules_the_rules_only_by_more_than_its_margin(monkeyp
     assert [s.text for _, s in linker.predict([doc])[0]] == ["sagte"]
 
 
+def test_a_speaker_the_rules_did_not_find_is_the_phrase_they_put_in_a_speakers_place(monkeypatch):
+    nlp = spacy.blank("de")
+    linker = nlp.add_pipe("quote_speaker_linker", config={"margin": 2.0})
+    doc = _with_rules(nlp, "Die Sprecherin der Partei, Anna Berger, will „in den Wochen prüfen“, ob es geht.")
+    assert not any(s.label_ == SPEAKER for s in doc.spans[SPANS_KEY])  # no cue: the rules link no one
+    doc.spans[SPANS_KEY] = [s for s in doc.spans[SPANS_KEY] if s.label_ == QUOTE]
+    linker.initialize(lambda: [], nlp=nlp)
+
+    def favour(word: str):
+        def scores(feats):
+            idx, _ = linker._doc_candidates(doc, [(q.start, q.end) for q in doc.spans[SPANS_KEY]])[0]
+            return numpy.asarray([5.0 if i >= 0 and doc[i].text == word else 0.0 for i in idx], dtype="f")
+
+        return scores
+
+    monkeypatch.setattr(linker, "_scores", favour("Sprecherin"))
+    assert [s.text for _, s in linker.predict([doc])[0]] == ["Die Sprecherin der Partei"]
+    monkeypatch.setattr(linker, "_scores", favour("Berger"))  # in no such phrase untagged: the run of names
+    assert [s.text for _, s in linker.predict([doc])[0]] == ["Anna Berger"]
+
+
 def test_linker_features_use_a_pipelines_parse_when_there_is_one():
     from prodigy_quotes.model.features import candidate_features
 

@@ -492,14 +492,25 @@ class QuoteLinker(_Scored):
                     top = kept
             best = idx[top]
             if best >= 0 and (best in own or p[top] >= min_prob):  # unsure or 'no speaker': no link
-                pairs.append((q, self._expand(doc, best)))
+                pairs.append((q, self._expand(doc, best, q)))
         return pairs
 
-    def _expand(self, doc: Doc, i: int) -> Span:
-        """The rules' span holding token ``i``, else a run of capitalised words around it (names), else the token."""
+    def _expand(self, doc: Doc, i: int, quote: Optional[Span] = None) -> Span:
+        """The rules' span holding token ``i``, else (for a speaker) the shortest noun phrase the rules put in a
+        speaker's place around ``quote`` that holds it, else a run of capitalised words around it (names), else the
+        token."""
         for s in doc.spans[RULES_KEY]:
             if s.label_ == self.label and s.start <= i < s.end:
                 return Span(doc, s.start, s.end, label=self.label)
+        if self.label == SPEAKER and quote is not None:
+            places = [
+                (ps, pe)
+                for qs, qe, _, ps, pe in doc.user_data.get(PLACES_ATTR, [])
+                if qs < quote.end and quote.start < qe and ps <= i < pe
+            ]
+            if places:
+                ps, pe = min(places, key=lambda p: p[1] - p[0])
+                return Span(doc, ps, pe, label=self.label)
         start, end = i, i + 1
         if self.label == SPEAKER and doc[i].is_title:
             while start > 0 and doc[start - 1].is_title and doc[start - 1].text not in SENT_END and start > i - 3:
