@@ -62,6 +62,7 @@ class PeopleWords:
         self.feminine = of("feminine")
         self.masculine = of("masculine")
         self.not_feminine = of("not_feminine")
+        self._feminine: Dict[str, bool] = {}
         self.function_words = of("determiner", "preposition", "skip", "conjunction")
         self.capitalised_nouns = bool(patterns and patterns.language.get("capitalised_nouns"))
         # what the speaker record reads (recipes/people.py): roles, bodies, documents, unnamed sources
@@ -83,6 +84,31 @@ class PeopleWords:
         return PeopleWords(patterns, lang)
 
 
+def feminine_noun(word: str, people: PeopleWords) -> bool:
+    """Whether a German word is a woman's noun in -in ("Ministerin", "Grünen-Politikerin"): by german-nouns where
+    it is installed (its last part that the package knows decides, so first names such as "Martin" or "Benjamin"
+    are none), else by the ending alone, less the patterns' ``not_feminine`` words."""
+    if word not in people._feminine:
+        people._feminine[word] = _feminine_noun(word, people)
+    return people._feminine[word]
+
+
+def _feminine_noun(word: str, people: PeopleWords) -> bool:
+    low = word.lower()
+    if not (low.endswith("in") and len(low) > 5) or low in people.not_feminine:
+        return False
+    from .model.lexicon import installed_german_nouns, noun_reading
+
+    nouns = installed_german_nouns()
+    if nouns is None:
+        return True
+    for k in range(len(word) - 4):  # the word, else its longest last part the package knows (a compound)
+        reading = noun_reading(nouns.get(word if k == 0 else word[k:].capitalize()))
+        if reading is not None:
+            return reading[2] == "f"
+    return False
+
+
 def _features(text: str, people: PeopleWords) -> str:
     """ "m", "f", "p" (plural), "f|p" or "" for a mention, from its words."""
     words = [w.lower() for w in _WORD.findall(text)]
@@ -91,11 +117,9 @@ def _features(text: str, people: PeopleWords) -> str:
         return pronouns[words[0]]
     if any(w in people.plural or w.endswith("innen") for w in words):
         return "p"
-    nouns = [w.lower() for w in _WORD.findall(text) if w[:1].isupper()]
-    feminine_noun = people.german and any(
-        w.endswith("in") and len(w) > 5 and w not in people.not_feminine for w in nouns
-    )
-    if not people.feminine.isdisjoint(words) or feminine_noun:
+    nouns = [w for w in _WORD.findall(text) if w[:1].isupper()]
+    woman = people.german and any(feminine_noun(w, people) for w in nouns)
+    if not people.feminine.isdisjoint(words) or woman:
         return "f"
     if not people.masculine.isdisjoint(words):
         return "m"
@@ -369,7 +393,8 @@ def _noun_phrases(text: str, end: int, people: PeopleWords, reach: int = 400) ->
         article, noun = match.group(1).lower(), match.group(2).lower()
         before = text[: match.start()].rstrip()
         opens = not before or before[-1] in ".!?:\n"
-        person = noun.endswith(("in", "innen")) and noun not in people.not_feminine and len(noun) > 5
+        plural = noun.endswith("innen") and len(noun) > 5 and noun not in people.not_feminine
+        person = plural or feminine_noun(match.group(2), people)
         if opens or person:
             phrase = _Phrase(match.group(0))
             phrase.features = _features(phrase, people) or {"die": "f|p", "eine": "f", "der": "m", "ein": "m"}[article]

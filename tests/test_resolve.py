@@ -151,6 +151,18 @@ def test_er_never_resolves_to_a_feminine_noun() -> None:
     assert names(t, "de") == [("Die Agentur", True), ("Tim Vogel", True)]
 
 
+def test_a_first_name_in_in_is_no_womans_noun_but_a_compound_in_in_is() -> None:
+    pytest.importorskip("german_nouns", reason="german-nouns tells a noun in -in from a first name")
+    from prodigy_quotes.resolve import feminine_noun, people_words
+
+    people = people_words("de")
+    assert not any(feminine_noun(w, people) for w in ("Martin", "Benjamin", "Wendelin", "Magazin", "Termin"))
+    assert all(feminine_noun(w, people) for w in ("Ministerin", "Grünen-Politikerin", "Landesjustizministerin"))
+    text = "Der Minister Martin Weber kam. „Wir bleiben“, sagte er."
+    t = task(text, [("„Wir bleiben“", "er")])
+    assert names(t, "de") == [("Minister Martin Weber", True)]
+
+
 def test_plural_sie_resolves_to_a_plural_subject_and_singular_sie_to_a_woman() -> None:
     pytest.importorskip("german_nouns", reason="german-nouns gives the noun's number (in the test extra)")
     text = "Die Behörden teilten mit: „Die Straße bleibt gesperrt.“ Die Ministerin Anna Berger widersprach. „Wir prüfen das“, {}."
