@@ -7,7 +7,8 @@ English, by rules:
   ``coref.manual`` draws it) decides;
 * a pronoun (the language's ``pronoun`` words in the patterns) takes the most recent earlier
   speaker (the previous quote's first) whose gender and number agree, where the words tell them
-  (German "er"/"sie", English "he"/"she"/"they"; "die Ministerin", "Frau", "-in" are feminine,
+  (German "er"/"sie", English "he"/"she"/"they"; "die Ministerin", "Frau", nouns in "-in" are feminine
+  where german-nouns knows them so, "Martin" is not,
   "der Minister", "Herr" masculine, "-innen" and plural pronouns plural; in German, where these words don't
   tell, the head noun's gender and number in german-nouns with its article: "die Agentur" is feminine, so never
   "er", "die Behörden" plural; the verb beside "sie" tells one woman from several, "sagten sie");
