@@ -1,7 +1,8 @@
 """The ``quote_finder`` spaCy component: rule-based quotes, speakers and cues.
 
 Writes QUOTE, SPEAKER and CUE spans to ``doc.spans[spans_key]`` (``"quotes"`` unless configured)
-and links each quote to its speaker and cue with :func:`prodigy_quotes.schema.add_link`. Its
+and links each quote to its speaker and cue with :func:`prodigy_quotes.schema.add_link`. How it read
+every quoted stretch goes to ``doc.user_data`` for the trainable linker (:mod:`.context`). Its
 patterns are saved with the pipeline, so a saved pipeline loads without this repository.
 """
 
