@@ -95,22 +95,31 @@ class _DocRules(NamedTuple):
     def read(self, quote: Span) -> Tuple[str, str, str]:
         """(shape, speech check, how the speaker was taken) of the rules' reading of ``quote`` (or of the stretch
         it overlaps); "none" for what the rules did not read."""
-        shape, check, how = NOT_READ
-        for qs, qe, *reading in self.context:
-            if qs < quote.end and quote.start < qe:
-                shape, check, how = reading
-                if (qs, qe) == (quote.start, quote.end):
-                    break
-        return shape, check, how or "none"
+        reading = NOT_READ
+        for qs, qe, shape, check, how in _around(self.context, quote):
+            reading = _reading(shape, check, how)
+            if (qs, qe) == (quote.start, quote.end):
+                break
+        return reading
 
     def roles(self, quote: Span) -> Dict[int, List[str]]:
         """The tokens of the phrases in a speaker's place around ``quote``, with their roles."""
         roles: Dict[int, List[str]] = {}
-        for qs, qe, role, ps, pe in self.places:
-            if qs < quote.end and quote.start < qe:
-                for k in range(ps, pe):
-                    roles.setdefault(k, []).append(role)
+        for _, _, role, ps, pe in _around(self.places, quote):
+            for k in range(ps, pe):
+                roles.setdefault(k, []).append(role)
         return roles
+
+
+def _around(rows: Iterable[Sequence[Any]], quote: Span) -> List[Sequence[Any]]:
+    """The rows of the rules' reading (schema.CONTEXT_ATTR, PLACES_ATTR: quote start and end first) whose quote
+    overlaps ``quote``."""
+    return [row for row in rows if row[0] < quote.end and quote.start < row[1]]
+
+
+def _reading(shape: str, check: str, how: str) -> Tuple[str, str, str]:
+    """A reading as the features take it: a stretch the rules took for no speech has "none" for how."""
+    return shape, check, how or "none"
 
 
 class _Ranked(NamedTuple):
@@ -241,9 +250,7 @@ class QuoteDetector(_Scored):
         prior = numpy.asarray(
             [self.rule_prior if (c.start, c.end) in rule_quotes else -self.rule_prior for c in cands], dtype="f"
         )
-        read = {
-            (qs, qe): (shape, check, how or "none") for qs, qe, shape, check, how in doc.user_data.get(CONTEXT_ATTR, [])
-        }
+        read = {(qs, qe): _reading(*reading) for qs, qe, *reading in doc.user_data.get(CONTEXT_ATTR, [])}
         feats = [
             hashed(quote_features(doc, s, rule_quotes, rule_tokens, counts, read.get((s.start, s.end), NOT_READ)))
             for s in cands
@@ -504,9 +511,7 @@ class QuoteLinker(_Scored):
                 return Span(doc, s.start, s.end, label=self.label)
         if self.label == SPEAKER and quote is not None:
             places = [
-                (ps, pe)
-                for qs, qe, _, ps, pe in doc.user_data.get(PLACES_ATTR, [])
-                if qs < quote.end and quote.start < qe and ps <= i < pe
+                (ps, pe) for _, _, _, ps, pe in _around(doc.user_data.get(PLACES_ATTR, []), quote) if ps <= i < pe
             ]
             if places:
                 ps, pe = min(places, key=lambda p: p[1] - p[0])
